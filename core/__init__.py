@@ -1,0 +1,1 @@
+"""Shared kernel: configs, corpus, model loading, generation, prompts, the Answerer interface, run-dir I/O."""

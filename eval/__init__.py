@@ -1,0 +1,1 @@
+"""Evaluation: metrics, the harness that runs arms over question sets, and the report."""

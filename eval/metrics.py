@@ -1,0 +1,100 @@
+"""Answer and retrieval metrics: small named functions, each returning the aggregate and the
+per-example scores. Answers are compared after SQuAD-style normalization (lowercase, punctuation
+to spaces, no articles, single spaces).
+
+- `accuracy`: an accepted alias occurs in the answer as a whole-token span ("23" is not in "1230")
+- `exact_match`: the answer equals an alias
+- `f1`: token-overlap F1 against the best-matching alias
+- `recall_at_k` / `mrr`: whether / how high a gold document's chunk was retrieved
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+# Punctuation becomes a space, so "190-1100" still contains "1100" and "10:30" is "10 30" on both
+# sides; separators inside numbers are dropped first so "1,450" and "1450" are the same answer.
+_PUNCT = re.compile(f"[{re.escape(string.punctuation)}]")
+_DIGIT_SEPARATOR = re.compile(r"(?<=\d)[,.](?=\d)")
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    value: float
+    per_example: list[float]
+
+
+def normalize(text: str) -> str:
+    text = _DIGIT_SEPARATOR.sub("", text.lower())  # "4,000" -> "4000", "1.5" -> "15"
+    return " ".join(_ARTICLES.sub(" ", _PUNCT.sub(" ", text)).split())
+
+
+def _mean(scores: list[float]) -> MetricResult:
+    if not scores:
+        raise ValueError("a metric over zero examples is undefined")
+    return MetricResult(float(np.mean(scores)), scores)
+
+
+def _contains(answer_tokens: list[str], alias_tokens: list[str]) -> bool:
+    n = len(alias_tokens)
+    return n > 0 and any(answer_tokens[i : i + n] == alias_tokens for i in range(len(answer_tokens) - n + 1))
+
+
+def accuracy(predictions: list[str], aliases: list[list[str]]) -> MetricResult:
+    return _mean(
+        [
+            float(any(_contains(normalize(p).split(), normalize(a).split()) for a in al))
+            for p, al in zip(predictions, aliases, strict=True)
+        ]
+    )
+
+
+def exact_match(predictions: list[str], aliases: list[list[str]]) -> MetricResult:
+    return _mean([float(any(normalize(p) == normalize(a) for a in al)) for p, al in zip(predictions, aliases, strict=True)])
+
+
+def _token_f1(prediction: str, alias: str) -> float:
+    pred, gold = normalize(prediction).split(), normalize(alias).split()
+    common = sum((Counter(pred) & Counter(gold)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(pred), common / len(gold)
+    return 2 * precision * recall / (precision + recall)
+
+
+def f1(predictions: list[str], aliases: list[list[str]]) -> MetricResult:
+    return _mean([max(_token_f1(p, a) for a in al) for p, al in zip(predictions, aliases, strict=True)])
+
+
+def recall_at_k(retrieved_doc_ids: list[list[str]], gold_doc_ids: list[list[str]]) -> MetricResult:
+    return _mean([float(bool(set(r) & set(g))) for r, g in zip(retrieved_doc_ids, gold_doc_ids, strict=True)])
+
+
+def mrr(retrieved_doc_ids: list[list[str]], gold_doc_ids: list[list[str]]) -> MetricResult:
+    def reciprocal_rank(retrieved: list[str], gold: list[str]) -> float:
+        return next((1.0 / rank for rank, d in enumerate(retrieved, start=1) if d in gold), 0.0)
+
+    return _mean([reciprocal_rank(r, g) for r, g in zip(retrieved_doc_ids, gold_doc_ids, strict=True)])
+
+
+def bootstrap_ci(scores: list[float], *, samples: int, seed: int) -> list[float]:
+    """95% percentile bootstrap interval of the mean."""
+    if not scores:
+        raise ValueError("a bootstrap interval over zero examples is undefined")
+    rng = np.random.default_rng(seed)
+    values = np.asarray(scores, dtype=float)
+    means = values[rng.integers(0, len(values), size=(samples, len(values)))].mean(axis=1)
+    return [float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))]
+
+
+def latency_summary(latencies_ms: list[float]) -> dict[str, float]:
+    values = np.asarray(latencies_ms, dtype=float)
+    if values.size == 0:
+        raise ValueError("latency over zero questions is undefined")
+    return {"p50": float(np.percentile(values, 50)), "p95": float(np.percentile(values, 95)), "mean": float(values.mean())}

@@ -1,0 +1,1 @@
+"""Retrieval: chunking, embedding, the FAISS index (build/save/load) and top-k retrieval."""
