@@ -22,7 +22,7 @@ class Embedder:
             self.model = SentenceTransformer(resolve_embedder(name), device=pick_device(device), trust_remote_code=False)
         except OSError as exc:
             raise InputError(f"rag.embedder: could not load {name!r} ({str(exc).splitlines()[0]})") from None
-        self.dim = self.model.get_sentence_embedding_dimension()
+        self.dim = self.model.get_embedding_dimension()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         vectors = self.model.encode(

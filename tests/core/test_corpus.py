@@ -1,0 +1,130 @@
+import json
+import re
+from collections import defaultdict
+
+import pytest
+
+from core.corpus import load_corpus
+from core.errors import InputError
+from eval.metrics import normalize
+from tests.conftest import REPO, SMALL_DOCS, SMALL_QUESTIONS, write_corpus
+
+BUNDLED = REPO / "data" / "quillfeather"
+
+
+def test_small_corpus_loads(small_corpus_dir):
+    corpus = load_corpus(small_corpus_dir)
+    assert [d.id for d in corpus.documents] == ["leave", "badges", "vpn"]
+    assert [q.id for q in corpus.split("eval")] == ["q2", "q3", "q4"]
+
+
+def test_first_documents_keeps_only_questions_about_them(small_corpus_dir):
+    corpus = load_corpus(small_corpus_dir, max_documents=1)
+    assert [d.id for d in corpus.documents] == ["leave"]
+    assert {q.id for q in corpus.questions} == {"q1", "q2"}
+
+
+def test_content_hash_changes_with_any_document_text(tmp_path):
+    a = load_corpus(write_corpus(tmp_path / "a"))
+    docs = [dict(d) for d in SMALL_DOCS]
+    docs[2]["text"] += " Extra."
+    b = load_corpus(write_corpus(tmp_path / "b", docs))
+    assert a.content_hash() == load_corpus(write_corpus(tmp_path / "c")).content_hash()
+    assert a.content_hash() != b.content_hash()
+
+
+def _bad(tmp_path, docs_text=None, questions_text=None):
+    d = write_corpus(tmp_path / "bad")
+    if docs_text is not None:
+        (d / "documents.jsonl").write_text(docs_text)
+    if questions_text is not None:
+        (d / "questions.jsonl").write_text(questions_text)
+    return d
+
+
+def _lines(rows):
+    return "".join(json.dumps(r) + "\n" for r in rows)
+
+
+def _q(**change):
+    return {**SMALL_QUESTIONS[0], **change}
+
+
+@pytest.mark.parametrize(
+    "docs_text, questions_text, expected",
+    [
+        ('{"id": "x", "title": "T", "text": "ok"}\n{not json}\n', None, r"documents.jsonl line 2: not valid JSON"),
+        ('{"id": "x", "title": "T"}\n', None, r"documents.jsonl line 1, field text: Field required"),
+        ('{"id": "x", "title": "T", "text": 5}\n', None, r"documents.jsonl line 1, field text: .*string"),
+        ('{"id": "x", "title": "T", "text": "a", "colour": "red"}\n', None, r"line 1, field colour: unknown field"),
+        ('{"id": "x", "title": "T", "text": "a"}\n{"id": "x", "title": "U", "text": "b"}\n', None, r"line 2, field id: duplicate id 'x' \(first on line 1\)"),
+        ("\n", None, r"documents.jsonl: the corpus has no documents"),
+        ("[1, 2]\n", None, r"documents.jsonl line 1: expected a JSON object"),
+        (None, _lines([_q(doc_ids=["ghost"])]), r"questions.jsonl line 1, field doc_ids: .*unknown document 'ghost'"),
+        (None, _lines([_q(), _q(question="again")]), r"questions.jsonl line 2, field id: duplicate id 'q1'"),
+        (None, _lines([_q(split="test")]), r"questions.jsonl line 1, field split"),
+        (None, _lines([_q(answers=[])]), r"questions.jsonl line 1, field answers"),
+        (None, _lines([_q(answers=["  "])]), r"field answers: .*empty string"),
+        (None, _lines([_q(answers="27")]), r"questions.jsonl line 1, field answers"),
+    ],
+)
+def test_bad_corpus_names_file_line_and_field(tmp_path, docs_text, questions_text, expected):
+    with pytest.raises(InputError) as exc:
+        load_corpus(_bad(tmp_path, docs_text, questions_text))
+    assert re.search(expected, str(exc.value)), str(exc.value)
+
+
+def test_missing_directory_and_files_are_input_errors(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        load_corpus(tmp_path / "nowhere")
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "documents.jsonl").write_text(json.dumps(SMALL_DOCS[0]) + "\n")
+    with pytest.raises(InputError, match="questions.jsonl does not exist"):
+        load_corpus(tmp_path / "half")
+
+
+# --- the bundled corpus meets the bar the experiment depends on ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    return load_corpus(BUNDLED)
+
+
+def test_bundled_corpus_size(bundled):
+    assert len(bundled.documents) >= 20
+    assert len({q.fact_id for q in bundled.questions if q.kind == "fact"}) >= 80
+
+
+def test_every_fact_has_three_train_and_two_eval_phrasings(bundled):
+    by_fact = defaultdict(lambda: defaultdict(list))
+    for q in bundled.questions:
+        by_fact[q.fact_id][q.split].append(normalize(q.question))
+    for fact, splits in by_fact.items():
+        assert len(splits["train"]) >= 3 and len(splits["eval"]) >= 2, fact
+        assert not set(splits["eval"]) & set(splits["train"]), f"{fact}: an eval phrasing repeats a train phrasing"
+
+
+def test_eval_phrasings_are_worded_differently_from_train(bundled):
+    """No eval question shares most of its words with a train question of the same fact."""
+    train = defaultdict(list)
+    for q in bundled.split("train"):
+        train[q.fact_id].append(set(normalize(q.question).split()))
+    for q in bundled.split("eval"):
+        words = set(normalize(q.question).split())
+        for other in train[q.fact_id]:
+            assert len(words & other) / len(words | other) < 0.6, q.id
+
+
+def test_every_fact_is_stated_in_its_gold_document(bundled):
+    docs = bundled.by_doc_id()
+    for q in bundled.questions:
+        text = f" {normalize(' '.join(docs[d].text for d in q.doc_ids))} "
+        assert any(f" {normalize(a)} " in text for a in q.answers), q.id
+
+
+def test_documents_hold_several_facts_each(bundled):
+    facts_per_doc = defaultdict(set)
+    for q in bundled.questions:
+        facts_per_doc[q.doc_ids[0]].add(q.fact_id)
+    assert all(len(f) >= 3 for f in facts_per_doc.values())

@@ -1,0 +1,56 @@
+import pytest
+import torch
+
+from core.errors import InputError
+from core.models import cache_dir, load_lm, pick_device, pick_dtype, resolve_embedder, resolve_lm
+from tests.conftest import tiny_llama, tiny_tokenizer
+
+
+def test_missing_local_model_path_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match=r"model.name: path .*nope does not exist"):
+        resolve_lm(str(tmp_path / "nope"))
+    with pytest.raises(InputError, match="rag.embedder"):
+        resolve_embedder("./no/such/embedder")
+
+
+def test_unknown_bundled_names_list_the_known_ones():
+    with pytest.raises(InputError, match="smollm2-135m-instruct"):
+        resolve_lm("bundled:gpt-5")
+    with pytest.raises(InputError, match="all-minilm-l6-v2"):
+        resolve_embedder("bundled:nothing")
+
+
+def test_hub_ids_pass_through_unchanged():
+    assert resolve_lm("HuggingFaceTB/SmolLM2-360M-Instruct") == ("HuggingFaceTB/SmolLM2-360M-Instruct", None)
+
+
+def test_local_directory_loads_with_left_padding_and_weights_hash(tmp_path):
+    tok = tiny_tokenizer()
+    tiny_llama(len(tok)).save_pretrained(tmp_path)
+    tok.padding_side = "right"
+    tok.save_pretrained(tmp_path)
+    lm = load_lm(str(tmp_path), device="cpu", dtype="bf16")
+    assert lm.tokenizer.padding_side == "left"
+    assert lm.model.dtype == torch.bfloat16 and lm.dtype == "bfloat16"
+    assert lm.weights_sha256 and len(lm.weights_sha256) == 64
+
+
+def test_auto_dtype_is_fp32_on_cpu_and_bf16_on_cuda():
+    assert pick_dtype("auto", "cpu") == torch.float32
+    assert pick_dtype("auto", "cuda") == torch.bfloat16
+    assert pick_dtype("bf16", "cpu") == torch.bfloat16
+
+
+def test_device_choice():
+    assert pick_device("cpu") == "cpu"
+    assert pick_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+    with pytest.raises(InputError, match="model.device"):
+        pick_device("tpu")
+
+
+def test_cache_dir_prefers_ragft_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("RAGFT_CACHE", str(tmp_path / "c"))
+    assert cache_dir() == tmp_path / "c"
+    monkeypatch.delenv("RAGFT_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "rag-vs-finetune"
