@@ -61,6 +61,23 @@ def tiny_llama(vocab_size: int, seed: int = 0):
     return LlamaForCausalLM(config).eval()
 
 
+def save_tiny_sentence_transformer(directory: Path, dim: int = 32) -> Path:
+    """A randomly initialised 1-layer BERT with mean pooling, saved as a sentence-transformers dir."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "leave", "days", "badge", "red", "vpn", "how", "many"]
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "vocab.txt").write_text("\n".join(words) + "\n")
+    BertTokenizerFast(vocab_file=str(directory / "vocab.txt")).save_pretrained(directory / "bert")
+    config = BertConfig(vocab_size=len(words), hidden_size=dim, num_hidden_layers=1, num_attention_heads=2, intermediate_size=2 * dim)
+    BertModel(config).save_pretrained(directory / "bert")
+    st = SentenceTransformer(modules=[Transformer(str(directory / "bert")), Pooling(dim, pooling_mode="mean")], device="cpu")
+    st.save(str(directory / "st"))
+    return directory / "st"
+
+
 @pytest.fixture(scope="session")
 def tiny_lm() -> LoadedLM:
     tok = tiny_tokenizer()

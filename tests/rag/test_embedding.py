@@ -3,25 +3,12 @@ import pytest
 
 from core.errors import InputError
 from rag.embedding import Embedder
+from tests.conftest import save_tiny_sentence_transformer
 
 
 @pytest.fixture(scope="module")
 def tiny_st_dir(tmp_path_factory):
-    """A randomly initialised 1-layer BERT saved as a sentence-transformers directory."""
-    from sentence_transformers import SentenceTransformer
-    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
-    from transformers import BertConfig, BertModel, BertTokenizerFast
-
-    directory = tmp_path_factory.mktemp("tiny-st")
-    words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "leave", "days", "badge", "red", "vpn", "how", "many"]
-    (directory / "vocab.txt").write_text("\n".join(words) + "\n")
-    bert_dir = directory / "bert"
-    BertTokenizerFast(vocab_file=str(directory / "vocab.txt")).save_pretrained(bert_dir)
-    config = BertConfig(vocab_size=len(words), hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64)
-    BertModel(config).save_pretrained(bert_dir)
-    st = SentenceTransformer(modules=[Transformer(str(bert_dir)), Pooling(32, pooling_mode="mean")], device="cpu")
-    st.save(str(directory / "st"))
-    return directory / "st"
+    return save_tiny_sentence_transformer(tmp_path_factory.mktemp("tiny-st"))
 
 
 def test_local_directory_embedder_gives_normalized_float32_vectors(tiny_st_dir):

@@ -1,0 +1,89 @@
+"""The entry points: bad input ends with exit code 2, one readable line and nothing written;
+a full run on tiny local models writes the whole run directory."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from core.config import load_config
+from core.rundir import read_json
+from tests.conftest import REPO, save_tiny_sentence_transformer, tiny_llama, tiny_tokenizer, write_corpus
+
+
+def _run(script: str, *args: str):
+    return subprocess.run([sys.executable, str(REPO / "scripts" / script), *args], capture_output=True, text=True, cwd=REPO)
+
+
+@pytest.fixture
+def config_file(tmp_path, small_corpus_dir):
+    path = tmp_path / "exp.yaml"
+    path.write_text(f"corpus:\n  dir: {small_corpus_dir}\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    "extra, expected",
+    [
+        (["--set", "rag.topk=3"], "unknown key rag.topk"),
+        (["--set", "corpus.dir=/no/such/corpus"], "corpus directory /no/such/corpus does not exist"),
+        (["--set", "model.name=/no/such/model"], "model.name: path /no/such/model does not exist"),
+        (["--set", "eval.split=train", "--set", "corpus.max_documents=1", "--set", "eval.arms=[base]", "--set", "rag.embedder=./missing"], "rag.embedder: path ./missing does not exist"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, config_file, extra, expected):
+    out = tmp_path / "run"
+    result = _run("run_comparison.py", "--config", str(config_file), "--out", str(out), *extra)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == f"error: {result.stderr.strip().splitlines()[-1][7:]}"
+    assert expected in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_a_broken_corpus_line_is_reported_by_file_and_line(tmp_path, config_file):
+    corpus = write_corpus(tmp_path / "broken")
+    with open(corpus / "questions.jsonl", "a") as fh:
+        fh.write('{"id": "q9", "question": "?"}\n')
+    result = _run("build_index.py", "--config", str(config_file), "--set", f"corpus.dir={corpus}", "--out", str(tmp_path / "run"))
+    assert result.returncode == 2
+    assert "questions.jsonl line 5, field answers: Field required" in result.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_evaluate_without_an_index_says_how_to_build_one(tmp_path, config_file):
+    result = _run("evaluate.py", "--config", str(config_file), "--out", str(tmp_path / "run"))
+    assert result.returncode == 2 and "build one with scripts/build_index.py" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def tiny_model_dirs(tmp_path_factory):
+    """A tiny random LM and a tiny random sentence-transformer, saved as local directories."""
+    root = tmp_path_factory.mktemp("models")
+    tok = tiny_tokenizer()
+    tiny_llama(len(tok)).save_pretrained(root / "lm")
+    tok.save_pretrained(root / "lm")
+    return root / "lm", save_tiny_sentence_transformer(root / "embedder")
+
+
+def test_run_comparison_end_to_end_on_tiny_models(tmp_path, config_file, tiny_model_dirs, capsys):
+    sys.path.insert(0, str(REPO / "scripts"))
+    import run_comparison
+
+    lm_dir, st_dir = tiny_model_dirs
+    overrides = [f"model.name={lm_dir}", f"rag.embedder={st_dir}", "model.max_new_tokens=4", "rag.top_k=2", "eval.bootstrap_samples=100"]
+    cfg = load_config(config_file, overrides)
+    out = tmp_path / "run"
+    run_comparison.main(config=cfg, out=out)
+    assert {p.name for p in out.iterdir()} >= {"config.yaml", "index", "predictions.jsonl", "summary.json", "report.md"}
+    summary = read_json(out / "summary.json")
+    assert list(summary["arms"]) == ["base", "rag", "oracle"]
+    assert summary["meta_info"]["model"]["name"] == str(lm_dir) and summary["meta_info"]["embedder"] == str(st_dir)
+    assert summary["arms"]["rag"]["prompt_tokens"] > summary["arms"]["base"]["prompt_tokens"]
+    rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert len(rows) == 3 * 3 and all(len(r["retrieved"]) == 2 for r in rows if r["arm"] == "rag")
+    assert load_config(out / "config.yaml") == cfg  # the resolved config, name included
+    printed = capsys.readouterr().out
+    assert "| oracle |" in printed and str(out / "report.md") in printed
