@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import InputError
 
-ARM_NAMES = ("base", "rag", "oracle")
-ArmName = Literal["base", "rag", "oracle"]
+ARM_NAMES = ("base", "rag", "lora", "hybrid", "oracle")
+ArmName = Literal["base", "rag", "lora", "hybrid", "oracle"]
 
 
 class Section(BaseModel):
@@ -70,7 +70,39 @@ class RagConfig(Section):
 
 
 class FinetuneConfig(Section):
-    """LoRA fine-tuning. The walking skeleton has no fine-tune arm yet, so no keys are accepted."""
+    """LoRA fine-tuning: which training data is built from the corpus, and how it is trained."""
+
+    use_documents: bool = Field(True, description="Train on the documents as plain text (continued pre-training).")
+    document_shuffles: int = Field(
+        2, ge=0, description="Extra copies of each document with its sentences in a shuffled order (augmentation)."
+    )
+    use_qa: bool = Field(True, description="Train on the train-split question/answer pairs (loss on the answer only).")
+    paraphrases_per_fact: int | None = Field(
+        None, ge=1, description="Train phrasings used per fact (default: all the corpus has)."
+    )
+    max_length: int = Field(256, ge=16, description="Tokens per training sequence; longer documents are split.")
+    packing: bool = Field(False, description="Concatenate examples into full max_length sequences.")
+    lora_r: int = Field(16, ge=1, description="LoRA rank.")
+    lora_alpha: int = Field(32, ge=1, description="LoRA scaling numerator (scale = alpha / r).")
+    lora_dropout: float = Field(0.05, ge=0, lt=1, description="Dropout on the LoRA branch.")
+    target_modules: list[str] | Literal["all-linear"] = Field(
+        "all-linear", description="Modules that get adapters: `all-linear` or a list of names such as [q_proj, v_proj]."
+    )
+    epochs: float = Field(6, gt=0, description="Passes over the training set (ignored when max_steps is set).")
+    max_steps: int | None = Field(None, ge=1, description="Stop after this many optimizer steps.")
+    learning_rate: float = Field(1e-3, gt=0, description="Peak learning rate.")
+    lr_scheduler: Literal["linear", "cosine", "constant", "constant_with_warmup"] = Field("cosine", description="Schedule after warm-up.")
+    warmup_ratio: float = Field(0.05, ge=0, lt=1, description="Share of steps spent warming up.")
+    batch_size: int = Field(8, ge=1, description="Sequences per device per step.")
+    grad_accumulation: int = Field(1, ge=1, description="Steps whose gradients are summed before an update.")
+    bf16: bool = Field(False, description="bf16 autocast for training; on CUDA it is on whatever this says.")
+    early_stopping_patience: int | None = Field(
+        None, ge=1, description="Stop when held-out loss has not improved for this many evaluations (needs holdout)."
+    )
+    holdout_fraction: float = Field(0.0, ge=0, lt=0.5, description="Share of the training set held out for early stopping.")
+    save_steps: int = Field(50, ge=1, description="Checkpoint every N steps (what --resume restarts from).")
+    qlora: bool = Field(False, description="4-bit QLoRA; CUDA with bitsandbytes only.")
+    merge_for_inference: bool = Field(True, description="Merge the adapter into the weights for the lora/hybrid arms.")
 
 
 class EvalConfig(Section):

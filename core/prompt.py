@@ -1,9 +1,11 @@
 """The one prompt builder every arm uses: numbered passages, then the question.
 
-`base` is this builder with zero passages, `rag` with retrieved chunks, `oracle` with the gold
-documents, so any difference between arms comes from what is in the prompt, not how it is laid out.
-A 135M model reads context poorly when passages compete, so the wording is deliberately plain:
-the instruction comes right before the question, where a small model attends most.
+`base` and `lora` are this builder with zero passages, `rag` and `hybrid` with retrieved chunks,
+`oracle` with the gold documents, so any difference between arms comes from what is in the
+prompt, not how it is laid out. A 135M model reads context poorly when passages compete, so the
+layout is the one that measured best on the bundled corpus (see README, "Prompt format"): context
+first, then the question, then the instruction, where a small model attends most, asking for the
+bare answer copied from the context rather than a sentence it has to compose.
 """
 
 from __future__ import annotations
@@ -14,17 +16,15 @@ if TYPE_CHECKING:  # only for the annotation: core.answerer imports this module
     from core.answerer import Passage
 
 SYSTEM_PROMPT = "You are a helpful assistant that answers questions about the company's internal documents."
-ANSWER_INSTRUCTION = "Answer in one short sentence."
+CONTEXT_INSTRUCTION = "Answer the question using only the context above. Reply with just the answer, a few words copied from the context."
+NO_CONTEXT_INSTRUCTION = "Reply with just the answer, in a few words."
 
 
 def build_prompt(question: str, passages: list["Passage"] = ()) -> list[dict[str, str]]:
-    """Chat messages for one question; passages are numbered [1], [2], ... in retrieval order."""
-    parts = []
+    """Chat messages for one question; passages are numbered [1], [2], ... in the order given."""
     if passages:
         numbered = "\n\n".join(f"[{i}] {p.title}\n{p.text}" for i, p in enumerate(passages, start=1))
-        parts.append(f"Passages:\n{numbered}")
-        parts.append(f"Using the passages above, answer the question. {ANSWER_INSTRUCTION}")
+        user = f"Context:\n{numbered}\n\nQuestion: {question}\n{CONTEXT_INSTRUCTION}"
     else:
-        parts.append(ANSWER_INSTRUCTION)
-    parts.append(f"Question: {question}")
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": "\n\n".join(parts)}]
+        user = f"Question: {question}\n{NO_CONTEXT_INSTRUCTION}"
+    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]

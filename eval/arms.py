@@ -8,7 +8,9 @@ from core.config import ExperimentConfig
 from core.corpus import Corpus, Question
 
 # Arms whose answers come with retrieved passages, so recall@k and MRR apply.
-RETRIEVING_ARMS = {"rag"}
+RETRIEVING_ARMS = {"rag", "hybrid"}
+# Arms that answer with the fine-tuned model instead of the base model.
+TUNED_ARMS = {"lora", "hybrid"}
 
 
 def oracle_source(corpus: Corpus) -> PassageSource:
@@ -21,11 +23,28 @@ def oracle_source(corpus: Corpus) -> PassageSource:
     return source
 
 
-def build_answerers(cfg: ExperimentConfig, lm, corpus: Corpus, retriever: PassageSource | None) -> dict[str, PromptAnswerer]:
-    sources: dict[str, PassageSource | None] = {"base": None, "rag": retriever, "oracle": oracle_source(corpus)}
-    if "rag" in cfg.eval.arms and retriever is None:
-        raise ValueError("the rag arm needs a retriever")
+def build_answerers(
+    cfg: ExperimentConfig, lm, corpus: Corpus, retriever: PassageSource | None, tuned_lm=None
+) -> dict[str, PromptAnswerer]:
+    """One answerer per configured arm: (base or tuned model) x (no passages, retrieved, gold)."""
+    sources: dict[str, PassageSource | None] = {
+        "base": None,
+        "rag": retriever,
+        "lora": None,
+        "hybrid": retriever,
+        "oracle": oracle_source(corpus),
+    }
+    arms = cfg.eval.arms
+    if retriever is None and RETRIEVING_ARMS & set(arms):
+        raise ValueError("the rag and hybrid arms need a retriever")
+    if tuned_lm is None and TUNED_ARMS & set(arms):
+        raise ValueError("the lora and hybrid arms need the fine-tuned model")
     return {
-        arm: PromptAnswerer(lm, sources[arm], batch_size=cfg.model.batch_size, max_new_tokens=cfg.model.max_new_tokens)
-        for arm in cfg.eval.arms
+        arm: PromptAnswerer(
+            tuned_lm if arm in TUNED_ARMS else lm,
+            sources[arm],
+            batch_size=cfg.model.batch_size,
+            max_new_tokens=cfg.model.max_new_tokens,
+        )
+        for arm in arms
     }

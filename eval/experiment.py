@@ -10,6 +10,7 @@ from core.config import ExperimentConfig, to_yaml
 from core.corpus import Corpus, load_corpus
 from core.errors import InputError
 from core.rundir import write_json, write_jsonl, write_text
+from core.answerer import PromptAnswerer
 from eval.arms import RETRIEVING_ARMS, build_answerers
 from eval.harness import run_arm, summarize_arm
 from eval.report import render_markdown
@@ -30,16 +31,40 @@ def write_config(cfg: ExperimentConfig, out: Path) -> None:
     write_text(Path(out) / "config.yaml", to_yaml(cfg))
 
 
-def evaluate_arms(cfg: ExperimentConfig, corpus: Corpus, lm, retriever) -> list[dict]:
+def tuned_lm_for_eval(cfg: ExperimentConfig, adapter_dir: Path, questions) -> tuple[object, dict]:
+    """The fine-tuned model the lora/hybrid arms use, and the unmerged-vs-merged latency on one batch.
+
+    An unmerged LoRA adds work to every forward pass; measuring both on the same questions makes
+    that cost visible even though the arms run merged by default (finetune.merge_for_inference).
+    """
+    from finetune.adapter import load_tuned_lm, with_adapter
+
+    unmerged = load_tuned_lm(cfg.model.name, adapter_dir, device=cfg.model.device, dtype=cfg.model.dtype, merge=False)
+    sample = questions[: cfg.model.batch_size]
+
+    def ms_per_question(lm) -> float:
+        answers = PromptAnswerer(lm, None, batch_size=cfg.model.batch_size, max_new_tokens=cfg.model.max_new_tokens).answer(sample)
+        return sum(a.generate_ms for a in answers) / len(answers)
+
+    latency = {"questions": len(sample), "unmerged_ms": ms_per_question(unmerged)}
+    if not cfg.finetune.merge_for_inference:
+        return unmerged, latency
+    merged = with_adapter(unmerged, unmerged.model, merge=True)
+    latency["merged_ms"] = ms_per_question(merged)
+    return merged, latency
+
+
+def evaluate_arms(cfg: ExperimentConfig, corpus: Corpus, lm, retriever, tuned_lm=None) -> list[dict]:
     questions = corpus.split(cfg.eval.split)
     rows = []
-    for arm, answerer in build_answerers(cfg, lm, corpus, retriever).items():
+    for arm, answerer in build_answerers(cfg, lm, corpus, retriever, tuned_lm).items():
         log.info("arm %s: answering %d questions", arm, len(questions))
         rows.extend(run_arm(arm, answerer, questions))
     return rows
 
 
-def summarize(cfg: ExperimentConfig, rows: list[dict], *, started: str, meta: dict) -> dict:
+def summarize(cfg: ExperimentConfig, rows: list[dict], *, started: str, meta: dict, arm_extras: dict | None = None) -> dict:
+    """Metrics per arm from the rows, plus per-arm facts measured outside the harness (training)."""
     arms = {
         arm: summarize_arm(
             [r for r in rows if r["arm"] == arm],
@@ -49,6 +74,9 @@ def summarize(cfg: ExperimentConfig, rows: list[dict], *, started: str, meta: di
         )
         for arm in cfg.eval.arms
     }
+    for arm, extra in (arm_extras or {}).items():
+        if arm in arms:
+            arms[arm].update(extra)
     return {"run_info": run_info(cfg, started), "meta_info": meta, "arms": arms}
 
 
@@ -59,8 +87,16 @@ def write_results(out: Path, rows: list[dict], summary: dict) -> None:
     write_text(out / "report.md", render_markdown(summary))
 
 
-def evaluate_and_write(cfg: ExperimentConfig, out: Path, corpus: Corpus, lm, retriever, *, embedder_name, started: str) -> dict:
-    rows = evaluate_arms(cfg, corpus, lm, retriever)
-    summary = summarize(cfg, rows, started=started, meta=meta_info(lm, embedder_name))
+def evaluate_and_write(
+    cfg: ExperimentConfig, out: Path, corpus: Corpus, lm, retriever, *, embedder_name, started: str, adapter=None
+) -> dict:
+    """Run every arm and write the run dir; `adapter` (an AdapterOutcome) is needed for lora/hybrid."""
+    tuned_lm, extras = None, {}
+    if adapter is not None:
+        tuned_lm, merge_latency = tuned_lm_for_eval(cfg, adapter.adapter_dir, corpus.split(cfg.eval.split))
+        train = {**adapter.record["metrics"], "reused": adapter.reused, "loss_curve": adapter.record["loss_curve"]}
+        extras["lora"] = {"train": train, "merge_latency": merge_latency}
+    rows = evaluate_arms(cfg, corpus, lm, retriever, tuned_lm)
+    summary = summarize(cfg, rows, started=started, meta=meta_info(lm, embedder_name), arm_extras=extras)
     write_results(out, rows, summary)
     return summary

@@ -32,6 +32,29 @@ def arms_table(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def finetune_section(summary: dict) -> list[str]:
+    """Cost of the fine-tune arm: training and the latency of an unmerged adapter."""
+    lora = summary["arms"].get("lora", {})
+    if "train" not in lora:
+        return []
+    t, lat = lora["train"], lora["merge_latency"]
+    merged = f"{lat['merged_ms']:.0f} ms merged vs " if "merged_ms" in lat else ""
+    return [
+        "## Fine-tuning cost",
+        "",
+        "| training examples | tokens | steps | seconds | tokens/s | peak RSS MB | final loss | trainable params | adapter MB |",
+        "|---|---|---|---|---|---|---|---|---|",
+        f"| {t['examples']} | {t['tokens']} | {t['steps']} | {t['seconds']:.0f} | {t['tokens_per_s']:.0f} | "
+        f"{t['peak_rss_mb']:.0f} | {t['final_loss']:.3f} | {t['trainable_params']:,} | {t['adapter_mb']:.1f} |",
+        "",
+        f"Adapter {'reused from an earlier run with identical inputs' if t['reused'] else 'trained in this run'}. "
+        f"Generation with the adapter, per question on {lat['questions']} questions: "
+        f"{merged}{lat['unmerged_ms']:.0f} ms unmerged. The loss curve is in `summary.json` "
+        "(`arms.lora.train.loss_curve`).",
+        "",
+    ]
+
+
 def render_markdown(summary: dict) -> str:
     run, meta = summary["run_info"], summary["meta_info"]
     cfg = run["config"]
@@ -52,5 +75,6 @@ def render_markdown(summary: dict) -> str:
             f"percentile intervals over questions. Run from {run['started']} to {run['finished']}, "
             f"git {meta['git_hash'] or 'unknown'}.",
             "",
+            *finetune_section(summary),
         ]
     )

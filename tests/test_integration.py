@@ -12,13 +12,15 @@ from core.rundir import read_json, read_jsonl
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.integration
+# The retrieval arms; the fine-tune arms have their own integration test (training takes minutes).
+QUICK_ARMS = ["--set", "eval.arms=[base,rag,oracle]"]
 
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("quick")
     result = subprocess.run(
-        [sys.executable, "scripts/run_comparison.py", "--config", "configs/quick.yaml", "--out", str(out)],
+        [sys.executable, "scripts/run_comparison.py", "--config", "configs/quick.yaml", "--out", str(out), *QUICK_ARMS],
         cwd=REPO,
         capture_output=True,
         text=True,

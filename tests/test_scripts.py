@@ -73,17 +73,23 @@ def test_run_comparison_end_to_end_on_tiny_models(tmp_path, config_file, tiny_mo
     import run_comparison
 
     lm_dir, st_dir = tiny_model_dirs
-    overrides = [f"model.name={lm_dir}", f"rag.embedder={st_dir}", "model.max_new_tokens=4", "rag.top_k=2", "eval.bootstrap_samples=100"]
+    overrides = [f"model.name={lm_dir}", f"rag.embedder={st_dir}", "model.max_new_tokens=4", "rag.top_k=2", "eval.bootstrap_samples=100", "finetune.max_steps=2"]
     cfg = load_config(config_file, overrides)
     out = tmp_path / "run"
     run_comparison.main(config=cfg, out=out)
-    assert {p.name for p in out.iterdir()} >= {"config.yaml", "index", "predictions.jsonl", "summary.json", "report.md"}
+    assert {p.name for p in out.iterdir()} >= {"config.yaml", "index", "adapter", "predictions.jsonl", "summary.json", "report.md"}
     summary = read_json(out / "summary.json")
-    assert list(summary["arms"]) == ["base", "rag", "oracle"]
+    assert list(summary["arms"]) == ["base", "rag", "lora", "hybrid", "oracle"]
+    train = summary["arms"]["lora"]["train"]
+    assert train["steps"] == 2 and not train["reused"] and train["loss_curve"]
+    assert {"unmerged_ms", "merged_ms"} <= set(summary["arms"]["lora"]["merge_latency"])
     assert summary["meta_info"]["model"]["name"] == str(lm_dir) and summary["meta_info"]["embedder"] == str(st_dir)
     assert summary["arms"]["rag"]["prompt_tokens"] > summary["arms"]["base"]["prompt_tokens"]
     rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
-    assert len(rows) == 3 * 3 and all(len(r["retrieved"]) == 2 for r in rows if r["arm"] == "rag")
+    assert len(rows) == 5 * 3 and all(len(r["retrieved"]) == 2 for r in rows if r["arm"] in ("rag", "hybrid"))
     assert load_config(out / "config.yaml") == cfg  # the resolved config, name included
     printed = capsys.readouterr().out
     assert "| oracle |" in printed and str(out / "report.md") in printed
+    assert "Fine-tuning cost" in (out / "report.md").read_text()
+    run_comparison.main(config=cfg, out=out)  # a second run reuses index and adapter
+    assert read_json(out / "summary.json")["arms"]["lora"]["train"]["reused"]

@@ -1,0 +1,83 @@
+"""The fine-tune stage: corpus -> training set -> LoRA adapter in <out>/adapter, reusing the saved
+adapter when it was trained from exactly the same model, data, settings and seed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from core.config import ExperimentConfig
+from core.corpus import Corpus
+from core.errors import InputError
+from core.models import LoadedLM, load_lm, resolve_lm
+from finetune.dataset import TrainingSet, build_training_set
+from finetune.train import TRAINING_FILE, cached_training, train_lora
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AdapterOutcome:
+    adapter_dir: Path
+    record: dict  # {"metrics": ..., "loss_curve": ...} as saved next to the adapter
+    reused: bool
+
+
+def adapter_key(lm: LoadedLM, training_set: TrainingSet, cfg: ExperimentConfig) -> str:
+    """Everything that determines the trained weights; merge_for_inference does not."""
+    payload = {
+        "model": lm.name,
+        "weights": lm.weights_sha256,
+        "data": training_set.content_hash(),
+        "finetune": cfg.finetune.model_dump(mode="json", exclude={"merge_for_inference"}),
+        "seed": cfg.run.seed,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def ensure_adapter(cfg: ExperimentConfig, corpus: Corpus, out: Path, base_lm: LoadedLM, *, resume: bool = False) -> AdapterOutcome:
+    training_set = build_training_set(corpus, base_lm.tokenizer, cfg.finetune, seed=cfg.run.seed)
+    key = adapter_key(base_lm, training_set, cfg)
+    adapter_dir = Path(out) / "adapter"
+    record = None if resume else cached_training(adapter_dir, key)
+    if record:
+        log.info("reusing the adapter in %s (same model, data, settings and seed)", adapter_dir)
+        return AdapterOutcome(adapter_dir, record, reused=True)
+    stats = training_set.stats
+    log.info("training LoRA on %d examples (%d tokens)", stats["examples"], stats["tokens"])
+    model = _training_copy(cfg)
+    result = train_lora(model, base_lm.tokenizer, training_set, cfg.finetune, out_dir=Path(out), seed=cfg.run.seed, resume=resume, key=key)
+    return AdapterOutcome(result.adapter_dir, {"metrics": result.metrics, "loss_curve": result.loss_curve}, reused=False)
+
+
+def saved_adapter(out: Path) -> AdapterOutcome:
+    """The adapter already trained into <out>/adapter (for evaluating without training)."""
+    adapter_dir = Path(out) / "adapter"
+    record_path = adapter_dir / TRAINING_FILE
+    if not record_path.is_file():
+        raise InputError(f"no trained adapter in {adapter_dir}; train one with scripts/train_lora.py")
+    return AdapterOutcome(adapter_dir, json.loads(record_path.read_text()), reused=True)
+
+
+def _training_copy(cfg: ExperimentConfig):
+    """A separate fp32 copy of the base model to train (bf16 comes from autocast, not the weights);
+    with finetune.qlora, a 4-bit copy on CUDA."""
+    if not cfg.finetune.qlora:
+        return load_lm(cfg.model.name, cfg.model.device, "fp32").model
+    if not torch.cuda.is_available():
+        raise InputError("finetune.qlora needs a CUDA device")
+    try:
+        import bitsandbytes  # noqa: F401
+    except ImportError:
+        raise InputError("finetune.qlora needs bitsandbytes (pip install bitsandbytes)") from None
+    from peft import prepare_model_for_kbit_training
+    from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+
+    quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
+    model = AutoModelForCausalLM.from_pretrained(resolve_lm(cfg.model.name)[0], quantization_config=quant, device_map={"": 0})
+    return prepare_model_for_kbit_training(model)

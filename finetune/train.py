@@ -1,0 +1,184 @@
+"""LoRA training with transformers' Trainer and peft.
+
+Dynamic padding (each batch padded to its own longest sequence), optional packing, checkpoints
+every `save_steps` so `resume=True` continues an interrupted run to the same final adapter, bf16
+autocast when asked (CPU bf16 ran ~30% faster than fp32 on the default model), optional early
+stopping on a held-out slice. The same code runs unchanged under `accelerate launch` / `torchrun`
+(Trainer reads the distributed environment those set up).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import resource
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from core.errors import InputError
+from core.rundir import write_json
+from finetune.dataset import IGNORE, Example, TrainingSet
+
+log = logging.getLogger(__name__)
+
+TRAINING_FILE = "training.json"  # metrics + loss curve + the key of the inputs, next to the adapter
+
+
+@dataclass
+class TrainResult:
+    model: object  # the trained PeftModel (adapter not merged), ready for inference
+    adapter_dir: Path
+    metrics: dict
+    loss_curve: list[dict]
+
+
+def lora_config(cfg):
+    from peft import LoraConfig
+
+    return LoraConfig(
+        r=cfg.lora_r,
+        lora_alpha=cfg.lora_alpha,
+        lora_dropout=cfg.lora_dropout,
+        target_modules=cfg.target_modules,
+        task_type="CAUSAL_LM",
+    )
+
+
+def pack(examples: list[Example], max_length: int) -> list[dict]:
+    """Concatenate all examples and cut the stream into max_length blocks (no padding at all)."""
+    ids = [t for ex in examples for t in ex.input_ids]
+    labels = [t for ex in examples for t in ex.labels]
+    return [{"input_ids": ids[i : i + max_length], "labels": labels[i : i + max_length]} for i in range(0, len(ids), max_length)]
+
+
+def collate(batch: list[dict], pad_id: int) -> dict[str, torch.Tensor]:
+    """Right-pad to the longest sequence in this batch; padding is masked and has no loss."""
+    width = max(len(row["input_ids"]) for row in batch)
+    out = {"input_ids": [], "attention_mask": [], "labels": []}
+    for row in batch:
+        pad = width - len(row["input_ids"])
+        out["input_ids"].append(row["input_ids"] + [pad_id] * pad)
+        out["attention_mask"].append([1] * len(row["input_ids"]) + [0] * pad)
+        out["labels"].append(row["labels"] + [IGNORE] * pad)
+    return {k: torch.tensor(v) for k, v in out.items()}
+
+
+def train_lora(
+    model, tokenizer, training_set: TrainingSet, cfg, *, out_dir: Path, seed: int, resume: bool, key: str, callbacks=()
+) -> TrainResult:
+    """Train a LoRA adapter on `model` (modified in place into a PeftModel) and save it to out_dir/adapter."""
+    from peft import get_peft_model
+    from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
+
+    rows = _rows(training_set.examples, cfg)
+    train_rows, eval_rows = _holdout(rows, cfg.holdout_fraction)
+    checkpoints = out_dir / "checkpoints"
+    if not resume:
+        shutil.rmtree(checkpoints, ignore_errors=True)
+    elif not any(checkpoints.glob("checkpoint-*")):
+        raise InputError(f"--resume: no checkpoint in {checkpoints} to resume from")
+    early_stopping = bool(cfg.early_stopping_patience and eval_rows)
+    args = TrainingArguments(
+        output_dir=str(checkpoints),
+        per_device_train_batch_size=cfg.batch_size,
+        per_device_eval_batch_size=cfg.batch_size,
+        gradient_accumulation_steps=cfg.grad_accumulation,
+        num_train_epochs=cfg.epochs,
+        max_steps=cfg.max_steps or -1,
+        learning_rate=cfg.learning_rate,
+        lr_scheduler_type=cfg.lr_scheduler,
+        warmup_steps=cfg.warmup_ratio,
+        bf16=cfg.bf16 or (torch.cuda.is_available() and torch.cuda.is_bf16_supported()),
+        use_cpu=not torch.cuda.is_available(),
+        seed=seed,
+        data_seed=seed,
+        logging_steps=1,
+        save_strategy="steps",
+        save_steps=cfg.save_steps,
+        eval_strategy="steps" if early_stopping else "no",
+        eval_steps=cfg.save_steps if early_stopping else None,
+        load_best_model_at_end=early_stopping,
+        metric_for_best_model="eval_loss" if early_stopping else None,
+        save_total_limit=2,
+        report_to="none",
+        remove_unused_columns=False,
+        # Batches of similar length: documents (~170 tokens) and QA pairs (~55) mixed at random
+        # would pad most of every batch to the longest document.
+        train_sampling_strategy="group_by_length",
+        include_num_input_tokens_seen="non_padding",
+        dataloader_num_workers=0,
+    )
+    peft_model = get_peft_model(model, lora_config(cfg))
+    trainer = Trainer(
+        model=peft_model,
+        args=args,
+        train_dataset=train_rows,
+        eval_dataset=eval_rows or None,
+        data_collator=lambda batch: collate(batch, tokenizer.pad_token_id),
+        callbacks=[*callbacks, *([EarlyStoppingCallback(cfg.early_stopping_patience)] if early_stopping else [])],
+    )
+    start = time.perf_counter()
+    trainer.train(resume_from_checkpoint=resume or None)
+    seconds = time.perf_counter() - start
+    adapter_dir = _save_adapter(peft_model, out_dir / "adapter")
+    curve = [{"step": e["step"], "loss": e["loss"]} for e in trainer.state.log_history if "loss" in e]
+    curve += [{"step": e["step"], "eval_loss": e["eval_loss"]} for e in trainer.state.log_history if "eval_loss" in e]
+    tokens = int(trainer.state.num_input_tokens_seen)
+    metrics = {
+        "seconds": seconds,
+        "steps": trainer.state.global_step,
+        "examples": training_set.stats["examples"],
+        "tokens": training_set.stats["tokens"],
+        "tokens_seen": tokens,
+        "tokens_per_s": tokens / seconds if seconds > 0 else None,
+        "peak_rss_mb": _peak_rss_mb(),
+        "final_loss": next((e["loss"] for e in reversed(curve) if "loss" in e), None),
+        "trainable_params": sum(p.numel() for p in peft_model.parameters() if p.requires_grad),
+        "adapter_mb": sum(f.stat().st_size for f in adapter_dir.iterdir()) / 2**20,
+        "resumed": resume,
+        "by_source": training_set.stats["by_source"],
+    }
+    write_json(adapter_dir / TRAINING_FILE, {"key": key, "metrics": metrics, "loss_curve": curve})
+    return TrainResult(peft_model, adapter_dir, metrics, curve)
+
+
+def cached_training(adapter_dir: Path, key: str) -> dict | None:
+    """The saved training record when the adapter there was trained from exactly these inputs."""
+    record_path = adapter_dir / TRAINING_FILE
+    if not record_path.is_file():
+        return None
+    record = json.loads(record_path.read_text())
+    return record if record.get("key") == key else None
+
+
+def _rows(examples: list[Example], cfg) -> list[dict]:
+    if cfg.packing:
+        return pack(examples, cfg.max_length)
+    return [{"input_ids": ex.input_ids, "labels": ex.labels} for ex in examples]
+
+
+def _holdout(rows: list[dict], fraction: float) -> tuple[list[dict], list[dict]]:
+    """The last `fraction` of the (already shuffled) rows, held out for early stopping."""
+    n = int(len(rows) * fraction)
+    return (rows[: len(rows) - n], rows[len(rows) - n :]) if n else (rows, [])
+
+
+def _save_adapter(peft_model, target: Path) -> Path:
+    """save_pretrained into a temp dir, then swap it in, so a crash never leaves half an adapter."""
+    tmp = target.with_name(f".{target.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    peft_model.save_pretrained(str(tmp))
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    return target
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (2**20 if sys.platform == "darwin" else 2**10)

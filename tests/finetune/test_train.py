@@ -1,0 +1,97 @@
+import pytest
+import torch
+from safetensors.torch import load_file
+from transformers import TrainerCallback
+
+from core.config import FinetuneConfig
+from core.corpus import load_corpus
+from core.errors import InputError
+from core.generate import generate
+from core.models import LoadedLM
+from core.prompt import build_prompt
+from finetune.adapter import with_adapter
+from finetune.dataset import build_training_set
+from finetune.train import cached_training, collate, pack, train_lora
+from tests.conftest import tiny_llama, tiny_tokenizer
+
+
+@pytest.fixture
+def setup(small_corpus_dir):
+    tok = tiny_tokenizer()
+    corpus = load_corpus(small_corpus_dir)
+    cfg = FinetuneConfig(max_steps=4, save_steps=2, batch_size=2, learning_rate=1e-2, lora_r=4, lora_alpha=8)
+    return tok, build_training_set(corpus, tok, cfg, seed=0), cfg
+
+
+def _train(tmp_path, setup, *, resume=False, callbacks=(), cfg=None):
+    tok, ts, default_cfg = setup
+    return train_lora(tiny_llama(len(tok)), tok, ts, cfg or default_cfg, out_dir=tmp_path, seed=0, resume=resume, key="k", callbacks=callbacks)
+
+
+def test_training_writes_the_adapter_and_its_record(tmp_path, setup):
+    result = _train(tmp_path, setup)
+    files = {p.name for p in result.adapter_dir.iterdir()}
+    assert {"adapter_model.safetensors", "adapter_config.json", "training.json"} <= files
+    m = result.metrics
+    assert m["steps"] == 4 and m["trainable_params"] > 0 and m["tokens_seen"] > 0 and m["adapter_mb"] > 0
+    assert m["final_loss"] == result.loss_curve[-1]["loss"] and len(result.loss_curve) == 4
+    assert cached_training(result.adapter_dir, "k")["metrics"]["steps"] == 4
+    assert cached_training(result.adapter_dir, "other-inputs") is None
+
+
+class CrashAfterFirstCheckpoint(TrainerCallback):
+    def on_save(self, args, state, control, **kwargs):
+        raise RuntimeError("simulated crash")
+
+
+def test_resume_after_an_interruption_reaches_the_same_adapter(tmp_path, setup):
+    straight = _train(tmp_path / "a", setup)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        _train(tmp_path / "b", setup, callbacks=[CrashAfterFirstCheckpoint()])
+    assert not (tmp_path / "b" / "adapter").exists()
+    resumed = _train(tmp_path / "b", setup, resume=True)
+    a = load_file(straight.adapter_dir / "adapter_model.safetensors")
+    b = load_file(resumed.adapter_dir / "adapter_model.safetensors")
+    assert a.keys() == b.keys()
+    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+    assert resumed.metrics["resumed"] and resumed.metrics["steps"] == 4
+
+
+def test_resume_without_a_checkpoint_is_an_input_error(tmp_path, setup):
+    with pytest.raises(InputError, match="no checkpoint"):
+        _train(tmp_path, setup, resume=True)
+
+
+def test_merged_adapter_answers_exactly_like_the_unmerged_one(tmp_path, setup):
+    tok, ts, cfg = setup
+    model = tiny_llama(len(tok))
+    prompts = [build_prompt("how many leave days"), build_prompt("badge colour red")]
+    enc = tok(["how many leave days"], return_tensors="pt")
+    with torch.no_grad():
+        base_logits = model(**enc).logits.clone()
+    model = train_lora(model, tok, ts, cfg, out_dir=tmp_path, seed=0, resume=False, key="k").model.eval()
+    lm = LoadedLM(model, tok, "tiny", None, "cpu", "float32")
+    with torch.no_grad():
+        unmerged_logits = model(**enc).logits.clone()
+    unmerged = generate(lm, prompts, batch_size=2, max_new_tokens=6)
+    merged_lm = with_adapter(lm, model, merge=True)
+    with torch.no_grad():
+        merged_logits = merged_lm.model(**enc).logits
+    merged = generate(merged_lm, prompts, batch_size=2, max_new_tokens=6)
+    assert not torch.allclose(base_logits, unmerged_logits, atol=1e-4)  # the adapter changed something
+    assert torch.allclose(unmerged_logits, merged_logits, atol=1e-4)
+    assert [g.text for g in merged] == [g.text for g in unmerged]
+
+
+def test_collate_pads_dynamically_and_masks_padding():
+    batch = collate([{"input_ids": [5, 6, 7], "labels": [-100, 6, 7]}, {"input_ids": [8], "labels": [8]}], pad_id=1)
+    assert batch["input_ids"].tolist() == [[5, 6, 7], [8, 1, 1]]
+    assert batch["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]
+    assert batch["labels"].tolist() == [[-100, 6, 7], [8, -100, -100]]
+
+
+def test_packing_fills_blocks_without_losing_tokens(setup):
+    _, ts, _ = setup
+    blocks = pack(ts.examples, 32)
+    assert all(len(b["input_ids"]) == 32 for b in blocks[:-1])
+    assert sum(len(b["input_ids"]) for b in blocks) == ts.stats["tokens"]
