@@ -4,8 +4,7 @@
 `oracle` with the gold documents, so any difference between arms comes from what is in the
 prompt, not how it is laid out. A 135M model reads context poorly when passages compete, so the
 layout is the one that measured best on the bundled corpus (see README, "Prompt format"): context
-first, then the question, then the instruction, where a small model attends most, asking for the
-bare answer copied from the context rather than a sentence it has to compose.
+first, then the question, then the instruction, where a small model attends most.
 """
 
 from __future__ import annotations
@@ -16,14 +15,18 @@ if TYPE_CHECKING:  # only for the annotation: core.answerer imports this module
     from core.answerer import Passage
 
 SYSTEM_PROMPT = "You are a helpful assistant that answers questions about the company's internal documents."
-CONTEXT_INSTRUCTION = "Answer the question using only the context above. Reply with just the answer, a few words copied from the context."
-NO_CONTEXT_INSTRUCTION = "Reply with just the answer, in a few words."
+CONTEXT_INSTRUCTION = "Answer the question using only the context above."
+NO_CONTEXT_INSTRUCTION = "Answer the question in one short sentence."
 
 
 def build_prompt(question: str, passages: list["Passage"] = ()) -> list[dict[str, str]]:
-    """Chat messages for one question; passages are numbered [1], [2], ... in the order given."""
+    """Chat messages for one question; passages are numbered 1, 2, ... in the order given.
+
+    The title sits inline with its passage: on a line of its own, the 135M model often answered
+    with the bracketed title instead of the fact.
+    """
     if passages:
-        numbered = "\n\n".join(f"[{i}] {p.title}\n{p.text}" for i, p in enumerate(passages, start=1))
+        numbered = "\n\n".join(f"Passage {i} ({p.title}): {p.text}" for i, p in enumerate(passages, start=1))
         user = f"Context:\n{numbered}\n\nQuestion: {question}\n{CONTEXT_INSTRUCTION}"
     else:
         user = f"Question: {question}\n{NO_CONTEXT_INSTRUCTION}"
