@@ -1,5 +1,6 @@
-"""End to end on configs/quick.yaml with the real bundled models (a few minutes on 2 CPU cores).
-The first run also converts the bundled GGUF model into the cache (about 30 s, once)."""
+"""End to end on configs/quick.yaml with the real bundled models: all five arms, including LoRA
+training (about 10 minutes on 2 CPU cores). The first run also converts the bundled GGUF model
+into the cache (about 30 s, once)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,13 @@ from core.rundir import read_json, read_jsonl
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.integration
-# The retrieval arms; the fine-tune arms have their own integration test (training takes minutes).
-QUICK_ARMS = ["--set", "eval.arms=[base,rag,oracle]"]
 
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("quick")
     result = subprocess.run(
-        [sys.executable, "scripts/run_comparison.py", "--config", "configs/quick.yaml", "--out", str(out), *QUICK_ARMS],
+        [sys.executable, "scripts/run_comparison.py", "--config", "configs/quick.yaml", "--out", str(out)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -32,15 +31,25 @@ def quick_run(tmp_path_factory):
 def test_quick_run_writes_report_and_summary(quick_run):
     out, stdout = quick_run
     summary = read_json(out / "summary.json")
-    assert set(summary["arms"]) == {"base", "rag", "oracle"}
+    assert list(summary["arms"]) == ["base", "rag", "lora", "hybrid", "oracle"]
     assert summary["meta_info"]["model"]["weights_sha256"]
-    assert (out / "report.md").read_text().count("\n| ") >= 4
+    assert (out / "report.md").read_text().count("\n| ") >= 6
     assert "report:" in stdout
     rows = read_jsonl(out / "predictions.jsonl")
-    assert len(rows) == 3 * summary["arms"]["rag"]["n"]
+    assert len(rows) == 5 * summary["arms"]["rag"]["n"]
 
 
 def test_rag_beats_base_on_the_bundled_corpus(quick_run):
     arms = read_json(quick_run[0] / "summary.json")["arms"]
     assert arms["rag"]["accuracy"] > arms["base"]["accuracy"]
     assert arms["rag"]["recall_at_k"] >= 0.8  # the bundled embedder finds the gold document
+
+
+def test_lora_learns_the_facts_and_records_its_cost(quick_run):
+    out = quick_run[0]
+    arms = read_json(out / "summary.json")["arms"]
+    assert arms["lora"]["accuracy"] > arms["base"]["accuracy"]
+    train = arms["lora"]["train"]
+    assert train["final_loss"] < train["loss_curve"][0]["loss"]
+    assert train["tokens_per_s"] > 0 and train["adapter_mb"] > 0
+    assert (out / "adapter" / "adapter_model.safetensors").is_file()
