@@ -49,6 +49,8 @@ def run_arm(arm: str, answerer: Answerer, questions: list[Question]) -> list[dic
 
 def summarize_arm(rows: list[dict], *, retrieves: bool, bootstrap_samples: int, seed: int) -> dict:
     """Aggregates for one arm; every rate carries its 95% bootstrap interval as `<metric>_ci`."""
+    if not rows:
+        raise ValueError("no predictions to summarize for this arm")
     summary: dict = {"n": len(rows)}
     rates = {"accuracy": [r["correct"] for r in rows], "exact_match": [r["exact_match"] for r in rows]}
     if retrieves:

@@ -48,6 +48,11 @@ def test_summary_aggregates_with_intervals_and_retrieval_metrics(questions):
     assert "recall_at_k" not in summarize_arm(rows, retrieves=False, bootstrap_samples=200, seed=0)
 
 
+def test_summarizing_an_arm_without_predictions_is_an_error():
+    with pytest.raises(ValueError, match="no predictions"):
+        summarize_arm([], retrieves=False, bootstrap_samples=100, seed=0)
+
+
 def test_an_answerer_that_answers_other_questions_is_an_error(questions):
     class Wrong(FakeAnswerer):
         def answer(self, qs):
@@ -58,7 +63,7 @@ def test_an_answerer_that_answers_other_questions_is_an_error(questions):
 
 
 def test_run_dir_holds_predictions_summary_and_a_report_table(tmp_path, questions):
-    cfg = ExperimentConfig(name="fake")
+    cfg = ExperimentConfig(name="fake", eval={"arms": ["base", "rag", "oracle"]})
     rows = run_arm("base", FakeAnswerer({}), questions) + run_arm("rag", FakeAnswerer({"q2": "27"}, "leave"), questions)
     rows += run_arm("oracle", FakeAnswerer({"q2": "27", "q3": "red"}), questions)
     meta = {"git_hash": "abc", "model": {"name": "fake"}, "embedder": "e", "device": "cpu", "dtype": "float32", "threads": 1}
