@@ -111,7 +111,7 @@ def load_lm(name: str, device: str = "auto", dtype: str = "auto") -> LoadedLM:
     try:
         tokenizer = AutoTokenizer.from_pretrained(source)
         model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: an id the hub rejects as malformed
         raise InputError(f"model.name: could not load {name!r} ({str(exc).splitlines()[0]})") from None
     tokenizer.padding_side = "left"  # decoder-only batches must end where generation starts
     if tokenizer.pad_token is None:

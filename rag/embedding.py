@@ -20,7 +20,7 @@ class Embedder:
         self.batch_size = batch_size
         try:
             self.model = SentenceTransformer(resolve_embedder(name), device=pick_device(device), trust_remote_code=False)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: an id the hub rejects as malformed
             raise InputError(f"rag.embedder: could not load {name!r} ({str(exc).splitlines()[0]})") from None
         self.dim = self.model.get_embedding_dimension()
 

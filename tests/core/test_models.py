@@ -13,6 +13,11 @@ def test_missing_local_model_path_is_an_input_error(tmp_path):
         resolve_embedder("./no/such/embedder")
 
 
+def test_a_malformed_hub_id_is_an_input_error_not_a_traceback():
+    with pytest.raises(InputError, match="model.name: could not load 'not a valid id!!'"):
+        load_lm("not a valid id!!", device="cpu")
+
+
 def test_unknown_bundled_names_list_the_known_ones():
     with pytest.raises(InputError, match="smollm2-135m-instruct"):
         resolve_lm("bundled:gpt-5")
