@@ -33,15 +33,15 @@ def render(tokenizer, messages: list[dict[str, str]]) -> str:
 @torch.inference_mode()
 def generate(lm, prompts: list[list[dict[str, str]]], *, batch_size: int, max_new_tokens: int) -> list[Generation]:
     tok, model = lm.tokenizer, lm.model
-    texts = [render(tok, p) for p in prompts]
-    lengths = [len(tok(t, add_special_tokens=False).input_ids) for t in texts]
-    order = sorted(range(len(texts)), key=lambda i: lengths[i])
-    results: list[Generation | None] = [None] * len(texts)
+    # Tokenized once: the lengths order the batches, and each batch is padded from these ids.
+    ids = [tok(render(tok, p), add_special_tokens=False).input_ids for p in prompts]
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    results: list[Generation | None] = [None] * len(ids)
     eos_ids = _eos_ids(model, tok)
     for start in tqdm(range(0, len(order), batch_size), desc="generate", unit="batch", leave=False):
         idx = order[start : start + batch_size]
         t0 = time.perf_counter()
-        enc = tok([texts[i] for i in idx], return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+        enc = tok.pad({"input_ids": [ids[i] for i in idx]}, return_tensors="pt").to(model.device)
         out = model.generate(
             **enc,
             max_new_tokens=max_new_tokens,
@@ -52,9 +52,9 @@ def generate(lm, prompts: list[list[dict[str, str]]], *, batch_size: int, max_ne
         new = out[:, enc.input_ids.shape[1] :].tolist()
         share_ms = (time.perf_counter() - t0) * 1000 / len(idx)
         for row, i in enumerate(idx):
-            ids = _until_eos(new[row], eos_ids)
-            text = tok.decode(ids, skip_special_tokens=True).strip()
-            results[i] = Generation(text, lengths[i], len(ids), share_ms)
+            out_ids = _until_eos(new[row], eos_ids)
+            text = tok.decode(out_ids, skip_special_tokens=True).strip()
+            results[i] = Generation(text, len(ids[i]), len(out_ids), share_ms)
     return results
 
 

@@ -10,29 +10,18 @@ to spaces, no articles, single spaces).
 
 from __future__ import annotations
 
-import re
-import string
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-# Punctuation becomes a space, so "190-1100" still contains "1100" and "10:30" is "10 30" on both
-# sides; separators inside numbers are dropped first so "1,450" and "1450" are the same answer.
-_PUNCT = re.compile(f"[{re.escape(string.punctuation)}]")
-_DIGIT_SEPARATOR = re.compile(r"(?<=\d)[,.](?=\d)")
+from core.text import normalize  # re-exported: the metrics compare normalized text
 
 
 @dataclass(frozen=True)
 class MetricResult:
     value: float
     per_example: list[float]
-
-
-def normalize(text: str) -> str:
-    text = _DIGIT_SEPARATOR.sub("", text.lower())  # "4,000" -> "4000", "1.5" -> "15"
-    return " ".join(_ARTICLES.sub(" ", _PUNCT.sub(" ", text)).split())
 
 
 def _mean(scores: list[float]) -> MetricResult:

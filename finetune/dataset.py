@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -27,10 +26,9 @@ from core.corpus import Corpus, Question
 from core.errors import InputError
 from core.generate import render
 from core.prompt import build_prompt
-from eval.metrics import normalize
+from core.text import normalize, split_sentences
 
 IGNORE = -100  # label value the loss skips (prompt tokens, padding)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass
@@ -85,7 +83,7 @@ def document_examples(tokenizer, doc_id: str, text: str, source: str, max_length
 
 
 def shuffled_sentences(text: str, rng: random.Random) -> str:
-    sentences = _SENTENCE_END.split(" ".join(text.split()))
+    sentences = split_sentences(" ".join(text.split()))
     rng.shuffle(sentences)
     return " ".join(sentences)
 

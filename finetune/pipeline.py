@@ -15,6 +15,7 @@ from core.config import ExperimentConfig
 from core.corpus import Corpus
 from core.errors import InputError
 from core.models import LoadedLM, load_lm, resolve_lm
+from core.rundir import read_json
 from finetune.dataset import TrainingSet, build_training_set
 from finetune.train import TRAINING_FILE, cached_training, train_lora
 
@@ -61,7 +62,7 @@ def saved_adapter(out: Path) -> AdapterOutcome:
     record_path = adapter_dir / TRAINING_FILE
     if not record_path.is_file():
         raise InputError(f"no trained adapter in {adapter_dir}; train one with scripts/train_lora.py")
-    return AdapterOutcome(adapter_dir, json.loads(record_path.read_text()), reused=True)
+    return AdapterOutcome(adapter_dir, read_json(record_path), reused=True)
 
 
 def _training_copy(cfg: ExperimentConfig):

@@ -9,7 +9,6 @@ many times slower than fp32), optional early stopping on a held-out slice. The s
 
 from __future__ import annotations
 
-import json
 import logging
 import resource
 import shutil
@@ -21,7 +20,7 @@ from pathlib import Path
 import torch
 
 from core.errors import InputError
-from core.rundir import write_json
+from core.rundir import read_json, write_json
 from finetune.dataset import IGNORE, Example, TrainingSet
 
 log = logging.getLogger(__name__)
@@ -152,7 +151,7 @@ def cached_training(adapter_dir: Path, key: str) -> dict | None:
     record_path = adapter_dir / TRAINING_FILE
     if not record_path.is_file():
         return None
-    record = json.loads(record_path.read_text())
+    record = read_json(record_path)
     return record if record.get("key") == key else None
 
 

@@ -7,13 +7,10 @@ trailing sentences. A sentence longer than `size` is split on word boundaries.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from core.corpus import Document
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-
+from core.text import split_sentences
 
 @dataclass(frozen=True)
 class Chunk:
@@ -36,7 +33,7 @@ def chunk(documents: list[Document], size: int, overlap: int) -> list[Chunk]:
 def _sentences(text: str, size: int) -> list[list[str]]:
     """Sentences as word lists, none longer than `size` words."""
     out = []
-    for sentence in _SENTENCE_END.split(text):
+    for sentence in split_sentences(text):
         words = sentence.split()
         out.extend(words[i : i + size] for i in range(0, len(words), size))
     return [s for s in out if s]

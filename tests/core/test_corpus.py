@@ -6,7 +6,7 @@ import pytest
 
 from core.corpus import load_corpus
 from core.errors import InputError
-from eval.metrics import normalize
+from core.text import normalize
 from tests.conftest import REPO, SMALL_DOCS, SMALL_QUESTIONS, write_corpus
 
 BUNDLED = REPO / "data" / "quillfeather"
