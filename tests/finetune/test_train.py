@@ -88,6 +88,21 @@ def test_collate_pads_dynamically_and_masks_padding():
     assert batch["input_ids"].tolist() == [[5, 6, 7], [8, 1, 1]]
     assert batch["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]
     assert batch["labels"].tolist() == [[-100, 6, 7], [8, -100, -100]]
+    # Only positions whose next token is trained on get logits: 5->6 and 6->7 in row one, none in row two.
+    assert batch["logits_to_keep"].tolist() == [[True, True, False], [False, False, False]]
+    assert batch["shift_labels"].tolist() == [6, 7]
+
+
+def test_loss_on_kept_logits_equals_the_loss_over_all_logits(setup):
+    tok, ts, _ = setup
+    model = tiny_llama(len(tok))
+    # A document (loss everywhere) and QA pairs (loss on the answer only) in one padded batch.
+    examples = [next(ex for ex in ts.examples if ex.source == "document")] + [ex for ex in ts.examples if ex.source == "qa"][:3]
+    rows = [{"input_ids": ex.input_ids, "labels": ex.labels} for ex in examples]
+    batch = collate(rows, tok.pad_token_id)
+    full = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=batch["labels"]).loss
+    kept = model(**batch).loss
+    assert torch.allclose(full, kept, atol=1e-6)
 
 
 def test_packing_fills_blocks_without_losing_tokens(setup):
