@@ -37,7 +37,9 @@ class ModelConfig(Section):
     dtype: Literal["auto", "fp32", "bf16", "fp16"] = Field(
         "auto", description="`auto` is bf16 on CUDA and fp32 on CPU; bf16 is selectable on CPU."
     )
-    batch_size: int = Field(16, ge=1, description="Prompts per generation batch (left padded).")
+    # Decoding is memory-bound on a small CPU (every step reads all weights for the whole batch):
+    # on 2 cores 64 prompts per batch took 31% less time per question than 16.
+    batch_size: int = Field(64, ge=1, description="Prompts per generation batch (left padded).")
     max_new_tokens: int = Field(32, ge=1, description="Generation stops here or at EOS.")
 
 

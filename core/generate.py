@@ -3,7 +3,8 @@
 Prompts are chat messages rendered with the tokenizer's chat template, left padded (decoder-only
 models continue from the right edge), and batched. Batches are formed from prompts of similar
 length (sorted), which wastes less compute on padding; results come back in input order.
-On a 2-core CPU batching 16 prompts was measured 6x faster per question than one at a time.
+On a 2-core CPU batching 16 prompts was measured 6x faster per question than one at a time, and
+64 another 31% faster than 16: decoding reads every weight once per step, whatever the batch.
 """
 
 from __future__ import annotations
