@@ -4,7 +4,8 @@ A corpus is a directory with two JSON Lines files:
 
 - `documents.jsonl`: `id`, `title`, `text`, optional `source`
 - `questions.jsonl`: `id`, `question`, `answers` (accepted aliases), `doc_ids` (gold documents),
-  `split` (`train` or `eval`), `kind`, optional `fact_id`
+  `split` (`train` or `eval`), `kind`, optional `fact_id`, optional `old_answers` (the values an
+  update round replaced; see core/updates.py)
 
 Every problem is reported as one sentence naming the file, the line and the field.
 """
@@ -41,8 +42,9 @@ class Question(BaseModel):
     split: Literal["train", "eval"]
     kind: str = Field(min_length=1)
     fact_id: str | None = None
+    old_answers: list[str] = Field(default_factory=list)
 
-    @field_validator("answers")
+    @field_validator("answers", "old_answers")
     @classmethod
     def _answers_not_blank(cls, value: list[str]) -> list[str]:
         if any(not a.strip() for a in value):
@@ -70,9 +72,11 @@ class Corpus:
 
     def first_documents(self, n: int) -> Corpus:
         """The first n documents and only the questions whose gold documents all lie among them."""
-        docs = self.documents[:n]
-        keep = {d.id for d in docs}
-        return Corpus(docs, [q for q in self.questions if set(q.doc_ids) <= keep])
+        return self.only_documents({d.id for d in self.documents[:n]})
+
+    def only_documents(self, keep: set[str]) -> Corpus:
+        """The documents in `keep` and only the questions whose gold documents all lie among them."""
+        return Corpus([d for d in self.documents if d.id in keep], [q for q in self.questions if set(q.doc_ids) <= keep])
 
 
 def load_corpus(directory: str | Path, max_documents: int | None = None) -> Corpus:
@@ -80,23 +84,24 @@ def load_corpus(directory: str | Path, max_documents: int | None = None) -> Corp
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError(f"corpus directory {directory} does not exist")
-    documents = [doc for _, doc in _load_jsonl(directory / "documents.jsonl", Document)]
+    documents = [doc for _, doc in load_jsonl(directory / "documents.jsonl", Document)]
     if not documents:
         raise InputError(f"{directory / 'documents.jsonl'}: the corpus has no documents")
-    numbered_questions = _load_jsonl(directory / "questions.jsonl", Question)
-    doc_ids = {d.id for d in documents}
-    for line_no, q in numbered_questions:
-        missing = [i for i in q.doc_ids if i not in doc_ids]
-        if missing:
-            raise InputError(
-                f"{directory / 'questions.jsonl'} line {line_no}, field doc_ids: "
-                f"question {q.id!r} names unknown document {missing[0]!r}"
-            )
+    numbered_questions = load_jsonl(directory / "questions.jsonl", Question)
+    check_doc_ids(directory / "questions.jsonl", numbered_questions, {d.id for d in documents})
     corpus = Corpus(documents, [q for _, q in numbered_questions])
     return corpus.first_documents(max_documents) if max_documents else corpus
 
 
-def _load_jsonl(path: Path, model: type[BaseModel]) -> list[tuple[int, BaseModel]]:
+def check_doc_ids(path: Path, numbered_questions: list[tuple[int, Question]], doc_ids: set[str]) -> None:
+    """Every gold document a question names must exist; the error points at the question's line."""
+    for line_no, q in numbered_questions:
+        missing = [i for i in q.doc_ids if i not in doc_ids]
+        if missing:
+            raise InputError(f"{path} line {line_no}, field doc_ids: question {q.id!r} names unknown document {missing[0]!r}")
+
+
+def load_jsonl(path: Path, model: type[BaseModel]) -> list[tuple[int, BaseModel]]:
     """Validated rows with their line numbers (for messages that point at a line)."""
     if not path.is_file():
         raise InputError(f"{path} does not exist")

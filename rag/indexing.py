@@ -1,4 +1,5 @@
-"""Corpus -> chunks -> embeddings -> index, reusing a saved index whose inputs are unchanged."""
+"""Corpus -> chunks -> embeddings -> index, reusing a saved index whose inputs are unchanged, and
+updating an index in place when documents change (only the changed documents are re-embedded)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import logging
 from pathlib import Path
 
 from core.config import RagConfig
-from core.corpus import Corpus
+from core.corpus import Corpus, Document
 from core.errors import InputError
-from rag.chunking import chunk
+from rag.chunking import Chunk, chunk
 from rag.embedding import Embedder
 from rag.index import ChunkIndex, IndexSettings, build_index, load_index, save_index
 
@@ -21,8 +22,7 @@ def index_settings(cfg: RagConfig) -> IndexSettings:
 
 def index_corpus(corpus: Corpus, embedder: Embedder, cfg: RagConfig) -> ChunkIndex:
     chunks = chunk(corpus.documents, cfg.chunk_size, cfg.chunk_overlap)
-    # The title is embedded with each chunk: many chunks never repeat what their document is about.
-    vectors = embedder.encode([f"{c.title}\n{c.text}" for c in chunks])
+    vectors = embed_chunks(chunks, embedder)
     meta = {
         "embedder": embedder.name,
         "corpus_hash": corpus.content_hash(),
@@ -30,6 +30,30 @@ def index_corpus(corpus: Corpus, embedder: Embedder, cfg: RagConfig) -> ChunkInd
         "chunk_overlap": cfg.chunk_overlap,
     }
     return build_index(chunks, vectors, index_settings(cfg), meta)
+
+
+def embed_chunks(chunks: list[Chunk], embedder: Embedder):
+    # The title is embedded with each chunk: many chunks never repeat what their document is about.
+    return embedder.encode([f"{c.title}\n{c.text}" for c in chunks])
+
+
+def update_index(index: ChunkIndex, before: Corpus, after: Corpus, embedder: Embedder) -> dict[str, int]:
+    """Bring an index of `before` to `after` in place: drop the chunks of changed and removed
+    documents, embed and add the chunks of changed and new ones. Returns what it touched."""
+    old = before.by_doc_id()
+    changed: list[Document] = [d for d in after.documents if old.get(d.id) != d]
+    removed = old.keys() - {d.id for d in after.documents}
+    chunks_removed = index.remove_documents({d.id for d in changed} | removed)
+    new_chunks = chunk(changed, index.meta["chunk_size"], index.meta["chunk_overlap"])
+    if new_chunks:
+        index.add_chunks(new_chunks, embed_chunks(new_chunks, embedder))
+    index.meta["corpus_hash"] = after.content_hash()
+    return {
+        "documents_embedded": len(changed),
+        "documents_removed": len(removed),
+        "chunks_removed": chunks_removed,
+        "chunks_added": len(new_chunks),
+    }
 
 
 def ensure_index(directory: str | Path, corpus: Corpus, embedder: Embedder, cfg: RagConfig) -> tuple[ChunkIndex, bool]:

@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 
 from core.config import RagConfig
-from core.corpus import load_corpus
+from core.corpus import Corpus, Document, load_corpus
 from core.errors import InputError
 from rag.chunking import chunk
 from rag.index import IndexSettings, build_index, load_index, save_index
-from rag.indexing import ensure_index, index_corpus
+from rag.indexing import ensure_index, index_corpus, update_index
 from rag.retriever import Retriever
 from tests.conftest import HashingEmbedder, SMALL_DOCS, write_corpus
 
@@ -45,10 +45,10 @@ def test_scores_are_sorted_best_first_and_k_is_capped_at_the_number_of_chunks(co
 def test_metadata_records_embedder_dimension_chunks_and_corpus(tmp_path, corpus, hashing_embedder):
     index = index_corpus(corpus, hashing_embedder, _cfg())
     save_index(index, tmp_path / "idx")
-    meta = load_index(tmp_path / "idx", embedder=hashing_embedder.name, corpus_hash=corpus.content_hash()).meta
-    assert meta["embedder"] == "hashing-256" and meta["dimension"] == 256
-    assert meta["corpus_hash"] == corpus.content_hash()
-    assert [c["id"] for c in meta["chunks"]] == [c.id for c in index.chunks]
+    loaded = load_index(tmp_path / "idx", embedder=hashing_embedder.name, corpus_hash=corpus.content_hash())
+    assert loaded.meta["embedder"] == "hashing-256" and loaded.meta["dimension"] == 256
+    assert loaded.meta["corpus_hash"] == corpus.content_hash()
+    assert loaded.chunks == index.chunks
 
 
 def test_loading_with_another_embedder_or_corpus_fails_with_one_sentence(tmp_path, corpus, hashing_embedder):
@@ -70,7 +70,7 @@ def test_ensure_index_reuses_only_when_inputs_are_unchanged(tmp_path, corpus, ha
     assert not reused
     changed = load_corpus(write_corpus(tmp_path / "c2", [*SMALL_DOCS, {"id": "n", "title": "New", "text": "New doc."}]))
     index, reused = ensure_index(tmp_path / "idx", changed, hashing_embedder, _cfg(index="hnsw"))
-    assert not reused and "n#0" in [c.id for c in index.chunks]
+    assert not reused and "n#0" in [c.id for c in index.chunks.values()]
     assert not ensure_index(tmp_path / "idx", changed, HashingEmbedder(name="other"), _cfg(index="hnsw"))[1]
 
 
@@ -78,3 +78,44 @@ def test_vectors_must_match_chunks(corpus):
     chunks = chunk(corpus.documents, 12, 0)
     with pytest.raises(ValueError):
         build_index(chunks, np.zeros((len(chunks) - 1, 8), dtype=np.float32), IndexSettings(), {})
+
+
+class CountingEmbedder(HashingEmbedder):
+    def __init__(self):
+        super().__init__()
+        self.texts = []
+
+    def encode(self, texts):
+        self.texts += texts
+        return super().encode(texts)
+
+
+def _ranked(index, embedder, queries):
+    """Each query's full ranking as (chunk id, text, score), ties in chunk-id order: FAISS ids may
+    differ between the two indexes, what is found and how it scores may not."""
+    rows = index.search(embedder.encode(queries), k=1000)
+    return [sorted(((c.id, c.text, round(s, 5)) for c, s in row), key=lambda t: (-t[2], t[0])) for row in rows]
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_an_incremental_update_searches_exactly_like_a_full_rebuild(tmp_path, corpus, kind):
+    docs = [dict(d) for d in SMALL_DOCS if d["id"] != "badges"]  # one document deleted
+    docs[0]["text"] = "Staff now get 30 days of paid leave each year. Requests go through TimeLedger."  # one changed
+    docs.append({"id": "canteen", "title": "Canteen", "text": "Lunch is served at noon in the Atrium."})  # one added
+    after = Corpus([Document(**d) for d in docs], [])
+    embedder = CountingEmbedder()
+    index = index_corpus(corpus, embedder, _cfg(index=kind))
+    embedder.texts.clear()
+    touched = update_index(index, corpus, after, embedder)
+    embedded = list(embedder.texts)
+    rebuilt = index_corpus(after, HashingEmbedder(), _cfg(index=kind))
+    queries = ["how many days of leave", "badge colour", "lunch time", "vpn client", "TimeLedger"]
+    assert _ranked(index, embedder, queries) == _ranked(rebuilt, embedder, queries)
+    assert sorted(c.id for c in index.chunks.values()) == sorted(c.id for c in rebuilt.chunks.values())
+    # Only the changed and the new document were embedded again.
+    assert touched["documents_embedded"] == 2 and touched["documents_removed"] == 1
+    assert len(embedded) == touched["chunks_added"] == sum(c.doc_id in {"leave", "canteen"} for c in rebuilt.chunks.values())
+    # The updated index saves and loads as the updated corpus's index.
+    save_index(index, tmp_path / "idx")
+    loaded = load_index(tmp_path / "idx", embedder=embedder.name, corpus_hash=after.content_hash())
+    assert _ranked(loaded, embedder, queries) == _ranked(rebuilt, embedder, queries)
