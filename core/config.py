@@ -119,6 +119,28 @@ class EvalConfig(Section):
     bootstrap_samples: int = Field(2000, ge=100, description="Resamples for the 95% bootstrap intervals.")
 
 
+class UpdatesConfig(Section):
+    """Knowledge updates and deletions: the corpus's `updates/<round>/` and `deletions/` (see core/updates.py)."""
+
+    # Off by default for now: with every strategy on, the bundled corpus's rounds take longer than
+    # `make demo` may on a 2-core CPU (full retraining is ~10 min per round there).
+    rounds: bool = Field(False, description="Apply and measure the update rounds the corpus has.")
+    max_rounds: int | None = Field(None, ge=1, description="Only the first N rounds (default: all).")
+    strategies: list[Literal["full", "delta", "delta_replay"]] = Field(
+        ["full", "delta", "delta_replay"],
+        description="Fine-tune update strategies: retrain from the base model on the updated corpus (`full`), "
+        "continue the adapter on the changed facts (`delta`), or on those plus a replay sample (`delta_replay`).",
+    )
+    full_rounds: int | None = Field(
+        None, ge=0, description="Run the `full` strategy on the first N rounds only (it retrains everything; default: all)."
+    )
+    replay_facts: int = Field(20, ge=1, description="Unchanged facts mixed into each `delta_replay` round.")
+    locality_questions: int = Field(
+        40, ge=1, description="Eval questions on facts a round did not touch, sampled once, to measure what an update disturbs."
+    )
+    deletions: bool = Field(False, description="Apply and measure the corpus's deletions after the rounds.")
+
+
 class RunConfig(Section):
     """Run-wide settings."""
 
@@ -135,6 +157,7 @@ class ExperimentConfig(Section):
     rag: RagConfig = Field(default_factory=RagConfig)
     finetune: FinetuneConfig = Field(default_factory=FinetuneConfig)
     eval: EvalConfig = Field(default_factory=EvalConfig)
+    updates: UpdatesConfig = Field(default_factory=UpdatesConfig)
     run: RunConfig = Field(default_factory=RunConfig)
 
 

@@ -38,6 +38,12 @@ class UpdateRound:
     def fact_ids(self) -> set[str]:
         return {q.fact_id for q in self.questions}
 
+    def without(self, doc_ids: set[str]) -> UpdateRound:
+        """The round minus everything about these documents (for a run on a subset of the corpus)."""
+        return UpdateRound(
+            self.name, [d for d in self.documents if d.id not in doc_ids], [q for q in self.questions if not set(q.doc_ids) & doc_ids]
+        )
+
     def apply(self, corpus: Corpus) -> Corpus:
         """The corpus after this round: documents replaced by id or appended, changed facts' questions swapped."""
         incoming = {d.id: d for d in self.documents}

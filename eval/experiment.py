@@ -87,10 +87,10 @@ def write_results(out: Path, rows: list[dict], summary: dict) -> None:
     write_text(out / "report.md", render_markdown(summary))
 
 
-def evaluate_and_write(
-    cfg: ExperimentConfig, out: Path, corpus: Corpus, lm, retriever, *, embedder_name, started: str, adapter=None
-) -> dict:
-    """Run every arm and write the run dir; `adapter` (an AdapterOutcome) is needed for lora/hybrid."""
+def evaluate_experiment(
+    cfg: ExperimentConfig, corpus: Corpus, lm, retriever, *, embedder_name, started: str, adapter=None
+) -> tuple[list[dict], dict]:
+    """Run every arm: (prediction rows, summary). `adapter` (an AdapterOutcome) is needed for lora/hybrid."""
     tuned_lm, extras = None, {}
     if adapter is not None:
         tuned_lm, merge_latency = tuned_lm_for_eval(cfg, adapter.adapter_dir, corpus.split(cfg.eval.split))
@@ -98,5 +98,4 @@ def evaluate_and_write(
         extras["lora"] = {"train": train, "merge_latency": merge_latency}
     rows = evaluate_arms(cfg, corpus, lm, retriever, tuned_lm)
     summary = summarize(cfg, rows, started=started, meta=meta_info(lm, embedder_name), arm_extras=extras)
-    write_results(out, rows, summary)
-    return summary
+    return rows, summary

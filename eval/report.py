@@ -55,6 +55,63 @@ def finetune_section(summary: dict) -> list[str]:
     ]
 
 
+def _seconds(arm: dict) -> str:
+    return f"{arm['absorb_seconds']:.1f}" if "absorb_seconds" in arm else "–"
+
+
+def updates_section(summary: dict) -> list[str]:
+    """Per round: what absorbing the change cost each arm and how well it took."""
+    updates = summary.get("updates")
+    if not updates:
+        return []
+    lines = [
+        "## Knowledge updates",
+        "",
+        "Per round: `absorb s` is the wall time to make the change live (RAG: re-embed the changed documents and "
+        "update the index; fine-tune: training). `efficacy` is accuracy on the changed facts' eval phrasings "
+        "against the new answers, `stale` the share still giving an old value, `locality` accuracy on "
+        f"{updates['locality_questions']} eval questions about facts no round touches, `before` the same arm on "
+        "the changed facts before the change. `hybrid` is the conflict probe: the adapter trained on the old "
+        "values reading the updated index (efficacy: the passage wins; stale: the weights win). "
+        f"`lora_full` ran on: {', '.join(updates['full_rounds']) or 'no round'}.",
+        "",
+    ]
+    for rnd in updates["rounds"]:
+        lines += [
+            f"### {rnd['name']}: {rnd['changed_facts']} changed facts, {rnd['changed_questions']} eval questions",
+            "",
+            "| arm | absorb s | efficacy % [95% CI] | stale % [95% CI] | locality % [95% CI] | before % [95% CI] |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, arm in rnd["arms"].items():
+            lines.append(
+                f"| {name} | {_seconds(arm)} | {_rate(arm, 'efficacy')} | {_rate(arm, 'stale_rate')} | "
+                f"{_rate(arm, 'locality')} | {_rate(arm, 'accuracy_before')} |"
+            )
+        lines.append("")
+    return lines
+
+
+def deletions_section(summary: dict) -> list[str]:
+    deletions = summary.get("deletions")
+    if not deletions:
+        return []
+    lines = [
+        "## Deletions",
+        "",
+        f"Deleted documents: {', '.join(deletions['documents'])} ({deletions['questions']} eval questions about them). "
+        "`leak` is the share of those questions still answered with the deleted value. RAG drops the documents' "
+        "chunks from the index; weights cannot be edited cheaply, so the fine-tune forgets only by retraining "
+        "from the base model without the documents (`lora_full`), and `absorb s` is what that cost.",
+        "",
+        "| arm | absorb s | leak % [95% CI] | locality % [95% CI] |",
+        "|---|---|---|---|",
+    ]
+    for name, arm in deletions["arms"].items():
+        lines.append(f"| {name} | {_seconds(arm)} | {_rate(arm, 'leak_rate')} | {_rate(arm, 'locality')} |")
+    return [*lines, ""]
+
+
 def render_markdown(summary: dict) -> str:
     run, meta = summary["run_info"], summary["meta_info"]
     cfg = run["config"]
@@ -76,5 +133,7 @@ def render_markdown(summary: dict) -> str:
             f"git {meta['git_hash'] or 'unknown'}.",
             "",
             *finetune_section(summary),
+            *updates_section(summary),
+            *deletions_section(summary),
         ]
     )

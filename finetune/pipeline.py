@@ -41,9 +41,21 @@ def adapter_key(lm: LoadedLM, training_set: TrainingSet, cfg: ExperimentConfig) 
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def ensure_adapter(cfg: ExperimentConfig, corpus: Corpus, out: Path, base_lm: LoadedLM, *, resume: bool = False) -> AdapterOutcome:
+def ensure_adapter(
+    cfg: ExperimentConfig,
+    corpus: Corpus,
+    out: Path,
+    base_lm: LoadedLM,
+    *,
+    resume: bool = False,
+    start_from: AdapterOutcome | None = None,
+) -> AdapterOutcome:
+    """Train <out>/adapter on the corpus's training set, from scratch or, with `start_from`,
+    continuing that adapter; reuse the saved one when every input is the same."""
     training_set = build_training_set(corpus, base_lm.tokenizer, cfg.finetune, seed=cfg.run.seed)
     key = adapter_key(base_lm, training_set, cfg)
+    if start_from:  # the starting weights are an input too
+        key = hashlib.sha256(f"{key}+{start_from.record['key']}".encode()).hexdigest()[:16]
     adapter_dir = Path(out) / "adapter"
     record = None if resume else cached_training(adapter_dir, key)
     if record:
@@ -52,8 +64,12 @@ def ensure_adapter(cfg: ExperimentConfig, corpus: Corpus, out: Path, base_lm: Lo
     stats = training_set.stats
     log.info("training LoRA on %d examples (%d tokens)", stats["examples"], stats["tokens"])
     model = _training_copy(cfg)
+    if start_from:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, str(start_from.adapter_dir), is_trainable=True)
     result = train_lora(model, base_lm.tokenizer, training_set, cfg.finetune, out_dir=Path(out), seed=cfg.run.seed, resume=resume, key=key)
-    return AdapterOutcome(result.adapter_dir, {"metrics": result.metrics, "loss_curve": result.loss_curve}, reused=False)
+    return AdapterOutcome(result.adapter_dir, {"key": key, "metrics": result.metrics, "loss_curve": result.loss_curve}, reused=False)
 
 
 def saved_adapter(out: Path) -> AdapterOutcome:

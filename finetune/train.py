@@ -81,8 +81,12 @@ def collate(batch: list[dict], pad_id: int) -> dict[str, torch.Tensor]:
 def train_lora(
     model, tokenizer, training_set: TrainingSet, cfg, *, out_dir: Path, seed: int, resume: bool, key: str, callbacks=()
 ) -> TrainResult:
-    """Train a LoRA adapter on `model` (modified in place into a PeftModel) and save it to out_dir/adapter."""
-    from peft import get_peft_model
+    """Train a LoRA adapter on `model` (modified in place into a PeftModel) and save it to out_dir/adapter.
+
+    A `model` that already is a PeftModel (a trainable adapter loaded from disk) keeps training that
+    adapter: how an update continues from the adapter it changes.
+    """
+    from peft import PeftModel, get_peft_model
     from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
 
     rows = _rows(training_set.examples, cfg)
@@ -124,7 +128,7 @@ def train_lora(
         include_num_input_tokens_seen="non_padding",
         dataloader_num_workers=0,
     )
-    peft_model = get_peft_model(model, lora_config(cfg))
+    peft_model = model if isinstance(model, PeftModel) else get_peft_model(model, lora_config(cfg))
     trainer = Trainer(
         model=peft_model,
         args=args,

@@ -19,7 +19,7 @@ from core.config import ExperimentConfig  # noqa: E402
 from core.models import load_lm  # noqa: E402
 from core.seeding import set_seed  # noqa: E402
 from eval.arms import RETRIEVING_ARMS, TUNED_ARMS  # noqa: E402
-from eval.experiment import evaluate_and_write, load_experiment_corpus, write_config  # noqa: E402
+from eval.experiment import evaluate_experiment, load_experiment_corpus, write_config, write_results  # noqa: E402
 from eval.report import arms_table  # noqa: E402
 from eval.run_info import now  # noqa: E402
 from finetune.pipeline import saved_adapter  # noqa: E402
@@ -40,9 +40,8 @@ def main(*, config: ExperimentConfig, out: Path) -> None:
     adapter = saved_adapter(out) if TUNED_ARMS & set(config.eval.arms) else None
     lm = load_lm(config.model.name, config.model.device, config.model.dtype)
     write_config(config, out)
-    summary = evaluate_and_write(
-        config, out, corpus, lm, retriever, embedder_name=embedder_name, started=started, adapter=adapter
-    )
+    rows, summary = evaluate_experiment(config, corpus, lm, retriever, embedder_name=embedder_name, started=started, adapter=adapter)
+    write_results(out, rows, summary)
     print(arms_table(summary))
     print(f"\nreport: {out / 'report.md'}")
 

@@ -1,6 +1,7 @@
 """Run the whole comparison end to end: index the corpus, train the LoRA adapter (or reuse the
-cached one), answer the eval questions with every configured arm, write predictions, summary and
-report to the run directory.
+cached one), answer the eval questions with every configured arm, then apply the corpus's update
+rounds and deletions to both approaches and measure them (`updates` in the config); write
+predictions, summary and report to the run directory.
 
     python scripts/run_comparison.py --config configs/default.yaml          # what `make demo` runs
     python scripts/run_comparison.py --config configs/quick.yaml --set rag.top_k=5 --out runs/k5
@@ -19,9 +20,10 @@ from core.config import ExperimentConfig  # noqa: E402
 from core.models import load_lm  # noqa: E402
 from core.seeding import set_seed  # noqa: E402
 from eval.arms import TUNED_ARMS  # noqa: E402
-from eval.experiment import evaluate_and_write, load_experiment_corpus, write_config  # noqa: E402
+from eval.experiment import evaluate_experiment, load_experiment_corpus, write_config, write_results  # noqa: E402
 from eval.report import arms_table  # noqa: E402
 from eval.run_info import now  # noqa: E402
+from eval.updates import UpdateInputs, run_updates  # noqa: E402
 from finetune.pipeline import ensure_adapter  # noqa: E402
 from rag.embedding import Embedder  # noqa: E402
 from rag.indexing import ensure_index  # noqa: E402
@@ -37,10 +39,14 @@ def main(*, config: ExperimentConfig, out: Path) -> None:
     write_config(config, out)
     index, _ = ensure_index(out / "index", corpus, embedder, config.rag)
     retriever = Retriever(index, embedder, config.rag.top_k)
-    adapter = ensure_adapter(config, corpus, out, lm) if TUNED_ARMS & set(config.eval.arms) else None
-    summary = evaluate_and_write(
-        config, out, corpus, lm, retriever, embedder_name=embedder.name, started=started, adapter=adapter
-    )
+    updates = config.updates.rounds or config.updates.deletions
+    adapter = ensure_adapter(config, corpus, out, lm) if updates or TUNED_ARMS & set(config.eval.arms) else None
+    rows, summary = evaluate_experiment(config, corpus, lm, retriever, embedder_name=embedder.name, started=started, adapter=adapter)
+    if updates:
+        update_rows, parts = run_updates(UpdateInputs(config, out, corpus, lm, embedder, index, adapter, rows))
+        rows, summary = rows + update_rows, {**summary, **parts}
+        summary["run_info"]["finished"] = now()
+    write_results(out, rows, summary)
     print(arms_table(summary))
     print(f"\nreport: {(out / 'report.md').resolve()}")
 

@@ -1,0 +1,238 @@
+"""The update stage: apply each knowledge-update round, then the deletions, to both approaches and
+measure what absorbing the change cost and how well it took.
+
+Per round and arm: `absorb_seconds` (wall time to make the change live), `efficacy` (accuracy on
+the changed facts' eval phrasings against the new answers), `stale_rate` (answers that still give
+an old value) and `locality` (accuracy on a fixed sample of facts no round touches). The arms:
+
+- `rag`: the index updated in place (only changed documents re-embedded), the base model reading it;
+- `lora_full`, `lora_delta`, `lora_delta_replay`: the fine-tune strategies (see UpdatesConfig);
+  each delta strategy continues its own adapter from round to round;
+- `hybrid`: the conflict probe. The adapter trained on the original facts reads passages from the
+  updated index: `efficacy` is how often the retrieved new value wins, `stale_rate` how often the
+  old value learned into the weights wins.
+
+Deletions: `rag` drops the documents' chunks; a fine-tune cannot have facts edited out of its
+weights cheaply, so `lora_full` retrains without the documents. `leak_rate` is the share of
+questions about deleted documents still answered with the deleted value.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.answerer import PromptAnswerer
+from core.config import ExperimentConfig
+from core.corpus import Corpus, Question, load_corpus
+from core.updates import UpdateRound, delete_documents, load_deletions, load_update_rounds
+from eval import metrics
+from eval.harness import run_arm
+from finetune.adapter import load_tuned_lm
+from finetune.pipeline import AdapterOutcome, ensure_adapter
+from rag.index import ChunkIndex, save_index
+from rag.indexing import update_index
+from rag.retriever import Retriever
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class UpdateInputs:
+    """What the main comparison leaves for the update stage."""
+
+    cfg: ExperimentConfig
+    out: Path
+    corpus: Corpus  # the corpus the main arms ran on
+    lm: object  # the base LoadedLM
+    embedder: object
+    index: ChunkIndex  # updated in place, round by round
+    adapter: AdapterOutcome  # the adapter trained on the original corpus
+    main_rows: list[dict]  # the main run's predictions, for accuracy before the change
+
+
+def update_plan(cfg: ExperimentConfig, corpus: Corpus) -> tuple[list[UpdateRound], list[str]]:
+    """(rounds, documents to delete) as configured. On a subset of the corpus, without the documents
+    the subset left out (documents a round adds stay); the files are validated against the whole
+    corpus either way."""
+    full = load_corpus(cfg.corpus.dir)
+    left_out = {d.id for d in full.documents} - {d.id for d in corpus.documents}
+    all_rounds = load_update_rounds(cfg.corpus.dir, full)
+    rounds = [r.without(left_out) for r in all_rounds] if cfg.updates.rounds else []
+    rounds = [r for r in rounds if r.questions][: cfg.updates.max_rounds]
+    if not cfg.updates.deletions:
+        return rounds, []
+    for rnd in all_rounds:
+        full = rnd.apply(full)
+    return rounds, [d for d in load_deletions(cfg.corpus.dir, full) if d not in left_out]
+
+
+def locality_sample(cfg: ExperimentConfig, corpus: Corpus, rounds: list[UpdateRound], deleted: list[str]) -> list[Question]:
+    """A fixed sample of eval questions on facts no round changes and no deletion removes."""
+    touched = set().union(*(r.fact_ids() for r in rounds)) if rounds else set()
+    stable = [q for q in corpus.split("eval") if q.fact_id not in touched and not set(q.doc_ids) & set(deleted)]
+    return random.Random(cfg.run.seed).sample(stable, min(cfg.updates.locality_questions, len(stable)))
+
+
+def run_updates(inputs: UpdateInputs) -> tuple[list[dict], dict]:
+    """(prediction rows, summary parts `updates` and `deletions`) for the configured rounds and deletions."""
+    cfg = inputs.cfg
+    rounds, deleted = update_plan(cfg, inputs.corpus)
+    corpus = inputs.corpus
+    for rnd in rounds:
+        corpus = rnd.apply(corpus)
+    deleted = [d for d in deleted if d in corpus.by_doc_id()]  # max_rounds may stop before a round adds it
+    locality = locality_sample(cfg, inputs.corpus, rounds, deleted)
+    rows: list[dict] = []
+    summary: dict = {}
+    if rounds:
+        round_rows, summary["updates"] = _run_rounds(inputs, rounds, locality)
+        rows += round_rows
+    if deleted:
+        deletion_rows, summary["deletions"] = _run_deletions(inputs, corpus, deleted, locality)
+        rows += deletion_rows
+    return rows, summary
+
+
+def _run_rounds(inputs: UpdateInputs, rounds: list[UpdateRound], locality: list[Question]) -> tuple[list[dict], dict]:
+    cfg, out = inputs.cfg, inputs.out / "updates"
+    corpus = inputs.corpus
+    delta_from = {s: inputs.adapter for s in cfg.updates.strategies if s != "full"}
+    full_rounds = len(rounds) if cfg.updates.full_rounds is None else cfg.updates.full_rounds
+    original = _tuned(cfg, inputs.adapter)  # for the hybrid conflict probe, every round
+    rows, results = [], []
+    for number, rnd in enumerate(rounds):
+        before, corpus = corpus, rnd.apply(corpus)
+        changed = [q for q in rnd.questions if q.split == "eval"]
+        arms: dict[str, dict] = {}
+        log.info("update round %s: %d changed facts", rnd.name, len(rnd.fact_ids()))
+
+        seconds = _timed_index_update(inputs, before, corpus, out / rnd.name / "index")
+        retriever = Retriever(inputs.index, inputs.embedder, cfg.rag.top_k)
+        arm_rows = _answer("rag", PromptAnswerer(inputs.lm, retriever, **_gen(cfg)), changed, locality)
+        arms["rag"] = _round_metrics(cfg, arm_rows, seconds, inputs.main_rows, "rag")
+        rows += _tag(arm_rows, "update", rnd.name)
+
+        probe_rows = _answer("hybrid", PromptAnswerer(original, retriever, **_gen(cfg)), changed, [])
+        arms["hybrid"] = _round_metrics(cfg, probe_rows, None, inputs.main_rows, "hybrid")
+        rows += _tag(probe_rows, "update", rnd.name)
+
+        for strategy in cfg.updates.strategies:
+            if strategy == "full" and number >= full_rounds:
+                continue
+            arm = f"lora_{strategy}"
+            outcome = _train_strategy(inputs, strategy, rnd, corpus, delta_from.get(strategy), out / rnd.name / arm)
+            if strategy != "full":
+                delta_from[strategy] = outcome
+            tuned = _tuned(cfg, outcome)
+            arm_rows = _answer(arm, PromptAnswerer(tuned, None, **_gen(cfg)), changed, locality)
+            arms[arm] = _round_metrics(cfg, arm_rows, outcome.record["metrics"]["seconds"], inputs.main_rows, "lora")
+            arms[arm]["reused"] = outcome.reused
+            rows += _tag(arm_rows, "update", rnd.name)
+            del tuned
+        results.append({"name": rnd.name, "changed_facts": len(rnd.fact_ids()), "changed_questions": len(changed), "arms": arms})
+    return rows, {"rounds": results, "locality_questions": len(locality), "full_rounds": [r.name for r in rounds[:full_rounds]]}
+
+
+def _run_deletions(inputs: UpdateInputs, corpus: Corpus, deleted: list[str], locality: list[Question]) -> tuple[list[dict], dict]:
+    cfg, out = inputs.cfg, inputs.out / "deletions"
+    kept, removed = delete_documents(corpus, deleted)
+    probe = [q for q in removed if q.split == "eval"]
+    log.info("deleting %d documents: %d probe questions", len(deleted), len(probe))
+    arms, rows = {}, []
+
+    seconds = _timed_index_update(inputs, corpus, kept, out / "index")
+    retriever = Retriever(inputs.index, inputs.embedder, cfg.rag.top_k)
+    arm_rows = _answer("rag", PromptAnswerer(inputs.lm, retriever, **_gen(cfg)), probe, locality, "deleted")
+    arms["rag"] = _deletion_metrics(cfg, arm_rows, seconds)
+    rows += _tag(arm_rows, "deletion", None)
+
+    outcome = ensure_adapter(cfg, kept, out / "lora_full", inputs.lm)
+    arm_rows = _answer("lora_full", PromptAnswerer(_tuned(cfg, outcome), None, **_gen(cfg)), probe, locality, "deleted")
+    arms["lora_full"] = {**_deletion_metrics(cfg, arm_rows, outcome.record["metrics"]["seconds"]), "reused": outcome.reused}
+    rows += _tag(arm_rows, "deletion", None)
+    return rows, {"documents": deleted, "questions": len(probe), "arms": arms}
+
+
+def _timed_index_update(inputs: UpdateInputs, before: Corpus, after: Corpus, directory: Path) -> float:
+    """Seconds to make the change live for RAG: re-embed changed documents, update and save the index."""
+    start = time.perf_counter()
+    touched = update_index(inputs.index, before, after, inputs.embedder)
+    save_index(inputs.index, directory)
+    seconds = time.perf_counter() - start
+    log.info("index updated in %.2f s: %s", seconds, touched)
+    return seconds
+
+
+def _train_strategy(inputs: UpdateInputs, strategy: str, rnd: UpdateRound, corpus: Corpus, start: AdapterOutcome | None, out: Path) -> AdapterOutcome:
+    """`full`: from the base model on the whole updated corpus; `delta`: the current adapter on the
+    round's documents and questions; `delta_replay`: the same plus a sample of unchanged facts."""
+    cfg = inputs.cfg
+    if strategy == "full":
+        return ensure_adapter(cfg, corpus, out, inputs.lm)
+    docs = corpus.by_doc_id()
+    questions = list(rnd.questions)
+    if strategy == "delta_replay":
+        others = sorted({q.fact_id for q in corpus.questions} - rnd.fact_ids())
+        replay = set(random.Random(f"{cfg.run.seed}/{rnd.name}").sample(others, min(cfg.updates.replay_facts, len(others))))
+        questions += [q for q in corpus.split("train") if q.fact_id in replay]
+    changed_docs = [docs[d.id] for d in rnd.documents]
+    return ensure_adapter(cfg, Corpus(changed_docs, questions), out, inputs.lm, start_from=start)
+
+
+def _tuned(cfg: ExperimentConfig, outcome: AdapterOutcome):
+    return load_tuned_lm(cfg.model.name, outcome.adapter_dir, device=cfg.model.device, dtype=cfg.model.dtype, merge=cfg.finetune.merge_for_inference)
+
+
+def _gen(cfg: ExperimentConfig) -> dict:
+    return {"batch_size": cfg.model.batch_size, "max_new_tokens": cfg.model.max_new_tokens}
+
+
+def _answer(arm: str, answerer: PromptAnswerer, probe: list[Question], locality: list[Question], label: str = "changed") -> list[dict]:
+    """One pass over the probe questions (`label`: changed or deleted facts) and the locality
+    sample; each row says which set it belongs to and whether it gives an old value."""
+    rows = run_arm(arm, answerer, probe + locality)
+    for i, (row, q) in enumerate(zip(rows, probe + locality)):
+        row["probe"] = label if i < len(probe) else "locality"
+        row["old_answers"] = q.old_answers
+        row["stale"] = metrics.accuracy([row["answer"]], [q.old_answers]).value if q.old_answers else 0.0
+    return rows
+
+
+def _tag(rows: list[dict], stage: str, round_name: str | None) -> list[dict]:
+    return [{**r, "stage": stage, "round": round_name} for r in rows]
+
+
+def _rate(cfg: ExperimentConfig, scores: list[float], name: str) -> dict:
+    if not scores:
+        return {}
+    return {name: sum(scores) / len(scores), f"{name}_ci": metrics.bootstrap_ci(scores, samples=cfg.eval.bootstrap_samples, seed=cfg.run.seed)}
+
+
+def _round_metrics(cfg: ExperimentConfig, rows: list[dict], seconds: float | None, main_rows: list[dict], main_arm: str) -> dict:
+    changed = [r for r in rows if r["probe"] == "changed"]
+    with_old = [r for r in changed if r["old_answers"]]
+    facts = {r["fact_id"] for r in with_old}
+    before = [r["correct"] for r in main_rows if r["arm"] == main_arm and r["fact_id"] in facts]
+    return {
+        **({"absorb_seconds": seconds} if seconds is not None else {}),
+        **_rate(cfg, [r["correct"] for r in changed], "efficacy"),
+        **_rate(cfg, [r["stale"] for r in with_old], "stale_rate"),
+        **_rate(cfg, [r["correct"] for r in rows if r["probe"] == "locality"], "locality"),
+        # the same arm on the same facts before they changed (original phrasings and answers)
+        **_rate(cfg, before, "accuracy_before"),
+    }
+
+
+def _deletion_metrics(cfg: ExperimentConfig, rows: list[dict], seconds: float) -> dict:
+    probe = [r for r in rows if r["probe"] == "deleted"]
+    # a deleted fact "leaks" when the answer still contains the value the deleted document gave
+    leaks = [r["correct"] for r in probe]
+    return {
+        "absorb_seconds": seconds,
+        **_rate(cfg, leaks, "leak_rate"),
+        **_rate(cfg, [r["correct"] for r in rows if r["probe"] == "locality"], "locality"),
+    }

@@ -1,0 +1,107 @@
+"""The update stage end to end on a tiny local model and the hashing embedder: one round that
+changes a fact and adds a document, then a deletion."""
+
+import json
+
+import pytest
+
+from core.config import load_config
+from core.corpus import load_corpus
+from core.models import load_lm
+from eval.report import deletions_section, updates_section
+from eval.updates import UpdateInputs, run_updates
+from finetune.pipeline import ensure_adapter
+from rag.indexing import index_corpus
+from tests.conftest import SMALL_DOCS, SMALL_QUESTIONS, HashingEmbedder, tiny_llama, tiny_tokenizer, write_corpus
+
+
+def _write(path, rows):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def _q(id, question, answers, doc, split, fact, old=()):
+    return {"id": id, "question": question, "answers": answers, "old_answers": list(old), "doc_ids": [doc], "split": split, "kind": "fact", "fact_id": fact}
+
+
+@pytest.fixture(scope="module")
+def stage(tmp_path_factory):
+    root = tmp_path_factory.mktemp("updates")
+    lm_dir = root / "lm"
+    tok = tiny_tokenizer()
+    tiny_llama(len(tok)).save_pretrained(lm_dir)
+    tok.save_pretrained(lm_dir)
+    badges_train = _q("q5", "Which colour do visitor badges have?", ["red"], "badges", "train", "f2")  # for replay
+    corpus_dir = write_corpus(root / "corpus", questions=[*SMALL_QUESTIONS, badges_train])
+    leave = {**SMALL_DOCS[0], "text": "Staff get 30 days of leave. Up to 6 days carry over. Requests go to TimeLedger."}
+    canteen = {"id": "canteen", "title": "Canteen", "text": "Lunch is served at noon in the Atrium canteen."}
+    _write(corpus_dir / "updates" / "r1" / "documents.jsonl", [leave, canteen])
+    _write(
+        corpus_dir / "updates" / "r1" / "questions.jsonl",
+        [
+            _q("q1-r1", "How many days of leave do staff get?", ["30"], "leave", "train", "f1", ["27"]),
+            _q("q2-r1", "How many leave days do staff get?", ["30"], "leave", "eval", "f1", ["27"]),
+            _q("c1", "Where is lunch served?", ["Atrium"], "canteen", "train", "f4"),
+            _q("c2", "In which canteen is lunch?", ["Atrium"], "canteen", "eval", "f4"),
+        ],
+    )
+    _write(corpus_dir / "deletions" / "documents.jsonl", [{"id": "vpn", "reason": "retired"}])
+    (root / "exp.yaml").write_text(f"corpus:\n  dir: {corpus_dir}\nmodel:\n  name: {lm_dir}\n")
+    cfg = load_config(root / "exp.yaml", ["finetune.max_steps=2", "finetune.batch_size=4", "rag.chunk_size=12", "rag.chunk_overlap=0", "eval.bootstrap_samples=100"])
+    corpus = load_corpus(corpus_dir)
+    lm = load_lm(cfg.model.name, "cpu")
+    embedder = HashingEmbedder()
+    index = index_corpus(corpus, embedder, cfg.rag)
+    out = root / "run"
+    adapter = ensure_adapter(cfg, corpus, out, lm)
+    rows, parts = run_updates(UpdateInputs(cfg, out, corpus, lm, embedder, index, adapter, main_rows=[]))
+    return cfg, out, rows, parts
+
+
+def test_every_round_reports_each_arm_with_its_metrics(stage):
+    _, _, _, parts = stage
+    (rnd,) = parts["updates"]["rounds"]
+    assert rnd["name"] == "r1" and rnd["changed_facts"] == 2 and rnd["changed_questions"] == 2
+    assert set(rnd["arms"]) == {"rag", "hybrid", "lora_full", "lora_delta", "lora_delta_replay"}
+    for arm, m in rnd["arms"].items():
+        assert 0 <= m["efficacy"] <= 1 and len(m["efficacy_ci"]) == 2, arm
+        assert 0 <= m["stale_rate"] <= 1, arm  # f1 has an old value
+        if arm != "hybrid":  # the conflict probe measures only the changed facts, and absorbs nothing
+            assert m["absorb_seconds"] > 0 and 0 <= m["locality"] <= 1, arm
+    assert parts["updates"]["locality_questions"] == 1  # only the badges fact is never touched
+
+
+def test_rag_reads_the_updated_index_and_deleted_documents_are_gone(stage):
+    _, _, rows, _ = stage
+    rag_round = {r["question_id"]: r for r in rows if r["arm"] == "rag" and r["stage"] == "update"}
+    assert rag_round["c2"]["retrieved"][0]["doc_id"] == "canteen"  # a document that did not exist before the round
+    deleted = [r for r in rows if r["stage"] == "deletion" and r["probe"] == "deleted"]
+    assert deleted and {r["question_id"] for r in deleted} == {"q4"}
+    assert all(p["doc_id"] != "vpn" for r in deleted for p in r["retrieved"])
+
+
+def test_delta_strategies_train_on_the_round_only_and_full_on_everything(stage):
+    _, out, _, parts = stage
+    records = {arm: json.loads((out / "updates" / "r1" / arm / "adapter" / "training.json").read_text()) for arm in ("lora_full", "lora_delta", "lora_delta_replay")}
+    examples = {arm: r["metrics"]["examples"] for arm, r in records.items()}
+    assert examples["lora_delta"] < examples["lora_delta_replay"] <= examples["lora_full"]
+    deletion = parts["deletions"]
+    assert deletion["documents"] == ["vpn"] and deletion["questions"] == 1
+    assert set(deletion["arms"]) == {"rag", "lora_full"}
+    assert all(0 <= m["leak_rate"] <= 1 and m["absorb_seconds"] > 0 for m in deletion["arms"].values())
+
+
+def test_rows_are_tagged_with_their_stage_and_round(stage):
+    _, _, rows, _ = stage
+    assert {(r["stage"], r["round"]) for r in rows} == {("update", "r1"), ("deletion", None)}
+    assert all(r["probe"] in {"changed", "locality", "deleted"} for r in rows)
+
+
+def test_the_report_has_a_table_per_round_and_one_for_deletions(stage):
+    _, _, _, parts = stage
+    text = "\n".join(updates_section(parts) + deletions_section(parts))
+    assert "### r1: 2 changed facts, 2 eval questions" in text
+    for arm in ("rag", "hybrid", "lora_full", "lora_delta", "lora_delta_replay"):
+        assert f"| {arm} | " in text
+    assert "Deleted documents: vpn (1 eval questions about them)" in text
+    assert "`lora_full` ran on: r1." in text
