@@ -9,7 +9,7 @@ from core.config import load_config
 from core.corpus import load_corpus
 from core.models import load_lm
 from eval.report import deletions_section, updates_section
-from eval.updates import UpdateInputs, run_updates
+from eval.updates import UpdateInputs, run_updates, update_plan
 from finetune.pipeline import ensure_adapter
 from rag.indexing import index_corpus
 from tests.conftest import SMALL_DOCS, SMALL_QUESTIONS, HashingEmbedder, tiny_llama, tiny_tokenizer, write_corpus
@@ -47,7 +47,7 @@ def stage(tmp_path_factory):
     )
     _write(corpus_dir / "deletions" / "documents.jsonl", [{"id": "vpn", "reason": "retired"}])
     (root / "exp.yaml").write_text(f"corpus:\n  dir: {corpus_dir}\nmodel:\n  name: {lm_dir}\n")
-    cfg = load_config(root / "exp.yaml", ["finetune.max_steps=2", "finetune.batch_size=4", "rag.chunk_size=12", "rag.chunk_overlap=0", "eval.bootstrap_samples=100"])
+    cfg = load_config(root / "exp.yaml", ["updates.rounds=true", "updates.deletions=true", "finetune.max_steps=2", "finetune.batch_size=4", "rag.chunk_size=12", "rag.chunk_overlap=0", "eval.bootstrap_samples=100"])
     corpus = load_corpus(corpus_dir)
     lm = load_lm(cfg.model.name, "cpu")
     embedder = HashingEmbedder()
@@ -56,6 +56,15 @@ def stage(tmp_path_factory):
     adapter = ensure_adapter(cfg, corpus, out, lm)
     rows, parts = run_updates(UpdateInputs(cfg, out, corpus, lm, embedder, index, adapter, main_rows=[]))
     return cfg, out, rows, parts
+
+
+def test_the_stage_plans_nothing_unless_switched_on(stage):
+    cfg, _, _, _ = stage
+    off = cfg.model_copy(update={"updates": cfg.updates.model_copy(update={"rounds": False, "deletions": False})})
+    corpus = load_corpus(cfg.corpus.dir)
+    assert update_plan(off, corpus) == ([], [])
+    rounds, deleted = update_plan(cfg, corpus)
+    assert [r.name for r in rounds] == ["r1"] and deleted == ["vpn"]
 
 
 def test_every_round_reports_each_arm_with_its_metrics(stage):
