@@ -78,6 +78,49 @@ def collate(batch: list[dict], pad_id: int) -> dict[str, torch.Tensor]:
     return tensors
 
 
+MIN_SHARED_PREFIX = 8  # shorter shared prefixes save less than the extra forward pass costs
+
+
+def shared_prefix_length(batch: dict[str, torch.Tensor]) -> int:
+    """Leading positions where every row holds the same real token and none trains on the next one."""
+    ids, mask, trained = batch["input_ids"], batch["attention_mask"], batch["logits_to_keep"]
+    same = (ids == ids[:1]).all(dim=0) & mask.bool().all(dim=0) & ~trained.any(dim=0)
+    return min(int(same.long().cumprod(dim=0).sum()), ids.shape[1] - 1)
+
+
+def with_shared_prefix(model, batch: dict[str, torch.Tensor], n: int) -> dict:
+    """The batch's inputs with its first n positions, identical in every row, computed once: their
+    keys and values are repeated for each row, and the rows carry on from there."""
+    rows, width = batch["input_ids"].shape
+    cache = model(input_ids=batch["input_ids"][:1, :n], use_cache=True, logits_to_keep=1).past_key_values
+    cache.batch_repeat_interleave(rows)
+    return {
+        **batch,
+        "input_ids": batch["input_ids"][:, n:],
+        "labels": batch["labels"][:, n:],
+        "logits_to_keep": batch["logits_to_keep"][:, n:],
+        "position_ids": torch.arange(n, width).expand(rows, -1),
+        "past_key_values": cache,  # attention_mask stays full width: prefix + rest
+    }
+
+
+def _prefix_sharing_trainer():
+    from transformers import Trainer
+
+    class PrefixSharingTrainer(Trainer):
+        """Every QA pair starts with the same system prompt and user-turn opening (~25 of its ~55
+        tokens); training computes that once per batch instead of once per row. The loss and
+        gradients are the same (a test compares them); documents share no prefix and run as usual."""
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            n = shared_prefix_length(inputs) if model.training else 0
+            if n >= MIN_SHARED_PREFIX:
+                inputs = with_shared_prefix(model, inputs, n)
+            return super().compute_loss(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
+
+    return PrefixSharingTrainer
+
+
 def train_lora(
     model, tokenizer, training_set: TrainingSet, cfg, *, out_dir: Path, seed: int, resume: bool, key: str, callbacks=()
 ) -> TrainResult:
@@ -87,7 +130,7 @@ def train_lora(
     adapter: how an update continues from the adapter it changes.
     """
     from peft import PeftModel, get_peft_model
-    from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
+    from transformers import EarlyStoppingCallback, TrainingArguments
 
     rows = _rows(training_set.examples, cfg)
     train_rows, eval_rows = _holdout(rows, cfg.holdout_fraction)
@@ -129,7 +172,7 @@ def train_lora(
         dataloader_num_workers=0,
     )
     peft_model = model if isinstance(model, PeftModel) else get_peft_model(model, lora_config(cfg))
-    trainer = Trainer(
+    trainer = _prefix_sharing_trainer()(
         model=peft_model,
         args=args,
         train_dataset=train_rows,

@@ -110,3 +110,28 @@ def test_packing_fills_blocks_without_losing_tokens(setup):
     blocks = pack(ts.examples, 32)
     assert all(len(b["input_ids"]) == 32 for b in blocks[:-1])
     assert sum(len(b["input_ids"]) for b in blocks) == ts.stats["tokens"]
+
+
+def test_a_shared_prefix_computed_once_gives_the_same_loss_and_gradients(setup):
+    from peft import LoraConfig, get_peft_model
+
+    from finetune.train import MIN_SHARED_PREFIX, shared_prefix_length, with_shared_prefix
+
+    tok, ts, _ = setup
+    qa = [ex for ex in ts.examples if ex.source == "qa"][:3]
+    batch = collate([{"input_ids": ex.input_ids, "labels": ex.labels} for ex in qa], tok.pad_token_id)
+    n = shared_prefix_length(batch)
+    assert n >= MIN_SHARED_PREFIX  # the rendered system prompt and user-turn opening
+    assert (batch["input_ids"][:, :n] == batch["input_ids"][0, :n]).all() and not batch["logits_to_keep"][:, :n].any()
+    model = get_peft_model(tiny_llama(len(tok)), LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0, target_modules="all-linear"))
+
+    def loss_and_grads(inputs):
+        model.zero_grad()
+        loss = model(**inputs).loss
+        loss.backward()
+        return loss.detach(), [p.grad.clone() for p in model.parameters() if p.requires_grad]
+
+    full_loss, full_grads = loss_and_grads(batch)
+    shared_loss, shared_grads = loss_and_grads(with_shared_prefix(model, batch, n))
+    assert torch.allclose(full_loss, shared_loss, atol=1e-5)
+    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(full_grads, shared_grads))
