@@ -1,6 +1,6 @@
 """End to end on configs/quick.yaml with the real bundled models: all five arms, including LoRA
-training (about 10 minutes on 2 CPU cores). The first run also converts the bundled GGUF model
-into the cache (about 30 s, once)."""
+training, then one update round and the deletions (about 9 minutes on 2 CPU cores). The first run
+also converts the bundled GGUF model into the cache (about 30 s, once)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def test_quick_run_writes_report_and_summary(quick_run):
     assert summary["meta_info"]["model"]["weights_sha256"]
     assert (out / "report.md").read_text().count("\n| ") >= 6
     assert "report:" in stdout
-    rows = read_jsonl(out / "predictions.jsonl")
+    rows = [r for r in read_jsonl(out / "predictions.jsonl") if "stage" not in r]  # the main comparison
     assert len(rows) == 5 * summary["arms"]["rag"]["n"]
 
 
@@ -53,3 +53,18 @@ def test_lora_learns_the_facts_and_records_its_cost(quick_run):
     assert train["final_loss"] < train["loss_curve"][0]["loss"]
     assert train["tokens_per_s"] > 0 and train["adapter_mb"] > 0
     assert (out / "adapter" / "adapter_model.safetensors").is_file()
+
+
+def test_an_update_round_and_the_deletions_are_measured_for_both_approaches(quick_run):
+    out = quick_run[0]
+    summary = read_json(out / "summary.json")
+    (rnd,) = summary["updates"]["rounds"]
+    assert set(rnd["arms"]) == {"rag", "hybrid", "lora_delta", "lora_delta_replay"}  # quick skips lora_full in rounds
+    rag, delta = rnd["arms"]["rag"], rnd["arms"]["lora_delta"]
+    assert rag["efficacy"] > 0 and rag["absorb_seconds"] < delta["absorb_seconds"]  # re-indexing is cheaper than training
+    deletions = summary["deletions"]
+    assert deletions["documents"] == ["office-tampere"] and deletions["questions"] > 0
+    assert deletions["arms"]["rag"]["leak_rate"] <= 0.1  # the deleted passages are gone from retrieval
+    assert deletions["arms"]["lora_full"]["absorb_seconds"] > 0
+    report = (out / "report.md").read_text()
+    assert "## Knowledge updates" in report and "## Deletions" in report
