@@ -130,7 +130,7 @@ def train_lora(
     adapter: how an update continues from the adapter it changes.
     """
     from peft import PeftModel, get_peft_model
-    from transformers import EarlyStoppingCallback, TrainingArguments
+    from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
 
     rows = _rows(training_set.examples, cfg)
     train_rows, eval_rows = _holdout(rows, cfg.holdout_fraction)
@@ -172,7 +172,8 @@ def train_lora(
         dataloader_num_workers=0,
     )
     peft_model = model if isinstance(model, PeftModel) else get_peft_model(model, lora_config(cfg))
-    trainer = _prefix_sharing_trainer()(
+    trainer_class = _prefix_sharing_trainer() if cfg.share_prefix else Trainer
+    trainer = trainer_class(
         model=peft_model,
         args=args,
         train_dataset=train_rows,

@@ -135,3 +135,26 @@ def test_a_shared_prefix_computed_once_gives_the_same_loss_and_gradients(setup):
     shared_loss, shared_grads = loss_and_grads(with_shared_prefix(model, batch, n))
     assert torch.allclose(full_loss, shared_loss, atol=1e-5)
     assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(full_grads, shared_grads))
+
+
+def test_training_with_a_shared_prefix_runs_through_the_trainer(tmp_path, small_corpus_dir):
+    tok = tiny_tokenizer()
+    cfg = FinetuneConfig(max_steps=4, save_steps=2, batch_size=2, learning_rate=1e-2, lora_r=4, lora_alpha=8, use_documents=False, share_prefix=True)
+    qa_only = (tok, build_training_set(load_corpus(small_corpus_dir), tok, cfg, seed=0), cfg)
+    calls = []
+
+    class Counting(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            calls.append(state.global_step)
+
+    import finetune.train as train_module
+
+    shared = []
+    original = train_module.with_shared_prefix
+    train_module.with_shared_prefix = lambda model, batch, n: shared.append(n) or original(model, batch, n)
+    try:
+        result = _train(tmp_path, qa_only, callbacks=[Counting()])
+    finally:
+        train_module.with_shared_prefix = original
+    assert calls == [1, 2, 3, 4] and result.metrics["final_loss"] > 0
+    assert shared  # at least one batch of QA pairs took the shared-prefix path
