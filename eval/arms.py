@@ -23,6 +23,11 @@ def oracle_source(corpus: Corpus) -> PassageSource:
     return source
 
 
+def answerer(cfg: ExperimentConfig, lm, source: PassageSource | None) -> PromptAnswerer:
+    """The shared prompt answerer with the configured generation settings."""
+    return PromptAnswerer(lm, source, batch_size=cfg.model.batch_size, max_new_tokens=cfg.model.max_new_tokens)
+
+
 def build_answerers(
     cfg: ExperimentConfig, lm, corpus: Corpus, retriever: PassageSource | None, tuned_lm=None
 ) -> dict[str, PromptAnswerer]:
@@ -39,12 +44,4 @@ def build_answerers(
         raise ValueError("the rag and hybrid arms need a retriever")
     if tuned_lm is None and TUNED_ARMS & set(arms):
         raise ValueError("the lora and hybrid arms need the fine-tuned model")
-    return {
-        arm: PromptAnswerer(
-            tuned_lm if arm in TUNED_ARMS else lm,
-            sources[arm],
-            batch_size=cfg.model.batch_size,
-            max_new_tokens=cfg.model.max_new_tokens,
-        )
-        for arm in arms
-    }
+    return {arm: answerer(cfg, tuned_lm if arm in TUNED_ARMS else lm, sources[arm]) for arm in arms}

@@ -10,8 +10,7 @@ from core.config import ExperimentConfig, to_yaml
 from core.corpus import Corpus, load_corpus
 from core.errors import InputError
 from core.rundir import write_json, write_jsonl, write_text
-from core.answerer import PromptAnswerer
-from eval.arms import RETRIEVING_ARMS, build_answerers
+from eval.arms import RETRIEVING_ARMS, answerer, build_answerers
 from eval.harness import run_arm, summarize_arm
 from eval.report import render_markdown
 from eval.run_info import meta_info, run_info
@@ -43,7 +42,7 @@ def tuned_lm_for_eval(cfg: ExperimentConfig, adapter_dir: Path, questions) -> tu
     sample = questions[: cfg.model.batch_size]
 
     def ms_per_question(lm) -> float:
-        answers = PromptAnswerer(lm, None, batch_size=cfg.model.batch_size, max_new_tokens=cfg.model.max_new_tokens).answer(sample)
+        answers = answerer(cfg, lm, None).answer(sample)
         return sum(a.generate_ms for a in answers) / len(answers)
 
     latency = {"questions": len(sample), "unmerged_ms": ms_per_question(unmerged)}

@@ -59,8 +59,7 @@ def summarize_arm(rows: list[dict], *, retrieves: bool, bootstrap_samples: int, 
         rates["recall_at_k"] = metrics.recall_at_k(retrieved, gold).per_example
         summary["mrr"] = metrics.mrr(retrieved, gold).value
     for name, scores in rates.items():
-        summary[name] = float(sum(scores) / len(scores))
-        summary[f"{name}_ci"] = metrics.bootstrap_ci(scores, samples=bootstrap_samples, seed=seed)
+        summary.update(metrics.rate(name, scores, samples=bootstrap_samples, seed=seed))
     summary["f1"] = float(sum(r["f1"] for r in rows) / len(rows))
     summary["latency_ms"] = metrics.latency_summary([r["latency_ms"] for r in rows])
     summary["prompt_tokens"] = float(sum(r["prompt_tokens"] for r in rows) / len(rows))

@@ -82,6 +82,11 @@ def bootstrap_ci(scores: list[float], *, samples: int, seed: int) -> list[float]
     return [float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))]
 
 
+def rate(name: str, scores: list[float], *, samples: int, seed: int) -> dict[str, float | list[float]]:
+    """`{name: mean, name_ci: 95% bootstrap interval}`: how every rate is reported in summary.json."""
+    return {name: float(sum(scores) / len(scores)), f"{name}_ci": bootstrap_ci(scores, samples=samples, seed=seed)}
+
+
 def latency_summary(latencies_ms: list[float]) -> dict[str, float]:
     values = np.asarray(latencies_ms, dtype=float)
     if values.size == 0:

@@ -30,6 +30,7 @@ from core.config import ExperimentConfig
 from core.corpus import Corpus, Question, load_corpus
 from core.updates import UpdateRound, delete_documents, load_deletions, load_update_rounds
 from eval import metrics
+from eval.arms import answerer
 from eval.harness import run_arm
 from finetune.adapter import load_tuned_lm
 from finetune.pipeline import AdapterOutcome, ensure_adapter
@@ -112,11 +113,11 @@ def _run_rounds(inputs: UpdateInputs, rounds: list[UpdateRound], locality: list[
 
         seconds = _timed_index_update(inputs, before, corpus, out / rnd.name / "index")
         retriever = Retriever(inputs.index, inputs.embedder, cfg.rag.top_k)
-        arm_rows = _answer("rag", PromptAnswerer(inputs.lm, retriever, **_gen(cfg)), changed, locality)
+        arm_rows = _answer("rag", answerer(cfg, inputs.lm, retriever), changed, locality)
         arms["rag"] = _round_metrics(cfg, arm_rows, seconds, inputs.main_rows, "rag")
         rows += _tag(arm_rows, "update", rnd.name)
 
-        probe_rows = _answer("hybrid", PromptAnswerer(original, retriever, **_gen(cfg)), changed, [])
+        probe_rows = _answer("hybrid", answerer(cfg, original, retriever), changed, [])
         arms["hybrid"] = _round_metrics(cfg, probe_rows, None, inputs.main_rows, "hybrid")
         rows += _tag(probe_rows, "update", rnd.name)
 
@@ -128,7 +129,7 @@ def _run_rounds(inputs: UpdateInputs, rounds: list[UpdateRound], locality: list[
             if strategy != "full":
                 delta_from[strategy] = outcome
             tuned = _tuned(cfg, outcome)
-            arm_rows = _answer(arm, PromptAnswerer(tuned, None, **_gen(cfg)), changed, locality)
+            arm_rows = _answer(arm, answerer(cfg, tuned, None), changed, locality)
             arms[arm] = _round_metrics(cfg, arm_rows, outcome.record["metrics"]["seconds"], inputs.main_rows, "lora")
             arms[arm]["reused"] = outcome.reused
             rows += _tag(arm_rows, "update", rnd.name)
@@ -146,12 +147,12 @@ def _run_deletions(inputs: UpdateInputs, corpus: Corpus, deleted: list[str], loc
 
     seconds = _timed_index_update(inputs, corpus, kept, out / "index")
     retriever = Retriever(inputs.index, inputs.embedder, cfg.rag.top_k)
-    arm_rows = _answer("rag", PromptAnswerer(inputs.lm, retriever, **_gen(cfg)), probe, locality, "deleted")
+    arm_rows = _answer("rag", answerer(cfg, inputs.lm, retriever), probe, locality, "deleted")
     arms["rag"] = _deletion_metrics(cfg, arm_rows, seconds)
     rows += _tag(arm_rows, "deletion", None)
 
     outcome = ensure_adapter(cfg, kept, out / "lora_full", inputs.lm)
-    arm_rows = _answer("lora_full", PromptAnswerer(_tuned(cfg, outcome), None, **_gen(cfg)), probe, locality, "deleted")
+    arm_rows = _answer("lora_full", answerer(cfg, _tuned(cfg, outcome), None), probe, locality, "deleted")
     arms["lora_full"] = {**_deletion_metrics(cfg, arm_rows, outcome.record["metrics"]["seconds"]), "reused": outcome.reused}
     rows += _tag(arm_rows, "deletion", None)
     return rows, {"documents": deleted, "questions": len(probe), "arms": arms}
@@ -187,14 +188,10 @@ def _tuned(cfg: ExperimentConfig, outcome: AdapterOutcome):
     return load_tuned_lm(cfg.model.name, outcome.adapter_dir, device=cfg.model.device, dtype=cfg.model.dtype, merge=cfg.finetune.merge_for_inference)
 
 
-def _gen(cfg: ExperimentConfig) -> dict:
-    return {"batch_size": cfg.model.batch_size, "max_new_tokens": cfg.model.max_new_tokens}
-
-
-def _answer(arm: str, answerer: PromptAnswerer, probe: list[Question], locality: list[Question], label: str = "changed") -> list[dict]:
+def _answer(arm: str, arm_answerer: PromptAnswerer, probe: list[Question], locality: list[Question], label: str = "changed") -> list[dict]:
     """One pass over the probe questions (`label`: changed or deleted facts) and the locality
     sample; each row says which set it belongs to and whether it gives an old value."""
-    rows = run_arm(arm, answerer, probe + locality)
+    rows = run_arm(arm, arm_answerer, probe + locality)
     for i, (row, q) in enumerate(zip(rows, probe + locality)):
         row["probe"] = label if i < len(probe) else "locality"
         row["old_answers"] = q.old_answers
@@ -207,9 +204,7 @@ def _tag(rows: list[dict], stage: str, round_name: str | None) -> list[dict]:
 
 
 def _rate(cfg: ExperimentConfig, scores: list[float], name: str) -> dict:
-    if not scores:
-        return {}
-    return {name: sum(scores) / len(scores), f"{name}_ci": metrics.bootstrap_ci(scores, samples=cfg.eval.bootstrap_samples, seed=cfg.run.seed)}
+    return metrics.rate(name, scores, samples=cfg.eval.bootstrap_samples, seed=cfg.run.seed) if scores else {}
 
 
 def _round_metrics(cfg: ExperimentConfig, rows: list[dict], seconds: float | None, main_rows: list[dict], main_arm: str) -> dict:

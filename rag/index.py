@@ -53,7 +53,8 @@ class ChunkIndex:
         if not gone:
             return 0
         if self.meta["settings"]["kind"] == "hnsw":
-            self._rebuild_keeping([i for i in self.chunks if i not in set(gone)])
+            gone_set = set(gone)
+            self._rebuild_keeping([i for i in self.chunks if i not in gone_set])
         else:
             self.faiss_index.remove_ids(np.array(gone, dtype=np.int64))
         for i in gone:
@@ -78,17 +79,15 @@ class ChunkIndex:
 
 def build_index(chunks: list[Chunk], vectors: np.ndarray, settings: IndexSettings, meta: dict) -> ChunkIndex:
     """An index over `vectors` (row i embeds chunks[i]); `meta` must name embedder and corpus_hash."""
-    if len(chunks) != len(vectors):
-        raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
     if not chunks:
         raise InputError("the corpus produced no chunks to index")
     dim = vectors.shape[1]
     index = _new_faiss_index(settings, dim, len(chunks))
     if not index.is_trained:
         index.train(vectors)
-    index.add_with_ids(vectors, np.arange(len(chunks), dtype=np.int64))
-    meta = {**meta, "dimension": dim, "settings": asdict(settings)}
-    return ChunkIndex(index, dict(enumerate(chunks)), meta)
+    built = ChunkIndex(index, {}, {**meta, "dimension": dim, "settings": asdict(settings)})
+    built.add_chunks(chunks, vectors)  # ids 0..n-1
+    return built
 
 
 def save_index(index: ChunkIndex, directory: str | Path) -> None:
