@@ -22,12 +22,13 @@ from __future__ import annotations
 import logging
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from core.answerer import PromptAnswerer
 from core.config import ExperimentConfig
 from core.corpus import Corpus, Question, load_corpus
+from core.errors import InputError
 from core.updates import UpdateRound, delete_documents, load_deletions, load_update_rounds
 from eval import metrics
 from eval.arms import answerer
@@ -59,9 +60,7 @@ def update_plan(cfg: ExperimentConfig, corpus: Corpus) -> tuple[list[UpdateRound
     """(rounds, documents to delete) as configured. On a subset of the corpus, without the documents
     the subset left out (documents a round adds stay); the files are validated against the whole
     corpus either way."""
-    full = load_corpus(cfg.corpus.dir)
-    left_out = {d.id for d in full.documents} - {d.id for d in corpus.documents}
-    all_rounds = load_update_rounds(cfg.corpus.dir, full)
+    full, all_rounds, left_out = _corpus_rounds(cfg, corpus)
     rounds = [r.without(left_out) for r in all_rounds] if cfg.updates.rounds else []
     rounds = [r for r in rounds if r.questions][: cfg.updates.max_rounds]
     if not cfg.updates.deletions:
@@ -69,6 +68,13 @@ def update_plan(cfg: ExperimentConfig, corpus: Corpus) -> tuple[list[UpdateRound
     for rnd in all_rounds:
         full = rnd.apply(full)
     return rounds, [d for d in load_deletions(cfg.corpus.dir, full) if d not in left_out]
+
+
+def _corpus_rounds(cfg: ExperimentConfig, corpus: Corpus) -> tuple[Corpus, list[UpdateRound], set[str]]:
+    """(the whole corpus, all its rounds, the document ids the configured subset leaves out)."""
+    full = load_corpus(cfg.corpus.dir)
+    left_out = {d.id for d in full.documents} - {d.id for d in corpus.documents}
+    return full, load_update_rounds(cfg.corpus.dir, full), left_out
 
 
 def locality_sample(cfg: ExperimentConfig, corpus: Corpus, rounds: list[UpdateRound], deleted: list[str]) -> list[Question]:
@@ -90,7 +96,8 @@ def run_updates(inputs: UpdateInputs) -> tuple[list[dict], dict]:
     rows: list[dict] = []
     summary: dict = {}
     if rounds:
-        round_rows, summary["updates"] = _run_rounds(inputs, rounds, locality)
+        full_rounds = len(rounds) if cfg.updates.full_rounds is None else cfg.updates.full_rounds
+        round_rows, summary["updates"] = _run_rounds(inputs, rounds, locality, full_rounds)
         rows += round_rows
     if deleted:
         deletion_rows, summary["deletions"] = _run_deletions(inputs, corpus, deleted, locality)
@@ -98,11 +105,32 @@ def run_updates(inputs: UpdateInputs) -> tuple[list[dict], dict]:
     return rows, summary
 
 
-def _run_rounds(inputs: UpdateInputs, rounds: list[UpdateRound], locality: list[Question]) -> tuple[list[dict], dict]:
+def run_one_round(inputs: UpdateInputs, name: str) -> tuple[list[dict], dict]:
+    """(prediction rows, summary part `updates`) for round `name` alone, whatever the config selects.
+
+    The rounds before it are applied to the corpus and the index first, unmeasured; the delta
+    strategies continue the run's adapter (trained on the original corpus).
+    """
+    _, all_rounds, left_out = _corpus_rounds(inputs.cfg, inputs.corpus)
+    rounds = [r for r in (r.without(left_out) for r in all_rounds) if r.questions]
+    names = [r.name for r in rounds]
+    if name not in names:
+        raise InputError(f"{inputs.cfg.corpus.dir / 'updates'}: no round {name!r} about the selected documents (rounds: {', '.join(names) or 'none'})")
+    position = names.index(name)
+    corpus = inputs.corpus
+    for earlier in rounds[:position]:
+        after = earlier.apply(corpus)
+        update_index(inputs.index, corpus, after, inputs.embedder)
+        corpus = after
+    locality = locality_sample(inputs.cfg, inputs.corpus, rounds[: position + 1], [])
+    # one round asked for by name: every configured strategy, `full` included
+    return _run_rounds(replace(inputs, corpus=corpus), [rounds[position]], locality, full_rounds=1)
+
+
+def _run_rounds(inputs: UpdateInputs, rounds: list[UpdateRound], locality: list[Question], full_rounds: int) -> tuple[list[dict], dict]:
     cfg, out = inputs.cfg, inputs.out / "updates"
     corpus = inputs.corpus
     delta_from = {s: inputs.adapter for s in cfg.updates.strategies if s != "full"}
-    full_rounds = len(rounds) if cfg.updates.full_rounds is None else cfg.updates.full_rounds
     original = _tuned(cfg, inputs.adapter)  # for the hybrid conflict probe, every round
     rows, results = [], []
     for number, rnd in enumerate(rounds):

@@ -53,9 +53,11 @@ def test_a_broken_corpus_line_is_reported_by_file_and_line(tmp_path, config_file
     assert not (tmp_path / "run").exists()
 
 
-def test_evaluate_without_an_index_says_how_to_build_one(tmp_path, config_file):
-    result = _run("evaluate.py", "--config", str(config_file), "--out", str(tmp_path / "run"))
+@pytest.mark.parametrize("script, extra", [("evaluate.py", []), ("apply_update.py", ["--round", "r1"])])
+def test_scripts_needing_an_index_say_how_to_build_one(tmp_path, config_file, script, extra):
+    result = _run(script, "--config", str(config_file), "--out", str(tmp_path / "run"), *extra)
     assert result.returncode == 2 and "build one with scripts/build_index.py" in result.stderr
+    assert not (tmp_path / "run").exists()
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,10 @@ import pytest
 
 from core.config import load_config
 from core.corpus import load_corpus
+from core.errors import InputError
 from core.models import load_lm
 from eval.report import deletions_section, updates_section
-from eval.updates import UpdateInputs, run_updates, update_plan
+from eval.updates import UpdateInputs, run_one_round, run_updates, update_plan
 from finetune.pipeline import ensure_adapter
 from rag.indexing import index_corpus
 from tests.conftest import SMALL_DOCS, SMALL_QUESTIONS, HashingEmbedder, tiny_llama, tiny_tokenizer, write_corpus
@@ -51,15 +52,18 @@ def stage(tmp_path_factory):
     corpus = load_corpus(corpus_dir)
     lm = load_lm(cfg.model.name, "cpu")
     embedder = HashingEmbedder()
-    index = index_corpus(corpus, embedder, cfg.rag)
     out = root / "run"
     adapter = ensure_adapter(cfg, corpus, out, lm)
-    rows, parts = run_updates(UpdateInputs(cfg, out, corpus, lm, embedder, index, adapter, main_rows=[]))
-    return cfg, out, rows, parts
+
+    def fresh_inputs(config):  # the stage updates the index in place: each run starts from a new one
+        return UpdateInputs(config, out, corpus, lm, embedder, index_corpus(corpus, embedder, cfg.rag), adapter, main_rows=[])
+
+    rows, parts = run_updates(fresh_inputs(cfg))
+    return cfg, out, rows, parts, fresh_inputs
 
 
 def test_the_stage_plans_nothing_unless_switched_on(stage):
-    cfg, _, _, _ = stage
+    cfg, *_ = stage
     off = cfg.model_copy(update={"updates": cfg.updates.model_copy(update={"rounds": False, "deletions": False})})
     corpus = load_corpus(cfg.corpus.dir)
     assert update_plan(off, corpus) == ([], [])
@@ -68,7 +72,7 @@ def test_the_stage_plans_nothing_unless_switched_on(stage):
 
 
 def test_every_round_reports_each_arm_with_its_metrics(stage):
-    _, _, _, parts = stage
+    parts = stage[3]
     (rnd,) = parts["updates"]["rounds"]
     assert rnd["name"] == "r1" and rnd["changed_facts"] == 2 and rnd["changed_questions"] == 2
     assert set(rnd["arms"]) == {"rag", "hybrid", "lora_full", "lora_delta", "lora_delta_replay"}
@@ -81,7 +85,7 @@ def test_every_round_reports_each_arm_with_its_metrics(stage):
 
 
 def test_rag_reads_the_updated_index_and_deleted_documents_are_gone(stage):
-    _, _, rows, _ = stage
+    rows = stage[2]
     rag_round = {r["question_id"]: r for r in rows if r["arm"] == "rag" and r["stage"] == "update"}
     assert rag_round["c2"]["retrieved"][0]["doc_id"] == "canteen"  # a document that did not exist before the round
     deleted = [r for r in rows if r["stage"] == "deletion" and r["probe"] == "deleted"]
@@ -90,7 +94,7 @@ def test_rag_reads_the_updated_index_and_deleted_documents_are_gone(stage):
 
 
 def test_delta_strategies_train_on_the_round_only_and_full_on_everything(stage):
-    _, out, _, parts = stage
+    _, out, _, parts, _ = stage
     records = {arm: json.loads((out / "updates" / "r1" / arm / "adapter" / "training.json").read_text()) for arm in ("lora_full", "lora_delta", "lora_delta_replay")}
     examples = {arm: r["metrics"]["examples"] for arm, r in records.items()}
     assert examples["lora_delta"] < examples["lora_delta_replay"] <= examples["lora_full"]
@@ -101,16 +105,27 @@ def test_delta_strategies_train_on_the_round_only_and_full_on_everything(stage):
 
 
 def test_rows_are_tagged_with_their_stage_and_round(stage):
-    _, _, rows, _ = stage
+    rows = stage[2]
     assert {(r["stage"], r["round"]) for r in rows} == {("update", "r1"), ("deletion", None)}
     assert all(r["probe"] in {"changed", "locality", "deleted"} for r in rows)
 
 
 def test_the_report_has_a_table_per_round_and_one_for_deletions(stage):
-    _, _, _, parts = stage
+    parts = stage[3]
     text = "\n".join(updates_section(parts) + deletions_section(parts))
     assert "### r1: 2 changed facts, 2 eval questions" in text
     for arm in ("rag", "hybrid", "lora_full", "lora_delta", "lora_delta_replay"):
         assert f"| {arm} | " in text
     assert "Deleted documents: vpn (1 eval questions about them)" in text
     assert "`lora_full` ran on: r1." in text
+
+
+def test_one_round_by_name_runs_every_strategy_and_refuses_unknown_names(stage):
+    cfg, _, _, _, fresh_inputs = stage
+    no_full = cfg.model_copy(update={"updates": cfg.updates.model_copy(update={"rounds": False, "deletions": False, "full_rounds": 0})})
+    with pytest.raises(InputError, match=r"no round 'r9' about the selected documents \(rounds: r1\)"):
+        run_one_round(fresh_inputs(no_full), "r9")
+    rows, updates = run_one_round(fresh_inputs(no_full), "r1")
+    (rnd,) = updates["rounds"]
+    assert rnd["name"] == "r1" and set(rnd["arms"]) == {"rag", "hybrid", "lora_full", "lora_delta", "lora_delta_replay"}
+    assert updates["full_rounds"] == ["r1"] and {r["round"] for r in rows} == {"r1"}
