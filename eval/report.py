@@ -73,7 +73,8 @@ def updates_section(summary: dict) -> list[str]:
         f"{updates['locality_questions']} eval questions about facts no round touches, `before` the same arm on "
         "the changed facts before the change. `hybrid` is the conflict probe: the adapter trained on the old "
         "values reading the updated index (efficacy: the passage wins; stale: the weights win). "
-        f"`lora_full` ran on: {', '.join(updates['full_rounds']) or 'no round'}.",
+        f"`lora_full` ran on: {', '.join(updates['full_rounds']) or 'no round'}"
+        f"{' (on the last round, one retraining absorbs the round and the deletions)' if updates['full_rounds'] and summary.get('deletions') else ''}.",
         "",
     ]
     for rnd in updates["rounds"]:
@@ -102,7 +103,8 @@ def deletions_section(summary: dict) -> list[str]:
         f"Deleted documents: {', '.join(deletions['documents'])} ({deletions['questions']} eval questions about them). "
         "`leak` is the share of those questions still answered with the deleted value. RAG drops the documents' "
         "chunks from the index; weights cannot be edited cheaply, so the fine-tune forgets only by retraining "
-        "from the base model without the documents (`lora_full`), and `absorb s` is what that cost.",
+        "from the base model without the documents (`lora_full`), and `absorb s` is what that cost"
+        f"{_shared_retrain_note(deletions)}.",
         "",
         "| arm | absorb s | leak % [95% CI] | locality % [95% CI] |",
         "|---|---|---|---|",
@@ -110,6 +112,12 @@ def deletions_section(summary: dict) -> list[str]:
     for name, arm in deletions["arms"].items():
         lines.append(f"| {name} | {_seconds(arm)} | {_rate(arm, 'leak_rate')} | {_rate(arm, 'locality')} |")
     return [*lines, ""]
+
+
+def _shared_retrain_note(deletions: dict) -> str:
+    if not deletions["arms"].get("lora_full", {}).get("same_retrain_as_last_round"):
+        return ""
+    return " (one retraining with the last update round's `lora_full`: it absorbed both at once)"
 
 
 def render_markdown(summary: dict) -> str:

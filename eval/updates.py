@@ -93,14 +93,16 @@ def run_updates(inputs: UpdateInputs) -> tuple[list[dict], dict]:
         corpus = rnd.apply(corpus)
     deleted = [d for d in deleted if d in corpus.by_doc_id()]  # max_rounds may stop before a round adds it
     locality = locality_sample(cfg, inputs.corpus, rounds, deleted)
+    final = delete_documents(corpus, deleted)[0]
     rows: list[dict] = []
     summary: dict = {}
+    retrained = None
     if rounds:
         full_rounds = len(rounds) if cfg.updates.full_rounds is None else cfg.updates.full_rounds
-        round_rows, summary["updates"] = _run_rounds(inputs, rounds, locality, full_rounds)
+        round_rows, summary["updates"], retrained = _run_rounds(inputs, rounds, locality, full_rounds, final)
         rows += round_rows
     if deleted:
-        deletion_rows, summary["deletions"] = _run_deletions(inputs, corpus, deleted, locality)
+        deletion_rows, summary["deletions"] = _run_deletions(inputs, corpus, deleted, locality, retrained)
         rows += deletion_rows
     return rows, summary
 
@@ -124,12 +126,20 @@ def run_one_round(inputs: UpdateInputs, name: str) -> tuple[list[dict], dict]:
         corpus = after
     locality = locality_sample(inputs.cfg, inputs.corpus, rounds[: position + 1], [])
     # one round asked for by name: every configured strategy, `full` included
-    return _run_rounds(replace(inputs, corpus=corpus), [rounds[position]], locality, full_rounds=1)
+    rows, updates, _ = _run_rounds(replace(inputs, corpus=corpus), [rounds[position]], locality, 1, rounds[position].apply(corpus))
+    return rows, updates
 
 
-def _run_rounds(inputs: UpdateInputs, rounds: list[UpdateRound], locality: list[Question], full_rounds: int) -> tuple[list[dict], dict]:
+def _run_rounds(
+    inputs: UpdateInputs, rounds: list[UpdateRound], locality: list[Question], full_rounds: int, final: Corpus
+) -> tuple[list[dict], dict, AdapterOutcome | None]:
+    """(rows, summary part `updates`, the `full` adapter of the last round if it ran). `full` runs on
+    the last `full_rounds` rounds; on the last one it retrains on `final`, the corpus after every
+    round and deletion: one retraining absorbs all pending changes, as a full retrain would in
+    practice, and the deletions reuse it (their probe and the locality sample never overlap a round)."""
     cfg, out = inputs.cfg, inputs.out / "updates"
     corpus = inputs.corpus
+    retrained = None
     delta_from = {s: inputs.adapter for s in cfg.updates.strategies if s != "full"}
     original = _tuned(cfg, inputs.adapter)  # for the hybrid conflict probe, every round
     rows, results = [], []
@@ -150,12 +160,16 @@ def _run_rounds(inputs: UpdateInputs, rounds: list[UpdateRound], locality: list[
         rows += _tag(probe_rows, "update", rnd.name)
 
         for strategy in cfg.updates.strategies:
-            if strategy == "full" and number >= full_rounds:
+            if strategy == "full" and number < len(rounds) - full_rounds:
                 continue
             arm = f"lora_{strategy}"
-            outcome = _train_strategy(inputs, strategy, rnd, corpus, delta_from.get(strategy), out / rnd.name / arm)
+            last = number == len(rounds) - 1
+            train_on = final if last and strategy == "full" else corpus
+            outcome = _train_strategy(inputs, strategy, rnd, train_on, delta_from.get(strategy), out / rnd.name / arm)
             if strategy != "full":
                 delta_from[strategy] = outcome
+            elif last:
+                retrained = outcome
             tuned = _tuned(cfg, outcome)
             arm_rows = _answer(arm, answerer(cfg, tuned, None), changed, locality)
             arms[arm] = _round_metrics(cfg, arm_rows, outcome.record["metrics"]["seconds"], inputs.main_rows, "lora")
@@ -163,10 +177,14 @@ def _run_rounds(inputs: UpdateInputs, rounds: list[UpdateRound], locality: list[
             rows += _tag(arm_rows, "update", rnd.name)
             del tuned
         results.append({"name": rnd.name, "changed_facts": len(rnd.fact_ids()), "changed_questions": len(changed), "arms": arms})
-    return rows, {"rounds": results, "locality_questions": len(locality), "full_rounds": [r.name for r in rounds[:full_rounds]]}
+    full_names = [r.name for r in rounds[len(rounds) - full_rounds :]] if full_rounds else []
+    return rows, {"rounds": results, "locality_questions": len(locality), "full_rounds": full_names}, retrained
 
 
-def _run_deletions(inputs: UpdateInputs, corpus: Corpus, deleted: list[str], locality: list[Question]) -> tuple[list[dict], dict]:
+def _run_deletions(
+    inputs: UpdateInputs, corpus: Corpus, deleted: list[str], locality: list[Question], retrained: AdapterOutcome | None
+) -> tuple[list[dict], dict]:
+    """`retrained`: the last round's `full` adapter, already trained without the deleted documents."""
     cfg, out = inputs.cfg, inputs.out / "deletions"
     kept, removed = delete_documents(corpus, deleted)
     probe = [q for q in removed if q.split == "eval"]
@@ -179,9 +197,13 @@ def _run_deletions(inputs: UpdateInputs, corpus: Corpus, deleted: list[str], loc
     arms["rag"] = _deletion_metrics(cfg, arm_rows, seconds)
     rows += _tag(arm_rows, "deletion", None)
 
-    outcome = ensure_adapter(cfg, kept, out / "lora_full", inputs.lm)
+    outcome = retrained or ensure_adapter(cfg, kept, out / "lora_full", inputs.lm)
     arm_rows = _answer("lora_full", answerer(cfg, _tuned(cfg, outcome), None), probe, locality, "deleted")
-    arms["lora_full"] = {**_deletion_metrics(cfg, arm_rows, outcome.record["metrics"]["seconds"]), "reused": outcome.reused}
+    arms["lora_full"] = {
+        **_deletion_metrics(cfg, arm_rows, outcome.record["metrics"]["seconds"]),
+        "reused": outcome.reused,
+        "same_retrain_as_last_round": retrained is not None,
+    }
     rows += _tag(arm_rows, "deletion", None)
     return rows, {"documents": deleted, "questions": len(probe), "arms": arms}
 

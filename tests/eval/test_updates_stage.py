@@ -9,8 +9,10 @@ from core.config import load_config
 from core.corpus import load_corpus
 from core.errors import InputError
 from core.models import load_lm
+from core.updates import delete_documents
 from eval.report import deletions_section, updates_section
 from eval.updates import UpdateInputs, run_one_round, run_updates, update_plan
+from finetune.dataset import build_training_set
 from finetune.pipeline import ensure_adapter
 from rag.indexing import index_corpus
 from tests.conftest import SMALL_DOCS, SMALL_QUESTIONS, HashingEmbedder, tiny_llama, tiny_tokenizer, write_corpus
@@ -104,6 +106,22 @@ def test_delta_strategies_train_on_the_round_only_and_full_on_everything(stage):
     assert all(0 <= m["leak_rate"] <= 1 and m["absorb_seconds"] > 0 for m in deletion["arms"].values())
 
 
+def test_the_last_rounds_full_retrain_also_absorbs_the_deletions(stage):
+    _, out, _, parts, _ = stage
+    record = json.loads((out / "updates" / "r1" / "lora_full" / "adapter" / "training.json").read_text())
+    cfg = stage[0]
+    corpus = load_corpus(cfg.corpus.dir)
+    (rnd,), _ = update_plan(cfg, corpus)
+    final, _ = delete_documents(rnd.apply(corpus), ["vpn"])
+    tokenizer = tiny_tokenizer()
+    assert record["metrics"]["examples"] == build_training_set(final, tokenizer, cfg.finetune, seed=cfg.run.seed).stats["examples"]
+    assert record["metrics"]["examples"] < build_training_set(rnd.apply(corpus), tokenizer, cfg.finetune, seed=cfg.run.seed).stats["examples"]
+    full = parts["deletions"]["arms"]["lora_full"]
+    assert full["same_retrain_as_last_round"]
+    assert full["absorb_seconds"] == parts["updates"]["rounds"][-1]["arms"]["lora_full"]["absorb_seconds"] == record["metrics"]["seconds"]
+    assert not (out / "deletions" / "lora_full").exists()  # no second retraining
+
+
 def test_rows_are_tagged_with_their_stage_and_round(stage):
     rows = stage[2]
     assert {(r["stage"], r["round"]) for r in rows} == {("update", "r1"), ("deletion", None)}
@@ -117,7 +135,8 @@ def test_the_report_has_a_table_per_round_and_one_for_deletions(stage):
     for arm in ("rag", "hybrid", "lora_full", "lora_delta", "lora_delta_replay"):
         assert f"| {arm} | " in text
     assert "Deleted documents: vpn (1 eval questions about them)" in text
-    assert "`lora_full` ran on: r1." in text
+    assert "`lora_full` ran on: r1 (on the last round, one retraining absorbs the round and the deletions)." in text
+    assert "one retraining with the last update round's `lora_full`" in text
 
 
 def test_one_round_by_name_runs_every_strategy_and_refuses_unknown_names(stage):
