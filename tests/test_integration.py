@@ -1,5 +1,5 @@
 """End to end on configs/quick.yaml with the real bundled models: all five arms, including LoRA
-training, then one update round and the deletions (about 9 minutes on 2 CPU cores). The first run
+training, then one update round and the deletions (about 6 minutes on 2 CPU cores). The first run
 also converts the bundled GGUF model into the cache (about 30 s, once)."""
 
 from __future__ import annotations
