@@ -74,7 +74,7 @@ def updates_section(summary: dict) -> list[str]:
         "the changed facts before the change. `hybrid` is the conflict probe: the adapter trained on the old "
         "values reading the updated index (efficacy: the passage wins; stale: the weights win). "
         f"`lora_full` ran on: {', '.join(updates['full_rounds']) or 'no round'}"
-        f"{' (on the last round, one retraining absorbs the round and the deletions)' if updates['full_rounds'] and summary.get('deletions') else ''}.",
+        f"{' (on the last round, one retraining absorbs the round and the deletions)' if _retrain_shared(summary) else ''}.",
         "",
     ]
     for rnd in updates["rounds"]:
@@ -104,7 +104,7 @@ def deletions_section(summary: dict) -> list[str]:
         "`leak` is the share of those questions still answered with the deleted value. RAG drops the documents' "
         "chunks from the index; weights cannot be edited cheaply, so the fine-tune forgets only by retraining "
         "from the base model without the documents (`lora_full`), and `absorb s` is what that cost"
-        f"{_shared_retrain_note(deletions)}.",
+        f"{SHARED_RETRAIN_NOTE if _retrain_shared(summary) else ''}.",
         "",
         "| arm | absorb s | leak % [95% CI] | locality % [95% CI] |",
         "|---|---|---|---|",
@@ -114,10 +114,12 @@ def deletions_section(summary: dict) -> list[str]:
     return [*lines, ""]
 
 
-def _shared_retrain_note(deletions: dict) -> str:
-    if not deletions["arms"].get("lora_full", {}).get("same_retrain_as_last_round"):
-        return ""
-    return " (one retraining with the last update round's `lora_full`: it absorbed both at once)"
+SHARED_RETRAIN_NOTE = " (one retraining with the last update round's `lora_full`: it absorbed both at once)"
+
+
+def _retrain_shared(summary: dict) -> bool:
+    """Whether the last round's `lora_full` retraining also absorbed the deletions."""
+    return bool(summary.get("deletions", {}).get("arms", {}).get("lora_full", {}).get("same_retrain_as_last_round"))
 
 
 def render_markdown(summary: dict) -> str:

@@ -61,8 +61,7 @@ def update_plan(cfg: ExperimentConfig, corpus: Corpus) -> tuple[list[UpdateRound
     the subset left out (documents a round adds stay); the files are validated against the whole
     corpus either way."""
     full, all_rounds, left_out = _corpus_rounds(cfg, corpus)
-    rounds = [r.without(left_out) for r in all_rounds] if cfg.updates.rounds else []
-    rounds = [r for r in rounds if r.questions][: cfg.updates.max_rounds]
+    rounds = _on_subset(all_rounds, left_out)[: cfg.updates.max_rounds] if cfg.updates.rounds else []
     if not cfg.updates.deletions:
         return rounds, []
     for rnd in all_rounds:
@@ -75,6 +74,11 @@ def _corpus_rounds(cfg: ExperimentConfig, corpus: Corpus) -> tuple[Corpus, list[
     full = load_corpus(cfg.corpus.dir)
     left_out = {d.id for d in full.documents} - {d.id for d in corpus.documents}
     return full, load_update_rounds(cfg.corpus.dir, full), left_out
+
+
+def _on_subset(rounds: list[UpdateRound], left_out: set[str]) -> list[UpdateRound]:
+    """The rounds without the left-out documents, dropping those that then change nothing asked about."""
+    return [r for r in (r.without(left_out) for r in rounds) if r.questions]
 
 
 def locality_sample(cfg: ExperimentConfig, corpus: Corpus, rounds: list[UpdateRound], deleted: list[str]) -> list[Question]:
@@ -114,7 +118,7 @@ def run_one_round(inputs: UpdateInputs, name: str) -> tuple[list[dict], dict]:
     strategies continue the run's adapter (trained on the original corpus).
     """
     _, all_rounds, left_out = _corpus_rounds(inputs.cfg, inputs.corpus)
-    rounds = [r for r in (r.without(left_out) for r in all_rounds) if r.questions]
+    rounds = _on_subset(all_rounds, left_out)
     names = [r.name for r in rounds]
     if name not in names:
         raise InputError(f"{inputs.cfg.corpus.dir / 'updates'}: no round {name!r} about the selected documents (rounds: {', '.join(names) or 'none'})")
@@ -126,16 +130,16 @@ def run_one_round(inputs: UpdateInputs, name: str) -> tuple[list[dict], dict]:
         corpus = after
     locality = locality_sample(inputs.cfg, inputs.corpus, rounds[: position + 1], [])
     # one round asked for by name: every configured strategy, `full` included
-    rows, updates, _ = _run_rounds(replace(inputs, corpus=corpus), [rounds[position]], locality, 1, rounds[position].apply(corpus))
+    rows, updates, _ = _run_rounds(replace(inputs, corpus=corpus), [rounds[position]], locality, 1)
     return rows, updates
 
 
 def _run_rounds(
-    inputs: UpdateInputs, rounds: list[UpdateRound], locality: list[Question], full_rounds: int, final: Corpus
+    inputs: UpdateInputs, rounds: list[UpdateRound], locality: list[Question], full_rounds: int, final: Corpus | None = None
 ) -> tuple[list[dict], dict, AdapterOutcome | None]:
     """(rows, summary part `updates`, the `full` adapter of the last round if it ran). `full` runs on
-    the last `full_rounds` rounds; on the last one it retrains on `final`, the corpus after every
-    round and deletion: one retraining absorbs all pending changes, as a full retrain would in
+    the last `full_rounds` rounds; on the last one it retrains on `final` (when given), the corpus
+    after every round and deletion: one retraining absorbs all pending changes, as a full retrain would in
     practice, and the deletions reuse it (their probe and the locality sample never overlap a round)."""
     cfg, out = inputs.cfg, inputs.out / "updates"
     corpus = inputs.corpus
@@ -164,7 +168,7 @@ def _run_rounds(
                 continue
             arm = f"lora_{strategy}"
             last = number == len(rounds) - 1
-            train_on = final if last and strategy == "full" else corpus
+            train_on = final if last and strategy == "full" and final is not None else corpus
             outcome = _train_strategy(inputs, strategy, rnd, train_on, delta_from.get(strategy), out / rnd.name / arm)
             if strategy != "full":
                 delta_from[strategy] = outcome
