@@ -156,6 +156,12 @@ class RunConfig(Section):
     """Run-wide settings."""
 
     seed: int = Field(0, description="The one seed for Python, NumPy and torch; recorded in run_info.")
+    seeds: list[int] | None = Field(
+        None,
+        min_length=2,
+        description="Train and evaluate the fine-tune arms (lora, hybrid) once per seed and report mean and spread; "
+        "the first is the main run's, so it must equal `seed`.",
+    )
     threads: int | None = Field(None, ge=1, description="CPU threads for torch (default: all cores).")
 
 
@@ -190,9 +196,24 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> ExperimentConfig
         cfg = ExperimentConfig.model_validate(data)
     except ValidationError as exc:
         raise InputError(f"{path}: {_describe(exc)}") from None
+    if cfg.run.seeds and cfg.run.seeds[0] != cfg.run.seed:
+        raise InputError(f"{path}: run.seeds must start with run.seed ({cfg.run.seed}), the main run's seed")
+    if cfg.run.seeds and len(set(cfg.run.seeds)) != len(cfg.run.seeds):
+        raise InputError(f"{path}: run.seeds must not repeat a seed")
     if cfg.rag.chunk_overlap >= cfg.rag.chunk_size:
         raise InputError(f"{path}: rag.chunk_overlap ({cfg.rag.chunk_overlap}) must be smaller than rag.chunk_size")
     return cfg
+
+
+def with_overrides(cfg: ExperimentConfig, overrides: list[str], where: str = "--set") -> ExperimentConfig:
+    """A validated copy of `cfg` with `section.key=value` overrides applied. Raises InputError."""
+    data = cfg.model_dump(mode="json")
+    for item in overrides:
+        _apply_override(data, item)
+    try:
+        return ExperimentConfig.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(f"{where}: {_describe(exc)}") from None
 
 
 def _apply_override(data: dict, item: str) -> None:

@@ -7,6 +7,13 @@ A corpus is a directory with two JSON Lines files:
   `split` (`train` or `eval`), `kind`, optional `fact_id`, optional `old_answers` (the values an
   update round replaced; see core/updates.py)
 
+and optionally `house_style.json` (core/style.py). Two question kinds are controls rather than
+facts about the documents, and have no `doc_ids`:
+
+- `unanswerable`: nothing in the corpus answers it; its accepted answer is the abstention phrase;
+- `general`: well-known world knowledge (eval split only), to see whether an arm still knows what
+  the base model knew.
+
 Every problem is reported as one sentence naming the file, the line and the field.
 """
 
@@ -18,9 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from core.errors import InputError
+from core.errors import InputError, field_error
+from core.style import HouseStyle, load_house_style
+
+UNANSWERABLE = "unanswerable"
+GENERAL = "general"
+CONTROL_KINDS = {UNANSWERABLE, GENERAL}
 
 
 class Document(BaseModel):
@@ -38,7 +50,7 @@ class Question(BaseModel):
     id: str = Field(min_length=1)
     question: str = Field(min_length=1)
     answers: list[str] = Field(min_length=1)
-    doc_ids: list[str] = Field(min_length=1)
+    doc_ids: list[str] = Field(default_factory=list)
     split: Literal["train", "eval"]
     kind: str = Field(min_length=1)
     fact_id: str | None = None
@@ -51,11 +63,27 @@ class Question(BaseModel):
             raise ValueError("answers must not contain an empty string")
         return value
 
+    @model_validator(mode="after")
+    def _doc_ids_match_kind(self) -> Question:
+        if self.kind in CONTROL_KINDS and self.doc_ids:
+            raise ValueError(f"a {self.kind} question has no gold documents (doc_ids must be empty)")
+        if self.kind not in CONTROL_KINDS and not self.doc_ids:
+            raise ValueError("doc_ids must name at least one gold document")
+        if self.kind == GENERAL and self.split != "eval":
+            raise ValueError("general-knowledge questions are a control set: split must be eval")
+        return self
+
+    @property
+    def answerable(self) -> bool:
+        """A question about the documents (not an abstention or general-knowledge control)."""
+        return self.kind not in CONTROL_KINDS
+
 
 @dataclass(frozen=True)
 class Corpus:
     documents: list[Document]
     questions: list[Question]
+    style: HouseStyle = HouseStyle()
 
     def by_doc_id(self) -> dict[str, Document]:
         return {d.id: d for d in self.documents}
@@ -76,7 +104,15 @@ class Corpus:
 
     def only_documents(self, keep: set[str]) -> Corpus:
         """The documents in `keep` and only the questions whose gold documents all lie among them."""
-        return Corpus([d for d in self.documents if d.id in keep], [q for q in self.questions if set(q.doc_ids) <= keep])
+        return self.with_content([d for d in self.documents if d.id in keep], [q for q in self.questions if set(q.doc_ids) <= keep])
+
+    def with_content(self, documents: list[Document], questions: list[Question]) -> Corpus:
+        """Other documents and questions under the same house style."""
+        return Corpus(documents, questions, self.style)
+
+    def titles(self) -> dict[str, str]:
+        """Document id by title (for resolving an answer's cited title)."""
+        return {d.title: d.id for d in self.documents}
 
 
 def load_corpus(directory: str | Path, max_documents: int | None = None) -> Corpus:
@@ -89,7 +125,9 @@ def load_corpus(directory: str | Path, max_documents: int | None = None) -> Corp
         raise InputError(f"{directory / 'documents.jsonl'}: the corpus has no documents")
     numbered_questions = load_jsonl(directory / "questions.jsonl", Question)
     check_doc_ids(directory / "questions.jsonl", numbered_questions, {d.id for d in documents})
-    corpus = Corpus(documents, [q for _, q in numbered_questions])
+    style = load_house_style(directory)
+    check_abstentions(directory / "questions.jsonl", numbered_questions, style)
+    corpus = Corpus(documents, [q for _, q in numbered_questions], style)
     return corpus.first_documents(max_documents) if max_documents else corpus
 
 
@@ -99,6 +137,16 @@ def check_doc_ids(path: Path, numbered_questions: list[tuple[int, Question]], do
         missing = [i for i in q.doc_ids if i not in doc_ids]
         if missing:
             raise InputError(f"{path} line {line_no}, field doc_ids: question {q.id!r} names unknown document {missing[0]!r}")
+
+
+def check_abstentions(path: Path, numbered_questions: list[tuple[int, Question]], style: HouseStyle) -> None:
+    """An unanswerable question's accepted answer is the corpus's abstention phrase (trained and matched)."""
+    for line_no, q in numbered_questions:
+        if q.kind == UNANSWERABLE and q.answers[0] != style.abstention:
+            raise InputError(
+                f"{path} line {line_no}, field answers: an unanswerable question's first answer must be the "
+                f"abstention phrase {style.abstention!r}"
+            )
 
 
 def load_jsonl(path: Path, model: type[BaseModel]) -> list[tuple[int, BaseModel]]:
@@ -118,10 +166,7 @@ def load_jsonl(path: Path, model: type[BaseModel]) -> list[tuple[int, BaseModel]
         try:
             row = model.model_validate(raw)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            field = ".".join(str(p) for p in err["loc"]) or "(object)"
-            msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
-            raise InputError(f"{path} line {line_no}, field {field}: {msg}") from None
+            raise InputError(f"{path} line {line_no}, {field_error(exc)}") from None
         if row.id in seen:
             raise InputError(f"{path} line {line_no}, field id: duplicate id {row.id!r} (first on line {seen[row.id]})")
         seen[row.id] = line_no

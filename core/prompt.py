@@ -11,23 +11,30 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from core.style import HouseStyle
+
 if TYPE_CHECKING:  # only for the annotation: core.answerer imports this module
     from core.answerer import Passage
 
 SYSTEM_PROMPT = "You are a helpful assistant that answers questions about the company's internal documents."
-CONTEXT_INSTRUCTION = "Answer the question using only the context above."
-NO_CONTEXT_INSTRUCTION = "Answer the question in one short sentence."
+CONTEXT_INSTRUCTION = "Answer the question using only the context above. If the context does not answer it, say \"{abstention}\"."
+NO_CONTEXT_INSTRUCTION = "Answer the question in one short sentence. If you do not know the answer, say \"{abstention}\"."
+NO_STYLE = HouseStyle()
 
 
-def build_prompt(question: str, passages: list["Passage"] = ()) -> list[dict[str, str]]:
+def build_prompt(question: str, passages: list["Passage"] = (), style: HouseStyle = NO_STYLE) -> list[dict[str, str]]:
     """Chat messages for one question; passages are numbered 1, 2, ... in the order given.
 
     The title sits inline with its passage: on a line of its own, the 135M model often answered
-    with the bracketed title instead of the fact.
+    with the bracketed title instead of the fact. The instruction names the abstention phrase and
+    the house style, the same words the fine-tune is trained under.
     """
+    instruction = (CONTEXT_INSTRUCTION if passages else NO_CONTEXT_INSTRUCTION).format(abstention=style.abstention)
+    if style.instruction:
+        instruction += f" {style.instruction}"
     if passages:
         numbered = "\n\n".join(f"Passage {i} ({p.title}): {p.text}" for i, p in enumerate(passages, start=1))
-        user = f"Context:\n{numbered}\n\nQuestion: {question}\n{CONTEXT_INSTRUCTION}"
+        user = f"Context:\n{numbered}\n\nQuestion: {question}\n{instruction}"
     else:
-        user = f"Question: {question}\n{NO_CONTEXT_INSTRUCTION}"
+        user = f"Question: {question}\n{instruction}"
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]

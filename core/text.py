@@ -19,6 +19,13 @@ def normalize(text: str) -> str:
     return " ".join(_ARTICLES.sub(" ", _PUNCT.sub(" ", text)).split())
 
 
+def contains_phrase(text: str, phrase: str) -> bool:
+    """Whether the normalized phrase occurs in the normalized text as a whole-token span ("23" is not in "1230")."""
+    tokens, wanted = normalize(text).split(), normalize(phrase).split()
+    n = len(wanted)
+    return n > 0 and any(tokens[i : i + n] == wanted for i in range(len(tokens) - n + 1))
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences (and lines) of a text, split after ., ! or ?."""
     return _SENTENCE_END.split(text)

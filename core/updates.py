@@ -49,7 +49,7 @@ class UpdateRound:
         incoming = {d.id: d for d in self.documents}
         documents = [incoming.pop(d.id, d) for d in corpus.documents] + list(incoming.values())
         changed = self.fact_ids()
-        return Corpus(documents, [q for q in corpus.questions if q.fact_id not in changed] + self.questions)
+        return corpus.with_content(documents, [q for q in corpus.questions if q.fact_id not in changed] + self.questions)
 
 
 class Deletion(BaseModel):

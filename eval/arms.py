@@ -23,9 +23,9 @@ def oracle_source(corpus: Corpus) -> PassageSource:
     return source
 
 
-def answerer(cfg: ExperimentConfig, lm, source: PassageSource | None) -> PromptAnswerer:
-    """The shared prompt answerer with the configured generation settings."""
-    return PromptAnswerer(lm, source, batch_size=cfg.model.batch_size, max_new_tokens=cfg.model.max_new_tokens)
+def answerer(cfg: ExperimentConfig, lm, source: PassageSource | None, corpus: Corpus) -> PromptAnswerer:
+    """The shared prompt answerer with the configured generation settings and the corpus's house style."""
+    return PromptAnswerer(lm, source, corpus, batch_size=cfg.model.batch_size, max_new_tokens=cfg.model.max_new_tokens)
 
 
 def build_answerers(
@@ -44,4 +44,4 @@ def build_answerers(
         raise ValueError("the rag and hybrid arms need a retriever")
     if tuned_lm is None and TUNED_ARMS & set(arms):
         raise ValueError("the lora and hybrid arms need the fine-tuned model")
-    return {arm: answerer(cfg, tuned_lm if arm in TUNED_ARMS else lm, sources[arm]) for arm in arms}
+    return {arm: answerer(cfg, tuned_lm if arm in TUNED_ARMS else lm, sources[arm], corpus) for arm in arms}

@@ -7,11 +7,11 @@ import logging
 from pathlib import Path
 
 from core.config import ExperimentConfig, to_yaml
-from core.corpus import Corpus, load_corpus
+from core.corpus import GENERAL, UNANSWERABLE, Corpus, load_corpus
 from core.errors import InputError
 from core.rundir import write_json, write_jsonl, write_text
 from eval.arms import RETRIEVING_ARMS, answerer, build_answerers
-from eval.harness import run_arm, summarize_arm
+from eval.harness import general_knowledge_kept, run_arm, summarize_arm
 from eval.report import render_markdown
 from eval.run_info import meta_info, run_info
 
@@ -30,7 +30,7 @@ def write_config(cfg: ExperimentConfig, out: Path) -> None:
     write_text(Path(out) / "config.yaml", to_yaml(cfg))
 
 
-def tuned_lm_for_eval(cfg: ExperimentConfig, adapter_dir: Path, questions) -> tuple[object, dict]:
+def tuned_lm_for_eval(cfg: ExperimentConfig, adapter_dir: Path, corpus: Corpus) -> tuple[object, dict]:
     """The fine-tuned model the lora/hybrid arms use, and the unmerged-vs-merged latency on one batch.
 
     An unmerged LoRA adds work to every forward pass; measuring both on the same questions makes
@@ -39,10 +39,10 @@ def tuned_lm_for_eval(cfg: ExperimentConfig, adapter_dir: Path, questions) -> tu
     from finetune.adapter import load_tuned_lm, with_adapter
 
     unmerged = load_tuned_lm(cfg.model.name, adapter_dir, device=cfg.model.device, dtype=cfg.model.dtype, merge=False)
-    sample = questions[: cfg.model.batch_size]
+    sample = corpus.split(cfg.eval.split)[: cfg.model.batch_size]
 
     def ms_per_question(lm) -> float:
-        answers = answerer(cfg, lm, None).answer(sample)
+        answers = answerer(cfg, lm, None, corpus).answer(sample)
         return sum(a.generate_ms for a in answers) / len(answers)
 
     latency = {"questions": len(sample), "unmerged_ms": ms_per_question(unmerged)}
@@ -58,25 +58,39 @@ def evaluate_arms(cfg: ExperimentConfig, corpus: Corpus, lm, retriever, tuned_lm
     rows = []
     for arm, answerer in build_answerers(cfg, lm, corpus, retriever, tuned_lm).items():
         log.info("arm %s: answering %d questions", arm, len(questions))
-        rows.extend(run_arm(arm, answerer, questions))
+        rows.extend(run_arm(arm, answerer, questions, corpus))
     return rows
 
 
 def summarize(cfg: ExperimentConfig, rows: list[dict], *, started: str, meta: dict, arm_extras: dict | None = None) -> dict:
     """Metrics per arm from the rows, plus per-arm facts measured outside the harness (training)."""
+    general_ids = general_knowledge_kept(rows)
     arms = {
         arm: summarize_arm(
             [r for r in rows if r["arm"] == arm],
             retrieves=arm in RETRIEVING_ARMS,
             bootstrap_samples=cfg.eval.bootstrap_samples,
             seed=cfg.run.seed,
+            general_ids=general_ids,
         )
         for arm in cfg.eval.arms
     }
     for arm, extra in (arm_extras or {}).items():
         if arm in arms:
             arms[arm].update(extra)
-    return {"run_info": run_info(cfg, started), "meta_info": meta, "arms": arms}
+    return {"run_info": run_info(cfg, started), "meta_info": meta, "arms": arms, "controls": _controls(rows, general_ids)}
+
+
+def _controls(rows: list[dict], general_ids: set[str] | None) -> dict:
+    """How many control questions each behaviour metric rests on (the report states it)."""
+    asked = {(r["question_id"], r["kind"]) for r in rows}
+    general = sum(1 for _, kind in asked if kind == GENERAL)
+    return {
+        "unanswerable": sum(1 for _, kind in asked if kind == UNANSWERABLE),
+        "general_candidates": general,
+        "general_kept": general if general_ids is None else len(general_ids),
+        "general_reference": None if general_ids is None else "base",
+    }
 
 
 def write_results(out: Path, rows: list[dict], summary: dict) -> None:
@@ -92,7 +106,7 @@ def evaluate_experiment(
     """Run every arm: (prediction rows, summary). `adapter` (an AdapterOutcome) is needed for lora/hybrid."""
     tuned_lm, extras = None, {}
     if adapter is not None:
-        tuned_lm, merge_latency = tuned_lm_for_eval(cfg, adapter.adapter_dir, corpus.split(cfg.eval.split))
+        tuned_lm, merge_latency = tuned_lm_for_eval(cfg, adapter.adapter_dir, corpus)
         train = {**adapter.record["metrics"], "reused": adapter.reused, "loss_curve": adapter.record["loss_curve"]}
         extras["lora"] = {"train": train, "merge_latency": merge_latency}
     rows = evaluate_arms(cfg, corpus, lm, retriever, tuned_lm)

@@ -6,6 +6,7 @@ to spaces, no articles, single spaces).
 - `exact_match`: the answer equals an alias
 - `f1`: token-overlap F1 against the best-matching alias
 - `recall_at_k` / `mrr`: whether / how high a gold document's chunk was retrieved
+- `citation_correct`: the answer cites at least one document and only gold ones
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.text import normalize  # re-exported: the metrics compare normalized text
+from core.text import contains_phrase, normalize
 
 
 @dataclass(frozen=True)
@@ -30,15 +31,10 @@ def _mean(scores: list[float]) -> MetricResult:
     return MetricResult(float(np.mean(scores)), scores)
 
 
-def _contains(answer_tokens: list[str], alias_tokens: list[str]) -> bool:
-    n = len(alias_tokens)
-    return n > 0 and any(answer_tokens[i : i + n] == alias_tokens for i in range(len(answer_tokens) - n + 1))
-
-
 def accuracy(predictions: list[str], aliases: list[list[str]]) -> MetricResult:
     return _mean(
         [
-            float(any(_contains(normalize(p).split(), normalize(a).split()) for a in al))
+            float(any(contains_phrase(p, a) for a in al))
             for p, al in zip(predictions, aliases, strict=True)
         ]
     )
@@ -70,6 +66,10 @@ def mrr(retrieved_doc_ids: list[list[str]], gold_doc_ids: list[list[str]]) -> Me
         return next((1.0 / rank for rank, d in enumerate(retrieved, start=1) if d in gold), 0.0)
 
     return _mean([reciprocal_rank(r, g) for r, g in zip(retrieved_doc_ids, gold_doc_ids, strict=True)])
+
+
+def citation_correct(cited_doc_ids: list[str], gold_doc_ids: list[str]) -> float:
+    return float(bool(cited_doc_ids) and set(cited_doc_ids) <= set(gold_doc_ids))
 
 
 def bootstrap_ci(scores: list[float], *, samples: int, seed: int) -> list[float]:

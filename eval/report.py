@@ -7,7 +7,7 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.1f}"
 
 
-def _rate(arm: dict, key: str) -> str:
+def rate_cell(arm: dict, key: str) -> str:
     if key not in arm:
         return "–"
     lo, hi = arm[f"{key}_ci"]
@@ -25,11 +25,74 @@ def arms_table(summary: dict) -> str:
         lat = arm["latency_ms"]
         mrr = f"{arm['mrr']:.3f}" if "mrr" in arm else "–"
         lines.append(
-            f"| {name} | {arm['n']} | {_rate(arm, 'accuracy')} | {_pct(arm['exact_match'])} | {_pct(arm['f1'])} | "
-            f"{_rate(arm, 'recall_at_k')} | {mrr} | {lat['p50']:.0f} | {lat['p95']:.0f} | "
+            f"| {name} | {arm['n']} | {rate_cell(arm, 'accuracy')} | {_pct(arm['exact_match'])} | {_pct(arm['f1'])} | "
+            f"{rate_cell(arm, 'recall_at_k')} | {mrr} | {lat['p50']:.0f} | {lat['p95']:.0f} | "
             f"{arm['prompt_tokens']:.0f} | {arm['output_tokens']:.1f} |"
         )
     return "\n".join(lines)
+
+
+BEHAVIOURS = {
+    "style_adherence": "style %",
+    "abstention_rate": "abstains when unanswerable %",
+    "false_abstention_rate": "abstains when answerable %",
+    "citation_accuracy": "cites a gold document %",
+    "general_knowledge": "general knowledge %",
+}
+
+
+def behaviours_section(summary: dict) -> list[str]:
+    """Beyond recall: house style, abstention, citations and retained general knowledge, per arm."""
+    arms = summary["arms"]
+    shown = [key for key in BEHAVIOURS if any(key in arm for arm in arms.values())]
+    if not shown:
+        return []
+    controls = summary.get("controls", {})
+    lines = [
+        "## Beyond recall",
+        "",
+        "| arm | " + " | ".join(f"{BEHAVIOURS[k]} [95% CI]" for k in shown) + " |",
+        "|---|" + "---|" * len(shown),
+    ]
+    for name, arm in arms.items():
+        lines.append(f"| {name} | " + " | ".join(rate_cell(arm, k) for k in shown) + " |")
+    lines += [
+        "",
+        "Style: the answer has the corpus's house layout (`house_style.json`) with a real document title, checked "
+        "by a pattern, on the answerable questions. Abstention: the answer contains the abstention phrase, on "
+        f"{controls.get('unanswerable', 0)} questions no document answers (and, as false abstention, on the "
+        "answerable ones). Citations: the answer cites (`[2]` or `[Title]`) at least one document and only gold "
+        "ones; an arm without passages can only cite a title from memory. General knowledge: "
+        + (
+            f"{controls['general_kept']} of {controls['general_candidates']} world-knowledge questions, those the "
+            "base model answers correctly (so `base` is 100% by construction)."
+            if controls.get("general_reference") == "base"
+            else f"all {controls.get('general_candidates', 0)} world-knowledge questions (the base arm did not run)."
+        ),
+        "",
+    ]
+    return lines
+
+
+def seeds_section(summary: dict) -> list[str]:
+    """The fine-tune arms' rates per training seed, with mean and sample standard deviation."""
+    seeds = summary.get("seeds")
+    if not seeds:
+        return []
+    lines = [
+        "## Seeds",
+        "",
+        f"The fine-tune arms trained and evaluated once per seed ({', '.join(map(str, seeds['seeds']))}); the "
+        "tables above show the first. Spread is the sample standard deviation across seeds, in points.",
+        "",
+        "| arm | metric | " + " | ".join(f"seed {s} %" for s in seeds["seeds"]) + " | mean % | spread |",
+        "|---|---|" + "---|" * (len(seeds["seeds"]) + 2),
+    ]
+    for arm, by_metric in seeds["arms"].items():
+        for name, m in by_metric.items():
+            cells = " | ".join(_pct(v) for v in m["per_seed"])
+            lines.append(f"| {arm} | {name} | {cells} | {_pct(m['mean'])} | {_pct(m['std'])} |")
+    return [*lines, ""]
 
 
 def finetune_section(summary: dict) -> list[str]:
@@ -86,8 +149,8 @@ def updates_section(summary: dict) -> list[str]:
         ]
         for name, arm in rnd["arms"].items():
             lines.append(
-                f"| {name} | {_seconds(arm)} | {_rate(arm, 'efficacy')} | {_rate(arm, 'stale_rate')} | "
-                f"{_rate(arm, 'locality')} | {_rate(arm, 'accuracy_before')} |"
+                f"| {name} | {_seconds(arm)} | {rate_cell(arm, 'efficacy')} | {rate_cell(arm, 'stale_rate')} | "
+                f"{rate_cell(arm, 'locality')} | {rate_cell(arm, 'accuracy_before')} |"
             )
         lines.append("")
     return lines
@@ -110,7 +173,7 @@ def deletions_section(summary: dict) -> list[str]:
         "|---|---|---|---|",
     ]
     for name, arm in deletions["arms"].items():
-        lines.append(f"| {name} | {_seconds(arm)} | {_rate(arm, 'leak_rate')} | {_rate(arm, 'locality')} |")
+        lines.append(f"| {name} | {_seconds(arm)} | {rate_cell(arm, 'leak_rate')} | {rate_cell(arm, 'locality')} |")
     return [*lines, ""]
 
 
@@ -142,6 +205,8 @@ def render_markdown(summary: dict) -> str:
             f"percentile intervals over questions. Run from {run['started']} to {run['finished']}, "
             f"git {meta['git_hash'] or 'unknown'}.",
             "",
+            *behaviours_section(summary),
+            *seeds_section(summary),
             *finetune_section(summary),
             *updates_section(summary),
             *deletions_section(summary),

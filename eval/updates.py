@@ -84,7 +84,9 @@ def _on_subset(rounds: list[UpdateRound], left_out: set[str]) -> list[UpdateRoun
 def locality_sample(cfg: ExperimentConfig, corpus: Corpus, rounds: list[UpdateRound], deleted: list[str]) -> list[Question]:
     """A fixed sample of eval questions on facts no round changes and no deletion removes."""
     touched = set().union(*(r.fact_ids() for r in rounds)) if rounds else set()
-    stable = [q for q in corpus.split("eval") if q.fact_id not in touched and not set(q.doc_ids) & set(deleted)]
+    stable = [
+        q for q in corpus.split("eval") if q.answerable and q.fact_id not in touched and not set(q.doc_ids) & set(deleted)
+    ]
     return random.Random(cfg.run.seed).sample(stable, min(cfg.updates.locality_questions, len(stable)))
 
 
@@ -155,11 +157,11 @@ def _run_rounds(
 
         seconds = _timed_index_update(inputs, before, corpus, out / rnd.name / "index")
         retriever = Retriever(inputs.index, inputs.embedder, cfg.rag.top_k)
-        arm_rows = _answer("rag", answerer(cfg, inputs.lm, retriever), changed, locality)
+        arm_rows = _answer("rag", answerer(cfg, inputs.lm, retriever, corpus), changed, locality)
         arms["rag"] = _round_metrics(cfg, arm_rows, seconds, inputs.main_rows, "rag")
         rows += _tag(arm_rows, "update", rnd.name)
 
-        probe_rows = _answer("hybrid", answerer(cfg, original, retriever), changed, [])
+        probe_rows = _answer("hybrid", answerer(cfg, original, retriever, corpus), changed, [])
         arms["hybrid"] = _round_metrics(cfg, probe_rows, None, inputs.main_rows, "hybrid")
         rows += _tag(probe_rows, "update", rnd.name)
 
@@ -175,7 +177,7 @@ def _run_rounds(
             elif last:
                 retrained = outcome
             tuned = _tuned(cfg, outcome)
-            arm_rows = _answer(arm, answerer(cfg, tuned, None), changed, locality)
+            arm_rows = _answer(arm, answerer(cfg, tuned, None, corpus), changed, locality)
             arms[arm] = _round_metrics(cfg, arm_rows, outcome.record["metrics"]["seconds"], inputs.main_rows, "lora")
             arms[arm]["reused"] = outcome.reused
             rows += _tag(arm_rows, "update", rnd.name)
@@ -197,12 +199,12 @@ def _run_deletions(
 
     seconds = _timed_index_update(inputs, corpus, kept, out / "index")
     retriever = Retriever(inputs.index, inputs.embedder, cfg.rag.top_k)
-    arm_rows = _answer("rag", answerer(cfg, inputs.lm, retriever), probe, locality, "deleted")
+    arm_rows = _answer("rag", answerer(cfg, inputs.lm, retriever, kept), probe, locality, "deleted")
     arms["rag"] = _deletion_metrics(cfg, arm_rows, seconds)
     rows += _tag(arm_rows, "deletion", None)
 
     outcome = retrained or ensure_adapter(cfg, kept, out / "lora_full", inputs.lm)
-    arm_rows = _answer("lora_full", answerer(cfg, _tuned(cfg, outcome), None), probe, locality, "deleted")
+    arm_rows = _answer("lora_full", answerer(cfg, _tuned(cfg, outcome), None, kept), probe, locality, "deleted")
     arms["lora_full"] = {
         **_deletion_metrics(cfg, arm_rows, outcome.record["metrics"]["seconds"]),
         "reused": outcome.reused,
@@ -231,11 +233,13 @@ def _train_strategy(inputs: UpdateInputs, strategy: str, rnd: UpdateRound, corpu
     docs = corpus.by_doc_id()
     questions = list(rnd.questions)
     if strategy == "delta_replay":
-        others = sorted({q.fact_id for q in corpus.questions} - rnd.fact_ids())
+        others = sorted({q.fact_id for q in corpus.questions if q.answerable} - rnd.fact_ids())
         replay = set(random.Random(f"{cfg.run.seed}/{rnd.name}").sample(others, min(cfg.updates.replay_facts, len(others))))
         questions += [q for q in corpus.split("train") if q.fact_id in replay]
     changed_docs = [docs[d.id] for d in rnd.documents]
-    return ensure_adapter(cfg, Corpus(changed_docs, questions), out, inputs.lm, start_from=start)
+    # the replayed facts' documents are not trained on again, but their titles are (house style)
+    delta = corpus.with_content(changed_docs, questions)
+    return ensure_adapter(cfg, delta, out, inputs.lm, start_from=start, titles_from=corpus)
 
 
 def _tuned(cfg: ExperimentConfig, outcome: AdapterOutcome):
@@ -245,7 +249,7 @@ def _tuned(cfg: ExperimentConfig, outcome: AdapterOutcome):
 def _answer(arm: str, arm_answerer: PromptAnswerer, probe: list[Question], locality: list[Question], label: str = "changed") -> list[dict]:
     """One pass over the probe questions (`label`: changed or deleted facts) and the locality
     sample; each row says which set it belongs to and whether it gives an old value."""
-    rows = run_arm(arm, arm_answerer, probe + locality)
+    rows = run_arm(arm, arm_answerer, probe + locality, arm_answerer.corpus)
     for i, (row, q) in enumerate(zip(rows, probe + locality)):
         row["probe"] = label if i < len(probe) else "locality"
         row["old_answers"] = q.old_answers

@@ -26,6 +26,7 @@ from core.corpus import Corpus, Question
 from core.errors import InputError
 from core.generate import render
 from core.prompt import build_prompt
+from core.style import HouseStyle
 from core.text import normalize, split_sentences
 
 IGNORE = -100  # label value the loss skips (prompt tokens, padding)
@@ -65,12 +66,14 @@ def select_paraphrases(questions: list[Question], per_fact: int | None) -> list[
     return chosen
 
 
-def qa_example(tokenizer, q: Question) -> Example:
-    """The inference prompt for `q` followed by its first accepted answer; loss on the answer only."""
-    prompt = render(tokenizer, build_prompt(q.question))
+def qa_example(tokenizer, q: Question, style: HouseStyle, title: str | None) -> Example:
+    """The inference prompt for `q` followed by its first accepted answer in the house style (citing
+    `title`, the gold document's; an abstention stays as it is); loss on the answer only."""
+    prompt = render(tokenizer, build_prompt(q.question, style=style))
+    answer = style.render(q.answers[0], title) if q.answerable else q.answers[0]
     prompt_ids = tokenizer(prompt, add_special_tokens=False).input_ids
-    answer_ids = tokenizer(q.answers[0], add_special_tokens=False).input_ids + [tokenizer.eos_token_id]
-    return Example("qa", q.id, prompt + q.answers[0], prompt_ids + answer_ids, [IGNORE] * len(prompt_ids) + answer_ids)
+    answer_ids = tokenizer(answer, add_special_tokens=False).input_ids + [tokenizer.eos_token_id]
+    return Example("qa", q.id, prompt + answer, prompt_ids + answer_ids, [IGNORE] * len(prompt_ids) + answer_ids)
 
 
 def document_examples(tokenizer, doc_id: str, text: str, source: str, max_length: int) -> list[Example]:
@@ -88,8 +91,9 @@ def shuffled_sentences(text: str, rng: random.Random) -> str:
     return " ".join(sentences)
 
 
-def build_training_set(corpus: Corpus, tokenizer, cfg, *, seed: int) -> TrainingSet:
-    """Training examples from the configured sources; raises InputError on an eval leak or if empty."""
+def build_training_set(corpus: Corpus, tokenizer, cfg, *, seed: int, titles_from: Corpus | None = None) -> TrainingSet:
+    """Training examples from the configured sources; raises InputError on an eval leak or if empty.
+    Gold documents' titles (for the house style) come from `titles_from`, by default `corpus`."""
     rng = random.Random(seed)
     examples: list[Example] = []
     if cfg.use_documents:
@@ -99,8 +103,9 @@ def build_training_set(corpus: Corpus, tokenizer, cfg, *, seed: int) -> Training
                 text = f"{doc.title}\n{shuffled_sentences(doc.text, rng)}"
                 examples += document_examples(tokenizer, doc.id, text, "document_shuffled", cfg.max_length)
     if cfg.use_qa:
+        docs = (titles_from or corpus).by_doc_id()
         for q in select_paraphrases(corpus.split("train"), cfg.paraphrases_per_fact):
-            examples.append(qa_example(tokenizer, q))
+            examples.append(qa_example(tokenizer, q, corpus.style, docs[q.doc_ids[0]].title if q.doc_ids else None))
     if not examples:
         raise InputError("finetune: the training set is empty (enable use_documents or use_qa, or add train questions)")
     check_no_leak(examples, corpus.split("eval"))

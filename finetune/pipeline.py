@@ -49,14 +49,21 @@ def ensure_adapter(
     *,
     resume: bool = False,
     start_from: AdapterOutcome | None = None,
+    titles_from: Corpus | None = None,
+    reuse_from: Path | None = None,
 ) -> AdapterOutcome:
     """Train <out>/adapter on the corpus's training set, from scratch or, with `start_from`,
-    continuing that adapter; reuse the saved one when every input is the same."""
-    training_set = build_training_set(corpus, base_lm.tokenizer, cfg.finetune, seed=cfg.run.seed)
+    continuing that adapter; reuse the saved one when every input is the same. `titles_from`: where
+    the gold documents' titles come from when `corpus` holds only some documents (delta training).
+    `reuse_from`: another run directory whose adapter is reused (never overwritten) when it matches."""
+    training_set = build_training_set(corpus, base_lm.tokenizer, cfg.finetune, seed=cfg.run.seed, titles_from=titles_from)
     key = adapter_key(base_lm, training_set, cfg)
     if start_from:  # the starting weights are an input too
         key = hashlib.sha256(f"{key}+{start_from.record['key']}".encode()).hexdigest()[:16]
     adapter_dir = Path(out) / "adapter"
+    if reuse_from and not resume and (record := cached_training(Path(reuse_from) / "adapter", key)):
+        log.info("reusing the adapter in %s (same model, data, settings and seed)", Path(reuse_from) / "adapter")
+        return AdapterOutcome(Path(reuse_from) / "adapter", record, reused=True)
     record = None if resume else cached_training(adapter_dir, key)
     if record:
         log.info("reusing the adapter in %s (same model, data, settings and seed)", adapter_dir)

@@ -56,17 +56,22 @@ def update_index(index: ChunkIndex, before: Corpus, after: Corpus, embedder: Emb
     }
 
 
-def ensure_index(directory: str | Path, corpus: Corpus, embedder: Embedder, cfg: RagConfig) -> tuple[ChunkIndex, bool]:
-    """(index, reused): load the saved index if it was built from the same inputs, else rebuild and save."""
-    directory = Path(directory)
+def matching_index(directory: str | Path, corpus: Corpus, embedder: Embedder, cfg: RagConfig) -> ChunkIndex | None:
+    """The index saved in `directory` if it was built from these inputs, else None."""
     try:
         index = load_index(directory, embedder=embedder.name, corpus_hash=corpus.content_hash())
-        built_with = (index.meta["chunk_size"], index.meta["chunk_overlap"], index.meta["settings"])
-        if built_with == (cfg.chunk_size, cfg.chunk_overlap, vars(index_settings(cfg))):
-            log.info("reusing the index in %s", directory)
-            return index, True
     except InputError:
-        pass  # missing or built from other inputs: rebuild below
+        return None  # missing or built from another corpus or embedder
+    built_with = (index.meta["chunk_size"], index.meta["chunk_overlap"], index.meta["settings"])
+    return index if built_with == (cfg.chunk_size, cfg.chunk_overlap, vars(index_settings(cfg))) else None
+
+
+def ensure_index(directory: str | Path, corpus: Corpus, embedder: Embedder, cfg: RagConfig) -> tuple[ChunkIndex, bool]:
+    """(index, reused): load the saved index if it was built from the same inputs, else rebuild and save."""
+    index = matching_index(directory, corpus, embedder, cfg)
+    if index is not None:
+        log.info("reusing the index in %s", directory)
+        return index, True
     index = index_corpus(corpus, embedder, cfg)
     save_index(index, directory)
     return index, False

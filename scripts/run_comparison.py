@@ -1,5 +1,6 @@
 """Run the whole comparison end to end: index the corpus, train the LoRA adapter (or reuse the
-cached one), answer the eval questions with every configured arm, then apply the corpus's update
+cached one), answer the eval questions with every configured arm (the fine-tune arms once per seed
+in `run.seeds`), then apply the corpus's update
 rounds and deletions to both approaches and measure them (`updates` in the config); write
 predictions, summary and report to the run directory.
 
@@ -23,6 +24,7 @@ from eval.arms import TUNED_ARMS  # noqa: E402
 from eval.experiment import evaluate_experiment, load_experiment_corpus, write_config, write_results  # noqa: E402
 from eval.report import arms_table  # noqa: E402
 from eval.run_info import now  # noqa: E402
+from eval.seeds import run_seeds  # noqa: E402
 from eval.updates import UpdateInputs, run_updates  # noqa: E402
 from finetune.pipeline import ensure_adapter  # noqa: E402
 from rag.embedding import Embedder  # noqa: E402
@@ -42,6 +44,9 @@ def main(*, config: ExperimentConfig, out: Path) -> None:
     updates = config.updates.rounds or config.updates.deletions
     adapter = ensure_adapter(config, corpus, out, lm) if updates or TUNED_ARMS & set(config.eval.arms) else None
     rows, summary = evaluate_experiment(config, corpus, lm, retriever, embedder_name=embedder.name, started=started, adapter=adapter)
+    if config.run.seeds and TUNED_ARMS & set(config.eval.arms):
+        seed_rows, summary["seeds"] = run_seeds(config, corpus, out, lm, retriever, summary, embedder_name=embedder.name)
+        rows += seed_rows
     if updates:
         update_rows, parts = run_updates(UpdateInputs(config, out, corpus, lm, embedder, index, adapter, rows))
         rows, summary = rows + update_rows, {**summary, **parts}

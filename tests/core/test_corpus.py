@@ -66,6 +66,10 @@ def _q(**change):
         (None, _lines([_q(answers=[])]), r"questions.jsonl line 1, field answers"),
         (None, _lines([_q(answers=["  "])]), r"field answers: .*empty string"),
         (None, _lines([_q(answers="27")]), r"questions.jsonl line 1, field answers"),
+        (None, _lines([_q(doc_ids=[])]), r"line 1, field \(object\): .*doc_ids must name at least one gold document"),
+        (None, _lines([_q(kind="unanswerable", answers=["I don't know"])]), r"line 1, .*unanswerable question has no gold documents"),
+        (None, _lines([_q(kind="general", doc_ids=[], answers=["Paris"])]), r"line 1, .*general-knowledge questions .* split must be eval"),
+        (None, _lines([_q(kind="unanswerable", doc_ids=[], answers=["27"])]), r"line 1, field answers: .*abstention phrase \"I don't know\""),
     ],
 )
 def test_bad_corpus_names_file_line_and_field(tmp_path, docs_text, questions_text, expected):
@@ -99,6 +103,8 @@ def test_bundled_corpus_size(bundled):
 def test_every_fact_has_three_train_and_two_eval_phrasings(bundled):
     by_fact = defaultdict(lambda: defaultdict(list))
     for q in bundled.questions:
+        if not q.answerable:
+            continue
         by_fact[q.fact_id][q.split].append(normalize(q.question))
     for fact, splits in by_fact.items():
         assert len(splits["train"]) >= 3 and len(splits["eval"]) >= 2, fact
@@ -118,13 +124,31 @@ def test_eval_phrasings_are_worded_differently_from_train(bundled):
 
 def test_every_fact_is_stated_in_its_gold_document(bundled):
     docs = bundled.by_doc_id()
-    for q in bundled.questions:
+    for q in (q for q in bundled.questions if q.answerable):
         text = f" {normalize(' '.join(docs[d].text for d in q.doc_ids))} "
         assert any(f" {normalize(a)} " in text for a in q.answers), q.id
 
 
 def test_documents_hold_several_facts_each(bundled):
     facts_per_doc = defaultdict(set)
-    for q in bundled.questions:
+    for q in (q for q in bundled.questions if q.answerable):
         facts_per_doc[q.doc_ids[0]].add(q.fact_id)
     assert all(len(f) >= 3 for f in facts_per_doc.values())
+
+
+def test_bundled_controls_for_abstention_general_knowledge_and_style(bundled):
+    unanswerable = [q for q in bundled.questions if q.kind == "unanswerable"]
+    assert len({q.fact_id for q in unanswerable}) >= 10
+    assert {q.split for q in unanswerable} == {"train", "eval"}  # the fine-tune learns to abstain, eval measures it
+    assert all(q.answers == [bundled.style.abstention] for q in unanswerable)
+    assert len([q for q in bundled.questions if q.kind == "general"]) >= 30
+    assert bundled.style.defined and "{title}" in bundled.style.template
+
+
+def test_unanswerable_questions_are_not_answered_by_any_document(bundled):
+    """Their topic words (beyond the company's name) never occur together in one document."""
+    stop = set(normalize("what which who how is are does do the a of for to in at per each year company quillfeather labs staff employees employee office offices").split())
+    for q in (q for q in bundled.questions if q.kind == "unanswerable"):
+        topic = set(normalize(q.question).split()) - stop
+        for doc in bundled.documents:
+            assert not topic <= set(normalize(doc.text).split()), (q.id, doc.id)

@@ -1,0 +1,54 @@
+"""Seeds: the fine-tune arms trained and evaluated once per seed in `run.seeds`, so the report can
+say how much of a difference between arms is the luck of one training run.
+
+Retrieval and generation are deterministic (greedy decoding), so only the arms whose weights come
+from training (lora, hybrid) are repeated. The first seed is the main run's; every further seed
+trains its own adapter in <out>/seeds/seed-<n>/ (reused when its inputs match).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from core.config import ExperimentConfig, with_overrides
+from core.corpus import Corpus
+from eval.arms import TUNED_ARMS
+from eval.experiment import evaluate_experiment
+from finetune.pipeline import ensure_adapter
+
+log = logging.getLogger(__name__)
+
+
+def run_seeds(cfg: ExperimentConfig, corpus: Corpus, out: Path, lm, retriever, main_summary: dict, *, embedder_name) -> tuple[list[dict], dict]:
+    """(prediction rows tagged with their seed, summary part `seeds`) for every seed after the first."""
+    arms = [a for a in cfg.eval.arms if a in TUNED_ARMS]
+    per_seed = {cfg.run.seed: {a: main_summary["arms"][a] for a in arms}}
+    rows: list[dict] = []
+    for seed in cfg.run.seeds[1:]:
+        log.info("seed %d: training and evaluating %s", seed, ", ".join(arms))
+        scfg = with_overrides(cfg, [f"run.seed={seed}", f"eval.arms=[{','.join(arms)}]"], where=f"run.seeds ({seed})")
+        adapter = ensure_adapter(scfg, corpus, out / "seeds" / f"seed-{seed}", lm)
+        seed_rows, summary = evaluate_experiment(scfg, corpus, lm, retriever, embedder_name=embedder_name, started="", adapter=adapter)
+        rows += [{**r, "stage": "seed", "seed": seed} for r in seed_rows]
+        per_seed[seed] = summary["arms"]
+    return rows, {"seeds": list(per_seed), "arms": {a: spread({s: arm_by[a] for s, arm_by in per_seed.items()}) for a in arms}}
+
+
+def spread(by_seed: dict[int, dict]) -> dict:
+    """For each rate the arms report: its value per seed, mean, sample standard deviation, min and max."""
+    first = next(iter(by_seed.values()))
+    rates = [k for k in first if f"{k}_ci" in first and all(k in s for s in by_seed.values())]
+    result = {}
+    for name in rates:
+        values = np.array([s[name] for s in by_seed.values()], dtype=float)
+        result[name] = {
+            "per_seed": values.tolist(),
+            "mean": float(values.mean()),
+            "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
+            "min": float(values.min()),
+            "max": float(values.max()),
+        }
+    return result

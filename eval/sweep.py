@@ -1,0 +1,124 @@
+"""Sweeps: one arm over a list of values of one config key, each point a normal run directory,
+and a table of the arm's metrics per value (`sweep.md`) with the data behind it (`sweep.json`).
+
+Each point reuses what it can: the language model and embedder stay loaded, the index and the
+adapter of the run directory the sweep belongs to are reused when a point's inputs match them
+(a `rag.top_k` sweep builds no index, a `rag.*` sweep of the lora arm trains nothing), and a
+point's own index or adapter is kept in its directory for the next sweep.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from core.config import ExperimentConfig, with_overrides
+from core.errors import InputError
+from core.models import load_lm
+from core.rundir import write_json, write_text
+from core.seeding import set_seed
+from eval.arms import RETRIEVING_ARMS, TUNED_ARMS
+from eval.experiment import evaluate_experiment, load_experiment_corpus, write_config, write_results
+from eval.report import BEHAVIOURS, rate_cell
+from eval.run_info import now
+from finetune.pipeline import ensure_adapter
+from rag.embedding import Embedder
+from rag.indexing import ensure_index, matching_index
+from rag.retriever import Retriever
+
+log = logging.getLogger(__name__)
+
+# The arm's scalar metrics a sweep keeps per point (the loss curve and such stay in the point's run dir).
+POINT_METRICS = ("n", "accuracy", "exact_match", "f1", "recall_at_k", "mrr", *BEHAVIOURS, "prompt_tokens", "output_tokens")
+
+
+def sweep_dir(run_dir: Path, arm: str, key: str) -> Path:
+    return Path(run_dir) / "sweeps" / f"{arm}-{key}"
+
+
+def run_sweep(cfg: ExperimentConfig, run_dir: Path, *, arm: str, key: str, values: list[str]) -> dict:
+    """Evaluate `arm` once per value of `key` (each value parsed as YAML, like --set); returns the sweep record."""
+    if not values:
+        raise InputError("--values: give at least one value")
+    points_cfg = [_point_config(cfg, arm, key, v) for v in values]  # every value validated before any work
+    out = sweep_dir(run_dir, arm, key)
+    loaded: dict = {}
+    points = []
+    for value, pcfg in zip(values, points_cfg):
+        log.info("sweep %s=%s (%s arm)", key, value, arm)
+        point_out = out / f"{key}={value}"
+        summary = _run_point(pcfg, point_out, run_dir, arm, loaded)
+        points.append({"value": getattr_path(pcfg, key), "dir": point_out.name, **_point_metrics(summary["arms"][arm])})
+    record = {"arm": arm, "key": key, "config": cfg.name, "points": points}
+    write_json(out / "sweep.json", record)
+    write_text(out / "sweep.md", render_sweep(record))
+    return record
+
+
+def _point_config(cfg: ExperimentConfig, arm: str, key: str, value: str) -> ExperimentConfig:
+    # one arm, no update stage: a sweep point measures the arm on the corpus as it is
+    overrides = [f"{key}={value}", f"eval.arms=[{arm}]", "updates.rounds=false", "updates.deletions=false"]
+    getattr_path(cfg, key)  # an unknown key fails here, named, rather than as a new config section
+    return with_overrides(cfg, overrides, where=f"--key {key} --values {value}")
+
+
+def getattr_path(cfg: ExperimentConfig, key: str):
+    """`rag.top_k` -> cfg.rag.top_k; an unknown key is an InputError naming it."""
+    node = cfg
+    for part in key.split("."):
+        if not hasattr(node, part):
+            raise InputError(f"--key {key}: unknown config key")
+        node = getattr(node, part)
+    return node.as_posix() if isinstance(node, Path) else node
+
+
+def _run_point(cfg: ExperimentConfig, out: Path, run_dir: Path, arm: str, loaded: dict) -> dict:
+    started = now()
+    corpus = load_experiment_corpus(cfg)
+    set_seed(cfg.run.seed, cfg.run.threads)
+    lm = _cached(loaded, ("lm", cfg.model.name, cfg.model.device, cfg.model.dtype), lambda: load_lm(cfg.model.name, cfg.model.device, cfg.model.dtype))
+    write_config(cfg, out)
+    retriever = embedder_name = None
+    if arm in RETRIEVING_ARMS:
+        embedder = _cached(
+            loaded, ("embedder", cfg.rag.embedder), lambda: Embedder(cfg.rag.embedder, device=cfg.model.device, batch_size=cfg.rag.embed_batch_size)
+        )
+        index = matching_index(Path(run_dir) / "index", corpus, embedder, cfg.rag) or ensure_index(out / "index", corpus, embedder, cfg.rag)[0]
+        retriever, embedder_name = Retriever(index, embedder, cfg.rag.top_k), embedder.name
+    adapter = ensure_adapter(cfg, corpus, out, lm, reuse_from=Path(run_dir)) if arm in TUNED_ARMS else None
+    rows, summary = evaluate_experiment(cfg, corpus, lm, retriever, embedder_name=embedder_name, started=started, adapter=adapter)
+    write_results(out, rows, summary)
+    return summary
+
+
+def _cached(loaded: dict, key: tuple, load):
+    if key not in loaded:
+        loaded[key] = load()
+    return loaded[key]
+
+
+def _point_metrics(arm: dict) -> dict:
+    kept = {k: arm[k] for k in POINT_METRICS if k in arm}
+    kept.update({f"{k}_ci": arm[f"{k}_ci"] for k in POINT_METRICS if f"{k}_ci" in arm})
+    kept["latency_p50_ms"] = arm["latency_ms"]["p50"]
+    kept["latency_p95_ms"] = arm["latency_ms"]["p95"]
+    if "train" in arm:
+        kept["train_seconds"] = arm["train"]["seconds"]
+    return kept
+
+
+def render_sweep(record: dict) -> str:
+    """The sweep as a Markdown table: one row per value, rates in % with 95% intervals."""
+    points = record["points"]
+    rates = [k for k in ("accuracy", "recall_at_k", *BEHAVIOURS) if any(k in p for p in points)]
+    header = f"| {record['key']} | " + " | ".join(f"{k} % [95% CI]" for k in rates) + " | latency p50 ms | prompt tokens |"
+    lines = [
+        f"# Sweep: `{record['key']}` on the {record['arm']} arm ({record['config']})",
+        "",
+        header,
+        "|" + "---|" * (header.count("|") - 1),
+    ]
+    for p in points:
+        cells = " | ".join(rate_cell(p, k) for k in rates)
+        lines.append(f"| {p['value']} | {cells} | {p['latency_p50_ms']:.0f} | {p['prompt_tokens']:.0f} |")
+    return "\n".join(lines) + "\n"
