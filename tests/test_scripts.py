@@ -95,3 +95,41 @@ def test_run_comparison_end_to_end_on_tiny_models(tmp_path, config_file, tiny_mo
     assert "Fine-tuning cost" in (out / "report.md").read_text()
     run_comparison.main(config=cfg, out=out)  # a second run reuses index and adapter
     assert read_json(out / "summary.json")["arms"]["lora"]["train"]["reused"]
+
+
+def test_seeds_repeat_the_fine_tune_arms_and_sweeps_reuse_the_run(tmp_path, config_file, tiny_model_dirs, capsys):
+    sys.path.insert(0, str(REPO / "scripts"))
+    import run_comparison
+    import sweep
+
+    lm_dir, st_dir = tiny_model_dirs
+    overrides = [f"model.name={lm_dir}", f"rag.embedder={st_dir}", "model.max_new_tokens=4", "eval.bootstrap_samples=100", "finetune.max_steps=2"]
+    cfg = load_config(config_file, [*overrides, "run.seeds=[0, 1]"])
+    out = tmp_path / "run"
+    run_comparison.main(config=cfg, out=out)
+    summary = read_json(out / "summary.json")
+    assert summary["seeds"]["seeds"] == [0, 1] and set(summary["seeds"]["arms"]) == {"lora", "hybrid"}
+    accuracy = summary["seeds"]["arms"]["lora"]["accuracy"]
+    assert accuracy["per_seed"][0] == summary["arms"]["lora"]["accuracy"] and len(accuracy["per_seed"]) == 2
+    assert read_json(out / "seeds" / "seed-1" / "adapter" / "training.json")["key"] != read_json(out / "adapter" / "training.json")["key"]
+    rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert sorted({r["arm"] for r in rows if r.get("seed") == 1}) == ["hybrid", "lora"]
+    assert "## Seeds" in (out / "report.md").read_text()
+
+    sweep.main(config=cfg, out=out, arm="rag", key="rag.top_k", values="1,2")
+    record = read_json(out / "sweeps" / "rag-rag.top_k" / "sweep.json")
+    assert [p["value"] for p in record["points"]] == [1, 2]
+    assert record["points"][1]["prompt_tokens"] > record["points"][0]["prompt_tokens"]  # two passages read
+    assert not (out / "sweeps" / "rag-rag.top_k" / "rag.top_k=1" / "index").exists()  # the run's index served
+    assert "| 2 |" in capsys.readouterr().out
+    sweep.main(config=cfg, out=out, arm="lora", key="finetune.paraphrases_per_fact", values="1")
+    point = out / "sweeps" / "lora-finetune.paraphrases_per_fact" / "finetune.paraphrases_per_fact=1"
+    assert (point / "adapter" / "training.json").is_file()  # other training data: a new adapter
+    sweep.main(config=cfg, out=out, arm="lora", key="rag.top_k", values="3")
+    assert read_json(out / "sweeps" / "lora-rag.top_k" / "rag.top_k=3" / "summary.json")["arms"]["lora"]["train"]["reused"]
+
+
+def test_a_sweep_of_an_unknown_key_exits_2(tmp_path, config_file):
+    result = _run("sweep.py", "--config", str(config_file), "--out", str(tmp_path / "run"), "--arm", "rag", "--key", "rag.topk", "--values", "1,2")
+    assert result.returncode == 2 and "--key rag.topk: unknown config key" in result.stderr
+    assert not (tmp_path / "run").exists()

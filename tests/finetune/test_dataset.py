@@ -82,3 +82,18 @@ def test_leak_guard_normalizes_text(corpus, tiny_lm):
     ts.examples[0].text += " ANNUAL leave, entitlement please?"
     with pytest.raises(InputError, match="f1-e1"):
         check_no_leak(ts.examples, corpus.split("eval"))
+
+
+def test_qa_targets_follow_the_house_style_and_abstentions_stay_bare(tmp_path, tiny_lm):
+    tok = tiny_lm.tokenizer
+    unanswerable = {"id": "u-t0", "question": "what is the gym subsidy", "answers": ["I don't know"], "split": "train", "kind": "unanswerable", "fact_id": "u"}
+    directory = write_corpus(tmp_path / "styled", questions=[*FACT_QUESTIONS, unanswerable])
+    (directory / "house_style.json").write_text('{"instruction": "Cite the source.", "template": "{answer} [{title}]"}')
+    examples = {e.source_id: e for e in build_training_set(load_corpus(directory), tok, _cfg(use_documents=False), seed=0).examples}
+
+    def target(ex):
+        return tok.decode([t for t, label in zip(ex.input_ids, ex.labels) if label != IGNORE][:-1])
+
+    assert examples["f2-t0"].text.endswith("red [Badges]") and target(examples["f2-t0"]) == tok.decode(tok("red [Badges]", add_special_tokens=False).input_ids)
+    assert examples["u-t0"].text.endswith("I don't know")
+    assert "Cite the source." in examples["f2-t0"].text and "I don't know" in examples["f2-t0"].text  # the prompt teaches both
