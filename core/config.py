@@ -50,6 +50,9 @@ class CorpusConfig(Section):
     max_documents: int | None = Field(
         None, ge=1, description="Keep only the first N documents and the questions about them (smoke runs)."
     )
+    max_control_questions: int | None = Field(
+        None, ge=1, description="Keep only the first N unanswerable and N general-knowledge questions per split (smoke runs)."
+    )
 
 
 class RagConfig(Section):

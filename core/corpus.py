@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -106,6 +107,18 @@ class Corpus:
         """The documents in `keep` and only the questions whose gold documents all lie among them."""
         return self.with_content([d for d in self.documents if d.id in keep], [q for q in self.questions if set(q.doc_ids) <= keep])
 
+    def first_controls(self, n: int) -> Corpus:
+        """Only the first n questions of each control kind in each split (the others untouched)."""
+        seen: dict[tuple[str, str], int] = defaultdict(int)
+        kept = []
+        for q in self.questions:
+            if not q.answerable:
+                seen[q.kind, q.split] += 1
+                if seen[q.kind, q.split] > n:
+                    continue
+            kept.append(q)
+        return self.with_content(self.documents, kept)
+
     def with_content(self, documents: list[Document], questions: list[Question]) -> Corpus:
         """Other documents and questions under the same house style."""
         return Corpus(documents, questions, self.style)
@@ -115,8 +128,9 @@ class Corpus:
         return {d.title: d.id for d in self.documents}
 
 
-def load_corpus(directory: str | Path, max_documents: int | None = None) -> Corpus:
-    """Load and validate a corpus directory. Raises InputError naming file, line and field."""
+def load_corpus(directory: str | Path, max_documents: int | None = None, max_control_questions: int | None = None) -> Corpus:
+    """Load and validate a corpus directory, optionally cut to a subset (`first_documents`,
+    `first_controls`). Raises InputError naming file, line and field."""
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError(f"corpus directory {directory} does not exist")
@@ -128,7 +142,8 @@ def load_corpus(directory: str | Path, max_documents: int | None = None) -> Corp
     style = load_house_style(directory)
     check_abstentions(directory / "questions.jsonl", numbered_questions, style)
     corpus = Corpus(documents, [q for _, q in numbered_questions], style)
-    return corpus.first_documents(max_documents) if max_documents else corpus
+    corpus = corpus.first_documents(max_documents) if max_documents else corpus
+    return corpus.first_controls(max_control_questions) if max_control_questions else corpus
 
 
 def check_doc_ids(path: Path, numbered_questions: list[tuple[int, Question]], doc_ids: set[str]) -> None:

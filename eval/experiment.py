@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 def load_experiment_corpus(cfg: ExperimentConfig) -> Corpus:
     """The corpus (or its configured subset), checked to have questions in the evaluated split."""
-    corpus = load_corpus(cfg.corpus.dir, cfg.corpus.max_documents)
+    corpus = load_corpus(cfg.corpus.dir, cfg.corpus.max_documents, cfg.corpus.max_control_questions)
     if not corpus.split(cfg.eval.split):
         raise InputError(f"{cfg.corpus.dir}: no questions in split {cfg.eval.split!r} for the selected documents")
     return corpus

@@ -152,3 +152,12 @@ def test_unanswerable_questions_are_not_answered_by_any_document(bundled):
         topic = set(normalize(q.question).split()) - stop
         for doc in bundled.documents:
             assert not topic <= set(normalize(doc.text).split()), (q.id, doc.id)
+
+
+def test_control_questions_can_be_capped_per_kind_and_split(bundled):
+    capped = load_corpus(BUNDLED, max_documents=3, max_control_questions=5)
+    counts = defaultdict(int)
+    for q in capped.questions:
+        counts[q.kind, q.split] += 1
+    assert counts["unanswerable", "train"] == counts["unanswerable", "eval"] == counts["general", "eval"] == 5
+    assert counts["fact", "eval"] == len([q for q in bundled.first_documents(3).questions if q.kind == "fact" and q.split == "eval"])
