@@ -17,8 +17,9 @@ if TYPE_CHECKING:  # only for the annotation: core.answerer imports this module
     from core.answerer import Passage
 
 SYSTEM_PROMPT = "You are a helpful assistant that answers questions about the company's internal documents."
-CONTEXT_INSTRUCTION = "Answer the question using only the context above. If the context does not answer it, say \"{abstention}\"."
-NO_CONTEXT_INSTRUCTION = "Answer the question in one short sentence. If you do not know the answer, say \"{abstention}\"."
+CONTEXT_INSTRUCTION = "Answer the question using only the context above."
+NO_CONTEXT_INSTRUCTION = "Answer the question in one short sentence."
+ABSTENTION_RULE = 'When the answer is not known, say "{abstention}".'
 NO_STYLE = HouseStyle()
 
 
@@ -26,15 +27,15 @@ def build_prompt(question: str, passages: list["Passage"] = (), style: HouseStyl
     """Chat messages for one question; passages are numbered 1, 2, ... in the order given.
 
     The title sits inline with its passage: on a line of its own, the 135M model often answered
-    with the bracketed title instead of the fact. The instruction names the abstention phrase and
-    the house style, the same words the fine-tune is trained under.
+    with the bracketed title instead of the fact. The house conventions (abstention phrase, answer
+    style) go in the system message, the words the fine-tune is trained under too: after the
+    question, the 135M reader's accuracy on the bundled corpus fell from 40% to 18% (README,
+    "Prompt format and top-k"); in the system message it stayed at 38%.
     """
-    instruction = (CONTEXT_INSTRUCTION if passages else NO_CONTEXT_INSTRUCTION).format(abstention=style.abstention)
-    if style.instruction:
-        instruction += f" {style.instruction}"
+    system = " ".join(filter(None, [SYSTEM_PROMPT, style.instruction, ABSTENTION_RULE.format(abstention=style.abstention)]))
     if passages:
         numbered = "\n\n".join(f"Passage {i} ({p.title}): {p.text}" for i, p in enumerate(passages, start=1))
-        user = f"Context:\n{numbered}\n\nQuestion: {question}\n{instruction}"
+        user = f"Context:\n{numbered}\n\nQuestion: {question}\n{CONTEXT_INSTRUCTION}"
     else:
-        user = f"Question: {question}\n{instruction}"
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+        user = f"Question: {question}\n{NO_CONTEXT_INSTRUCTION}"
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]

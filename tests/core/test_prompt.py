@@ -16,11 +16,12 @@ def test_zero_passages_is_the_same_builder_without_context():
     assert "Question: How many days?" in messages[-1]["content"]
 
 
-def test_the_instruction_names_the_abstention_phrase_and_the_house_style():
+def test_the_system_message_states_the_house_style_and_the_abstention_phrase():
     style = HouseStyle(instruction="End with the title in brackets.", template="{answer} [{title}]", abstention="No idea")
-    with_context = build_prompt("How many days?", [Passage("a#0", "a", "Leave", "27 days.")], style)[-1]["content"]
-    without = build_prompt("How many days?", style=style)[-1]["content"]
-    for user in (with_context, without):
-        assert user.endswith('say "No idea". End with the title in brackets.')
-    assert "I don't know" in build_prompt("How many days?")[-1]["content"]  # the default phrase, no style sentence
-    assert "brackets" not in build_prompt("How many days?")[-1]["content"]
+    with_context = build_prompt("How many days?", [Passage("a#0", "a", "Leave", "27 days.")], style)
+    without = build_prompt("How many days?", style=style)
+    for messages in (with_context, without):
+        assert messages[0]["content"].endswith('End with the title in brackets. When the answer is not known, say "No idea".')
+        assert "brackets" not in messages[-1]["content"]  # the question's own instruction is unchanged
+    default = build_prompt("How many days?")[0]["content"]
+    assert "I don't know" in default and "brackets" not in default  # no house style: only the default phrase
