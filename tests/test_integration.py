@@ -1,4 +1,5 @@
-"""End to end on configs/quick.yaml with the real bundled models: all five arms, including LoRA
+"""End to end on configs/quick.yaml with the real bundled models: all five arms (with the control
+questions for abstention and general knowledge), including LoRA
 training, then one update round and the deletions (about 6 minutes on 2 CPU cores). The first run
 also converts the bundled GGUF model into the cache (about 30 s, once)."""
 
@@ -36,7 +37,16 @@ def test_quick_run_writes_report_and_summary(quick_run):
     assert (out / "report.md").read_text().count("\n| ") >= 6
     assert "report:" in stdout
     rows = [r for r in read_jsonl(out / "predictions.jsonl") if "stage" not in r]  # the main comparison
-    assert len(rows) == 5 * summary["arms"]["rag"]["n"]
+    questions = {r["question_id"] for r in rows}
+    assert len(rows) == 5 * len(questions) and len(questions) == summary["arms"]["rag"]["n"] + 16  # + 8 + 8 controls
+
+
+def test_the_fine_tune_learns_the_house_style_the_prompt_alone_does_not_teach(quick_run):
+    arms = read_json(quick_run[0] / "summary.json")["arms"]
+    assert arms["lora"]["style_adherence"] > arms["rag"]["style_adherence"]
+    assert arms["lora"]["abstention_rate"] > arms["base"]["abstention_rate"]
+    assert arms["base"]["general_knowledge"] == 1.0  # scored only on what the base model knows
+    assert all(f"{m}_ci" in arms["hybrid"] for m in ("citation_accuracy", "false_abstention_rate", "general_knowledge"))
 
 
 def test_rag_beats_base_on_the_bundled_corpus(quick_run):
