@@ -15,6 +15,7 @@ as they are, `style_adherence` is not measured) and the abstention phrase is "I 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -66,6 +67,7 @@ class HouseStyle(BaseModel):
         return contains_phrase(text, self.abstention)
 
 
+@functools.lru_cache(maxsize=8)  # checked once per answer: compile each template once
 def _template_pattern(template: str) -> re.Pattern:
     """`{answer} [{title}]` -> `(?P<answer>.+?)\\s*\\[(?P<title>.+?)\\]`: slots match any text, spaces are optional."""
     regex = ""

@@ -61,13 +61,11 @@ def ensure_adapter(
     if start_from:  # the starting weights are an input too
         key = hashlib.sha256(f"{key}+{start_from.record['key']}".encode()).hexdigest()[:16]
     adapter_dir = Path(out) / "adapter"
-    if reuse_from and not resume and (record := cached_training(Path(reuse_from) / "adapter", key)):
-        log.info("reusing the adapter in %s (same model, data, settings and seed)", Path(reuse_from) / "adapter")
-        return AdapterOutcome(Path(reuse_from) / "adapter", record, reused=True)
-    record = None if resume else cached_training(adapter_dir, key)
-    if record:
-        log.info("reusing the adapter in %s (same model, data, settings and seed)", adapter_dir)
-        return AdapterOutcome(adapter_dir, record, reused=True)
+    candidates = ([Path(reuse_from) / "adapter"] if reuse_from else []) + [adapter_dir]
+    for candidate in [] if resume else candidates:
+        if record := cached_training(candidate, key):
+            log.info("reusing the adapter in %s (same model, data, settings and seed)", candidate)
+            return AdapterOutcome(candidate, record, reused=True)
     stats = training_set.stats
     log.info("training LoRA on %d examples (%d tokens)", stats["examples"], stats["tokens"])
     model = _training_copy(cfg)
