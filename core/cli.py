@@ -25,13 +25,20 @@ def run_script(
     main: Callable[..., object], description: str, argv: list[str] | None = None, arg_parser: argparse.ArgumentParser | None = None
 ) -> int:
     """Parse the common arguments, call `main(config=..., out=..., **extra)`, map InputError to exit 2."""
+
+    def with_config(*, config: Path, set: list[str], out: Path | None, **extra) -> None:  # noqa: A002 (--set)
+        loaded: ExperimentConfig = load_config(config, set)
+        main(config=loaded, out=out or Path("runs") / loaded.name, **extra)
+
+    return run_command(with_config, arg_parser or parser(description), argv)
+
+
+def run_command(main: Callable[..., object], arg_parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
+    """Call `main(**parsed arguments)`; bad input ends with one line on stderr and exit code 2."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
-    p = arg_parser or parser(description)
-    args = vars(p.parse_args(argv))
+    args = vars(arg_parser.parse_args(argv))
     try:
-        config: ExperimentConfig = load_config(args.pop("config"), args.pop("set"))
-        out = args.pop("out") or Path("runs") / config.name
-        main(config=config, out=out, **args)
+        main(**args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

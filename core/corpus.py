@@ -99,6 +99,14 @@ class Corpus:
             h.update(json.dumps(d.model_dump(), sort_keys=True).encode())
         return h.hexdigest()[:16]
 
+    def dataset_hash(self) -> str:
+        """Hash of the documents, questions and house style: identifies everything a run measured on."""
+        h = hashlib.sha256(self.content_hash().encode())
+        for q in self.questions:
+            h.update(json.dumps(q.model_dump(), sort_keys=True).encode())
+        h.update(self.style.model_dump_json().encode())
+        return h.hexdigest()[:16]
+
     def first_documents(self, n: int) -> Corpus:
         """The first n documents and only the questions whose gold documents all lie among them."""
         return self.only_documents({d.id for d in self.documents[:n]})

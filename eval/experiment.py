@@ -12,7 +12,7 @@ from core.errors import InputError
 from core.rundir import write_json, write_jsonl, write_text
 from eval.arms import RETRIEVING_ARMS, answerer, build_answerers
 from eval.harness import general_knowledge_kept, run_arm, summarize_arm
-from eval.report import render_markdown
+from eval.render import render_run
 from eval.run_info import meta_info, run_info
 
 log = logging.getLogger(__name__)
@@ -94,10 +94,11 @@ def _controls(rows: list[dict], general_ids: set[str] | None) -> dict:
 
 
 def write_results(out: Path, rows: list[dict], summary: dict) -> None:
+    """predictions.jsonl and summary.json, then the report rendered from them alone."""
     out = Path(out)
     write_jsonl(out / "predictions.jsonl", rows)
     write_json(out / "summary.json", summary)
-    write_text(out / "report.md", render_markdown(summary))
+    render_run(out)
 
 
 def evaluate_experiment(
@@ -110,5 +111,5 @@ def evaluate_experiment(
         train = {**adapter.record["metrics"], "reused": adapter.reused, "loss_curve": adapter.record["loss_curve"]}
         extras["lora"] = {"train": train, "merge_latency": merge_latency}
     rows = evaluate_arms(cfg, corpus, lm, retriever, tuned_lm)
-    summary = summarize(cfg, rows, started=started, meta=meta_info(lm, embedder_name), arm_extras=extras)
+    summary = summarize(cfg, rows, started=started, meta=meta_info(lm, embedder_name, corpus), arm_extras=extras)
     return rows, summary

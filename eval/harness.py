@@ -55,8 +55,9 @@ def run_arm(arm: str, answerer: Answerer, questions: list[Question], corpus: Cor
     ]
 
 
-def summarize_arm(rows: list[dict], *, retrieves: bool, bootstrap_samples: int, seed: int, general_ids: set[str] | None = None) -> dict:
-    """Aggregates for one arm; every rate carries its 95% bootstrap interval as `<metric>_ci`.
+def rate_scores(rows: list[dict], *, retrieves: bool, general_ids: set[str] | None = None) -> dict[str, dict[str, float]]:
+    """Per rate an arm reports, its per-question scores {question_id: score}: what summaries average
+    and what run comparisons pair up.
 
     Accuracy and the retrieval, style and citation metrics are over the questions the documents
     answer; `abstention_rate` is over the unanswerable ones, `general_knowledge` over the
@@ -65,30 +66,45 @@ def summarize_arm(rows: list[dict], *, retrieves: bool, bootstrap_samples: int, 
     answerable = [r for r in rows if r["kind"] not in CONTROL_KINDS]
     if not answerable:
         raise ValueError("no predictions on answerable questions to summarize for this arm")
-    summary: dict = {"n": len(answerable)}
+
+    def scores(subset: list[dict], values) -> dict[str, float]:
+        return {r["question_id"]: float(v) for r, v in zip(subset, values, strict=True)}
+
     rates = {
-        "accuracy": [r["correct"] for r in answerable],
-        "exact_match": [r["exact_match"] for r in answerable],
-        "false_abstention_rate": [r["abstained"] for r in answerable],
-        "citation_accuracy": [r["citation_correct"] for r in answerable],
+        "accuracy": scores(answerable, (r["correct"] for r in answerable)),
+        "exact_match": scores(answerable, (r["exact_match"] for r in answerable)),
+        "false_abstention_rate": scores(answerable, (r["abstained"] for r in answerable)),
+        "citation_accuracy": scores(answerable, (r["citation_correct"] for r in answerable)),
     }
     if answerable[0]["style_ok"] is not None:
-        rates["style_adherence"] = [r["style_ok"] for r in answerable]
+        rates["style_adherence"] = scores(answerable, (r["style_ok"] for r in answerable))
     if retrieves:
         retrieved = [[p["doc_id"] for p in r["retrieved"]] for r in answerable]
         gold = [r["gold_doc_ids"] for r in answerable]
-        rates["recall_at_k"] = metrics.recall_at_k(retrieved, gold).per_example
-        summary["mrr"] = metrics.mrr(retrieved, gold).value
+        rates["recall_at_k"] = scores(answerable, metrics.recall_at_k(retrieved, gold).per_example)
     unanswerable = [r for r in rows if r["kind"] == UNANSWERABLE]
     if unanswerable:
-        rates["abstention_rate"] = [r["abstained"] for r in unanswerable]
-        summary["n_unanswerable"] = len(unanswerable)
+        rates["abstention_rate"] = scores(unanswerable, (r["abstained"] for r in unanswerable))
     general = [r for r in rows if r["kind"] == GENERAL and (general_ids is None or r["question_id"] in general_ids)]
     if general:
-        rates["general_knowledge"] = [r["correct"] for r in general]
-        summary["n_general"] = len(general)
+        rates["general_knowledge"] = scores(general, (r["correct"] for r in general))
+    return rates
+
+
+def summarize_arm(rows: list[dict], *, retrieves: bool, bootstrap_samples: int, seed: int, general_ids: set[str] | None = None) -> dict:
+    """Aggregates for one arm (see `rate_scores` for which questions each rate is over); every rate
+    carries its 95% bootstrap interval as `<metric>_ci`."""
+    rates = rate_scores(rows, retrieves=retrieves, general_ids=general_ids)
+    answerable = [r for r in rows if r["kind"] not in CONTROL_KINDS]
+    summary: dict = {"n": len(answerable)}
+    if retrieves:
+        summary["mrr"] = metrics.mrr([[p["doc_id"] for p in r["retrieved"]] for r in answerable], [r["gold_doc_ids"] for r in answerable]).value
+    if "abstention_rate" in rates:
+        summary["n_unanswerable"] = len(rates["abstention_rate"])
+    if "general_knowledge" in rates:
+        summary["n_general"] = len(rates["general_knowledge"])
     for name, scores in rates.items():
-        summary.update(metrics.rate(name, scores, samples=bootstrap_samples, seed=seed))
+        summary.update(metrics.rate(name, list(scores.values()), samples=bootstrap_samples, seed=seed))
     summary["f1"] = float(sum(r["f1"] for r in answerable) / len(answerable))
     summary["latency_ms"] = metrics.latency_summary([r["latency_ms"] for r in rows])
     summary["prompt_tokens"] = float(sum(r["prompt_tokens"] for r in rows) / len(rows))

@@ -185,30 +185,18 @@ def _retrain_shared(summary: dict) -> bool:
     return bool(summary.get("deletions", {}).get("arms", {}).get("lora_full", {}).get("same_retrain_as_last_round"))
 
 
-def render_markdown(summary: dict) -> str:
-    run, meta = summary["run_info"], summary["meta_info"]
-    cfg = run["config"]
-    return "\n".join(
-        [
-            f"# rag-vs-finetune: {run['name']}",
-            "",
-            f"Model `{meta['model']['name']}` on {meta['device']} ({meta['dtype']}, {meta['threads']} threads); "
-            f"embedder `{meta['embedder']}`; corpus `{cfg['corpus']['dir']}`, split `{cfg['eval']['split']}`; "
-            f"top_k {cfg['rag']['top_k']}, chunks of {cfg['rag']['chunk_size']} words; seed {run['seed']}.",
-            "",
-            "## Arms",
-            "",
-            arms_table(summary),
-            "",
-            "Accuracy: an accepted answer appears in the normalized output. Latency is per question: each batch's "
-            "wall time is shared equally by its questions, plus retrieval time. Intervals are 95% bootstrap "
-            f"percentile intervals over questions. Run from {run['started']} to {run['finished']}, "
-            f"git {meta['git_hash'] or 'unknown'}.",
-            "",
-            *behaviours_section(summary),
-            *seeds_section(summary),
-            *finetune_section(summary),
-            *updates_section(summary),
-            *deletions_section(summary),
-        ]
-    )
+def render_sweep(record: dict) -> str:
+    """The sweep as a Markdown table: one row per value, rates in % with 95% intervals."""
+    points = record["points"]
+    rates = [k for k in ("accuracy", "recall_at_k", *BEHAVIOURS) if any(k in p for p in points)]
+    header = f"| {record['key']} | " + " | ".join(f"{k} % [95% CI]" for k in rates) + " | latency p50 ms | prompt tokens |"
+    lines = [
+        f"# Sweep: `{record['key']}` on the {record['arm']} arm ({record['config']})",
+        "",
+        header,
+        "|" + "---|" * (header.count("|") - 1),
+    ]
+    for p in points:
+        cells = " | ".join(rate_cell(p, k) for k in rates)
+        lines.append(f"| {p['value']} | {cells} | {p['latency_p50_ms']:.0f} | {p['prompt_tokens']:.0f} |")
+    return "\n".join(lines) + "\n"

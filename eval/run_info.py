@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.metadata
 import platform
 import subprocess
+import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -12,7 +14,9 @@ import torch
 
 from core.config import ExperimentConfig
 
-PACKAGES = ("torch", "transformers", "peft", "sentence-transformers", "faiss-cpu", "numpy", "rag-vs-finetune")
+PACKAGES = (
+    "torch", "transformers", "peft", "datasets", "sentence-transformers", "faiss-cpu", "numpy", "matplotlib", "rag-vs-finetune",
+)
 
 
 def now() -> str:
@@ -23,9 +27,27 @@ def run_info(cfg: ExperimentConfig, started: str) -> dict:
     return {"name": cfg.name, "config": cfg.model_dump(mode="json"), "seed": cfg.run.seed, "started": started, "finished": now()}
 
 
-def meta_info(lm, embedder_name: str | None) -> dict:
+class StageTimes:
+    """Wall seconds per named stage of a run, for the report's provenance (`run_info.stages`)."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+
+
+def meta_info(lm, embedder_name: str | None, corpus=None) -> dict:
     return {
         "git_hash": _git_hash(),
+        "corpus": None if corpus is None else {
+            "documents": len(corpus.documents), "questions": len(corpus.questions), "hash": corpus.dataset_hash()
+        },
         "packages": {p: _version(p) for p in PACKAGES},
         "python": platform.python_version(),
         "model": {"name": lm.name, "weights_sha256": lm.weights_sha256},

@@ -19,7 +19,8 @@ from core.rundir import write_json, write_text
 from core.seeding import set_seed
 from eval.arms import RETRIEVING_ARMS, TUNED_ARMS
 from eval.experiment import evaluate_experiment, load_experiment_corpus, write_config, write_results
-from eval.report import BEHAVIOURS, rate_cell
+from eval.render import render_run
+from eval.report import BEHAVIOURS, render_sweep
 from eval.run_info import now
 from finetune.pipeline import ensure_adapter
 from rag.embedding import Embedder
@@ -52,6 +53,8 @@ def run_sweep(cfg: ExperimentConfig, run_dir: Path, *, arm: str, key: str, value
     record = {"arm": arm, "key": key, "config": cfg.name, "points": points}
     write_json(out / "sweep.json", record)
     write_text(out / "sweep.md", render_sweep(record))
+    if (Path(run_dir) / "summary.json").is_file():
+        render_run(run_dir)  # the run's own report gains the sweep's table and plot
     return record
 
 
@@ -105,20 +108,3 @@ def _point_metrics(arm: dict) -> dict:
     if "train" in arm:
         kept["train_seconds"] = arm["train"]["seconds"]
     return kept
-
-
-def render_sweep(record: dict) -> str:
-    """The sweep as a Markdown table: one row per value, rates in % with 95% intervals."""
-    points = record["points"]
-    rates = [k for k in ("accuracy", "recall_at_k", *BEHAVIOURS) if any(k in p for p in points)]
-    header = f"| {record['key']} | " + " | ".join(f"{k} % [95% CI]" for k in rates) + " | latency p50 ms | prompt tokens |"
-    lines = [
-        f"# Sweep: `{record['key']}` on the {record['arm']} arm ({record['config']})",
-        "",
-        header,
-        "|" + "---|" * (header.count("|") - 1),
-    ]
-    for p in points:
-        cells = " | ".join(rate_cell(p, k) for k in rates)
-        lines.append(f"| {p['value']} | {cells} | {p['latency_p50_ms']:.0f} | {p['prompt_tokens']:.0f} |")
-    return "\n".join(lines) + "\n"

@@ -17,7 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.cli import parser, run_script  # noqa: E402
 from core.config import ARM_NAMES, ExperimentConfig  # noqa: E402
-from eval.sweep import render_sweep, run_sweep, sweep_dir  # noqa: E402
+from eval.report import render_sweep  # noqa: E402
+from eval.sweep import run_sweep, sweep_dir  # noqa: E402
 
 
 def main(*, config: ExperimentConfig, out: Path, arm: str, key: str, values: str) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,12 @@ import torch
 from core.models import LoadedLM
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def run_entry_point(script: str, *args: str) -> subprocess.CompletedProcess:
+    """Run scripts/<script> as a user would, in its own process."""
+    return subprocess.run([sys.executable, str(REPO / "scripts" / script), *args], capture_output=True, text=True, cwd=REPO)
+
 WORDS = (
     "the a is of to in and what how many who where when which days weeks leave policy office manager "
     "answer question passages passage using above short sentence one annual carry over request system "

@@ -4,18 +4,13 @@ a full run on tiny local models writes the whole run directory."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
 import pytest
 
 from core.config import load_config
 from core.rundir import read_json
-from tests.conftest import REPO, save_tiny_sentence_transformer, tiny_llama, tiny_tokenizer, write_corpus
-
-
-def _run(script: str, *args: str):
-    return subprocess.run([sys.executable, str(REPO / "scripts" / script), *args], capture_output=True, text=True, cwd=REPO)
+from tests.conftest import REPO, run_entry_point as _run, save_tiny_sentence_transformer, tiny_llama, tiny_tokenizer, write_corpus
 
 
 @pytest.fixture
@@ -79,7 +74,7 @@ def test_run_comparison_end_to_end_on_tiny_models(tmp_path, config_file, tiny_mo
     cfg = load_config(config_file, overrides)
     out = tmp_path / "run"
     run_comparison.main(config=cfg, out=out)
-    assert {p.name for p in out.iterdir()} >= {"config.yaml", "index", "adapter", "predictions.jsonl", "summary.json", "report.md"}
+    assert {p.name for p in out.iterdir()} >= {"config.yaml", "index", "adapter", "predictions.jsonl", "summary.json", "report.md", "report.html", "plots"}
     summary = read_json(out / "summary.json")
     assert list(summary["arms"]) == ["base", "rag", "lora", "hybrid", "oracle"]
     train = summary["arms"]["lora"]["train"]
@@ -91,10 +86,16 @@ def test_run_comparison_end_to_end_on_tiny_models(tmp_path, config_file, tiny_mo
     assert len(rows) == 5 * 3 and all(len(r["retrieved"]) == 2 for r in rows if r["arm"] in ("rag", "hybrid"))
     assert load_config(out / "config.yaml") == cfg  # the resolved config, name included
     printed = capsys.readouterr().out
-    assert "| oracle |" in printed and str(out / "report.md") in printed
+    assert "| oracle |" in printed and str(out / "report.html") in printed
+    assert "| Accuracy on the corpus |" in printed and "| Set-up cost (index vs training) |" in printed  # the verdict
     assert "Fine-tuning cost" in (out / "report.md").read_text()
+    assert {"load models", "index", "fine-tune", "evaluate"} <= set(summary["run_info"]["stages"])
+    assert summary["index"]["chunks"] >= 3 and summary["index"]["build_seconds"] > 0 and not summary["index"]["reused"]
+    assert summary["meta_info"]["corpus"]["documents"] == 3 and len(summary["meta_info"]["corpus"]["hash"]) == 16
     run_comparison.main(config=cfg, out=out)  # a second run reuses index and adapter
-    assert read_json(out / "summary.json")["arms"]["lora"]["train"]["reused"]
+    again = read_json(out / "summary.json")
+    assert again["arms"]["lora"]["train"]["reused"] and again["index"]["reused"]
+    assert again["index"]["build_seconds"] == summary["index"]["build_seconds"]  # what the reused index cost to build
 
 
 def test_seeds_repeat_the_fine_tune_arms_and_sweeps_reuse_the_run(tmp_path, config_file, tiny_model_dirs, capsys):

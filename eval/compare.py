@@ -1,0 +1,62 @@
+"""Compare two finished runs: per arm and rate, the difference B - A with a 95% bootstrap interval
+(paired when both runs answered the same questions), plus latency and prompt tokens. Read from
+the run directories alone, e.g. CPU vs GPU, two configs, two seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from eval import metrics
+from eval.arms import RETRIEVING_ARMS
+from eval.harness import general_knowledge_kept, rate_scores
+from eval.render import load_run, main_rows
+
+
+def _arm_scores(rows: list[dict], arm: str) -> dict[str, dict[str, float]]:
+    general_ids = general_knowledge_kept(rows)
+    return rate_scores([r for r in rows if r["arm"] == arm], retrieves=arm in RETRIEVING_ARMS, general_ids=general_ids)
+
+
+def compare_runs(run_a: Path, run_b: Path, *, samples: int = 1000, seed: int = 0) -> dict:
+    (summary_a, rows_a), (summary_b, rows_b) = load_run(run_a), load_run(run_b)
+    rows_a, rows_b = main_rows(rows_a), main_rows(rows_b)
+    arms = [a for a in summary_a["arms"] if a in summary_b["arms"]]
+    deltas = []
+    for arm in arms:
+        scores_a, scores_b = _arm_scores(rows_a, arm), _arm_scores(rows_b, arm)
+        for name in [m for m in scores_a if m in scores_b]:
+            a, b = scores_a[name], scores_b[name]
+            ci, paired = metrics.bootstrap_difference_ci(a, b, samples=samples, seed=seed)
+            mean_a, mean_b = sum(a.values()) / len(a), sum(b.values()) / len(b)
+            deltas.append({"arm": arm, "metric": name, "a": mean_a, "b": mean_b, "delta": mean_b - mean_a, "delta_ci": ci, "paired": paired})
+        for name, get in (("latency_p50_ms", lambda s: s["latency_ms"]["p50"]), ("prompt_tokens", lambda s: s["prompt_tokens"])):
+            va, vb = get(summary_a["arms"][arm]), get(summary_b["arms"][arm])
+            deltas.append({"arm": arm, "metric": name, "a": va, "b": vb, "delta": vb - va, "delta_ci": None, "paired": None})
+    return {"a": str(run_a), "b": str(run_b), "arms_only_in_a": [a for a in summary_a["arms"] if a not in arms],
+            "arms_only_in_b": [b for b in summary_b["arms"] if b not in arms], "deltas": deltas}
+
+
+def render_comparison(record: dict) -> str:
+    lines = [
+        f"# {record['b']} vs {record['a']}",
+        "",
+        "Rates in %, delta = B - A in points with its 95% bootstrap interval (paired on the same questions when both "
+        "runs asked the same ones). A delta whose interval excludes 0 is marked *.",
+        "",
+        "| arm | metric | A | B | B - A [95% CI] | |",
+        "|---|---|---|---|---|---|",
+    ]
+    for d in record["deltas"]:
+        if d["delta_ci"] is None:
+            lines.append(f"| {d['arm']} | {d['metric']} | {d['a']:.0f} | {d['b']:.0f} | {d['delta']:+.0f} | |")
+            continue
+        lo, hi = d["delta_ci"]
+        mark = "*" if lo > 0 or hi < 0 else ""
+        lines.append(
+            f"| {d['arm']} | {d['metric']} | {100 * d['a']:.1f} | {100 * d['b']:.1f} | "
+            f"{100 * d['delta']:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] | {mark} |"
+        )
+    for side in ("a", "b"):
+        if record[f"arms_only_in_{side}"]:
+            lines += ["", f"Only in {side.upper()}: {', '.join(record[f'arms_only_in_{side}'])}."]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,193 @@
+"""The report's figures, drawn from the run directory's data with matplotlib (no display needed).
+
+Sized and lettered to stay readable on a projector. Each plot function returns a Figure, or None
+when the run holds no data for it; `write_plots` saves those that exist as PNG files.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: never needs a display
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from core.rundir import write_bytes  # noqa: E402
+
+STYLE = {"font.size": 13, "axes.titlesize": 15, "axes.labelsize": 13, "figure.dpi": 100}
+ARM_COLOURS = {"base": "#888888", "rag": "#1f77b4", "lora": "#d62728", "hybrid": "#9467bd", "oracle": "#2ca02c"}
+
+
+def _colour(arm: str) -> str:
+    return ARM_COLOURS.get(arm, ARM_COLOURS["lora"] if arm.startswith("lora_") else "#555555")
+
+
+def _rate_bars(ax, names: list[str], records: list[dict], key: str) -> None:
+    """Bars in % with 95% interval whiskers."""
+    values = [100 * r[key] for r in records]
+    lo = [v - 100 * r[f"{key}_ci"][0] for v, r in zip(values, records)]
+    hi = [100 * r[f"{key}_ci"][1] - v for v, r in zip(values, records)]
+    ax.bar(names, values, yerr=[lo, hi], capsize=6, color=[_colour(n) for n in names])
+    ax.set_ylim(0, 105)
+    for x, v in enumerate(values):
+        ax.text(x, v + 2, f"{v:.0f}", ha="center", va="bottom")
+
+
+def accuracy_plot(summary: dict) -> Figure | None:
+    arms = summary["arms"]
+    fig, ax = plt.subplots(figsize=(9, 5))
+    _rate_bars(ax, list(arms), list(arms.values()), "accuracy")
+    ax.set_ylabel("accuracy % (95% CI)")
+    ax.set_title(f"Accuracy per arm on {next(iter(arms.values()))['n']} eval questions")
+    return fig
+
+
+def behaviours_plot(summary: dict) -> Figure | None:
+    from eval.report import BEHAVIOURS
+
+    arms = summary["arms"]
+    shown = [k for k in BEHAVIOURS if any(k in a for a in arms.values())]
+    if not shown:
+        return None
+    fig, axes = plt.subplots(1, len(shown), figsize=(4 * len(shown), 4.5), sharey=True)
+    for ax, key in zip(list(axes) if len(shown) > 1 else [axes], shown):
+        names = [n for n, a in arms.items() if key in a]
+        _rate_bars(ax, names, [arms[n] for n in names], key)
+        ax.set_title(BEHAVIOURS[key].removesuffix(" %"), fontsize=12)
+        ax.tick_params(axis="x", labelrotation=45)
+    axes_list = list(axes) if len(shown) > 1 else [axes]
+    axes_list[0].set_ylabel("% (95% CI)")
+    fig.tight_layout()
+    return fig
+
+
+def latency_plot(main_rows: list[dict]) -> Figure | None:
+    arms = list(dict.fromkeys(r["arm"] for r in main_rows))
+    if not arms:
+        return None
+    fig, ax = plt.subplots(figsize=(9, 5))
+    data = [[r["latency_ms"] for r in main_rows if r["arm"] == a] for a in arms]
+    parts = ax.boxplot(data, tick_labels=arms, showfliers=True, patch_artist=True)
+    for patch, arm in zip(parts["boxes"], arms):
+        patch.set_facecolor(_colour(arm))
+        patch.set_alpha(0.6)
+    ax.set_yscale("log")
+    ax.set_ylabel("latency per question, ms (log)")
+    ax.set_title("Latency distribution per arm")
+    return fig
+
+
+def updates_plot(summary: dict) -> Figure | None:
+    rounds = summary.get("updates", {}).get("rounds")
+    if not rounds:
+        return None
+    names = [r["name"] for r in rounds]
+    arms = list(dict.fromkeys(a for r in rounds for a in r["arms"]))
+    fig, axes = plt.subplots(1, 4, figsize=(20, 5))
+    for ax, key, title in zip(axes, ("efficacy", "stale_rate", "locality"), ("efficacy %", "stale %", "locality %")):
+        for arm in arms:
+            xs = [i for i, r in enumerate(rounds) if key in r["arms"].get(arm, {})]
+            if xs:
+                ys = [100 * rounds[i]["arms"][arm][key] for i in xs]
+                ax.plot(xs, ys, marker="o", label=arm, color=_colour(arm), linestyle="--" if arm == "hybrid" else "-")
+        ax.set_xticks(range(len(names)), [f"r{i + 1}" for i in range(len(names))])
+        ax.set_ylim(-5, 105)
+        ax.set_title(title)
+    for arm in arms:
+        seconds = [r["arms"].get(arm, {}).get("absorb_seconds") for r in rounds]
+        if any(s is not None for s in seconds):
+            cumulative, total = [], 0.0
+            for s in seconds:
+                total += s or 0.0
+                cumulative.append(total)
+            axes[3].plot(range(len(names)), cumulative, marker="o", label=arm, color=_colour(arm))
+    axes[3].set_yscale("log")
+    axes[3].set_xticks(range(len(names)), [f"r{i + 1}" for i in range(len(names))])
+    axes[3].set_title("cumulative absorb s (log)")
+    axes[0].legend(fontsize=10)
+    fig.suptitle("Knowledge updates per round (" + ", ".join(f"r{i + 1} = {n}" for i, n in enumerate(names)) + ")", fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
+def deletions_plot(summary: dict) -> Figure | None:
+    deletions = summary.get("deletions")
+    if not deletions:
+        return None
+    names = list(deletions["arms"])
+    fig, ax = plt.subplots(figsize=(7, 5))
+    _rate_bars(ax, names, [deletions["arms"][n] for n in names], "leak_rate")
+    for x, n in enumerate(names):
+        ax.text(x, 95, f"{deletions['arms'][n]['absorb_seconds']:.2f} s", ha="center")
+    ax.set_ylabel("leak % (95% CI)")
+    ax.set_title(f"Deleted facts still answered ({deletions['questions']} questions)")
+    return fig
+
+
+def loss_plot(summary: dict) -> Figure | None:
+    curve = summary["arms"].get("lora", {}).get("train", {}).get("loss_curve")
+    if not curve:
+        return None
+    fig, ax = plt.subplots(figsize=(9, 5))
+    for key, label in (("loss", "training loss"), ("eval_loss", "held-out loss")):
+        points = [(p["step"], p[key]) for p in curve if key in p]
+        if points:
+            ax.plot(*zip(*points), marker="." if key == "loss" else "o", label=label)
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.set_title("LoRA training loss")
+    ax.legend()
+    return fig
+
+
+def sweep_plot(record: dict) -> Figure:
+    points = record["points"]
+    xs = [str(p["value"]) for p in points]
+    fig, ax = plt.subplots(figsize=(9, 5))
+    for key in ("accuracy", "recall_at_k", "style_adherence", "general_knowledge"):
+        if all(key in p for p in points):
+            ys = [100 * p[key] for p in points]
+            err = [[y - 100 * p[f"{key}_ci"][0] for y, p in zip(ys, points)], [100 * p[f"{key}_ci"][1] - y for y, p in zip(ys, points)]]
+            ax.errorbar(xs, ys, yerr=err, marker="o", capsize=5, label=f"{key} %")
+    ax.set_ylim(-5, 105)
+    ax.set_xlabel(record["key"])
+    ax.set_ylabel("% (95% CI)")
+    latency = ax.twinx()
+    latency.plot(xs, [p["latency_p50_ms"] for p in points], color="black", linestyle=":", marker="s", label="latency p50 ms")
+    latency.set_ylabel("latency p50, ms")
+    lines = ax.get_legend_handles_labels()
+    more = latency.get_legend_handles_labels()
+    ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize=10, loc="lower left")
+    ax.set_title(f"Sweep of {record['key']} on the {record['arm']} arm")
+    return fig
+
+
+def write_plots(plots_dir: Path, summary: dict, main_rows: list[dict], sweeps: list[dict]) -> dict[str, str]:
+    """Save every figure the run has data for; returns {name: file name inside plots_dir}."""
+    with plt.rc_context(STYLE):
+        figures = {
+            "accuracy": accuracy_plot(summary),
+            "behaviours": behaviours_plot(summary),
+            "latency": latency_plot(main_rows),
+            "updates": updates_plot(summary),
+            "deletions": deletions_plot(summary),
+            "training_loss": loss_plot(summary),
+            **{f"sweep-{r['arm']}-{r['key']}": sweep_plot(r) for r in sweeps},
+        }
+        written = {}
+        for name, fig in figures.items():
+            if fig is None:
+                continue
+            write_bytes(Path(plots_dir) / f"{name}.png", _png(fig))
+            plt.close(fig)
+            written[name] = f"{name}.png"
+    return written
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    return buffer.getvalue()

@@ -1,0 +1,206 @@
+"""The measured verdict: one row per aspect the "RAG vs fine-tuning" tables argue about, the numbers
+behind the RAG side (`rag`) and the fine-tune side (`lora`, or the best update strategy), hybrid
+beside them, and which side the measurement favours.
+
+How a side is favoured:
+- a rate with a 95% interval favours a side only when the intervals do not overlap; otherwise it
+  is a tie within the intervals;
+- a single measurement with no interval (seconds, megabytes, tokens) favours the lower side only
+  when it is at least COST_FACTOR times lower: a time measured once on a shared CPU varies by tens
+  of percent (the same training took 185-385 s on a loaded 2-core machine).
+
+Built from the run directory alone (summary.json and the prediction rows), like the rest of the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eval import metrics
+
+COST_FACTOR = 1.5
+RAG, FINETUNE, TIE = "RAG", "fine-tune", "tie"
+
+
+@dataclass(frozen=True)
+class VerdictRow:
+    aspect: str
+    rag: str
+    finetune: str
+    hybrid: str
+    favours: str  # RAG, fine-tune, tie, or "not measured"
+    basis: str  # how the call was made, or why nothing was measured
+
+
+def pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def rate_text(record: dict | None, key: str) -> str:
+    if not record or key not in record:
+        return "–"
+    lo, hi = record[f"{key}_ci"]
+    return f"{pct(record[key])} [{100 * lo:.1f}, {100 * hi:.1f}]"
+
+
+def by_interval(rag: dict, finetune: dict, key: str, *, higher_is_better: bool) -> str:
+    (r_lo, r_hi), (f_lo, f_hi) = rag[f"{key}_ci"], finetune[f"{key}_ci"]
+    if r_lo > f_hi:
+        return RAG if higher_is_better else FINETUNE
+    if f_lo > r_hi:
+        return FINETUNE if higher_is_better else RAG
+    return TIE
+
+
+def by_cost(rag: float, finetune: float) -> str:
+    if rag * COST_FACTOR <= finetune:
+        return RAG
+    if finetune * COST_FACTOR <= rag:
+        return FINETUNE
+    return TIE
+
+
+def seconds_text(seconds: float) -> str:
+    return f"{seconds:.2f} s" if seconds < 10 else f"{seconds:.0f} s"
+
+
+def _not_measured(aspect: str, why: str) -> VerdictRow:
+    return VerdictRow(aspect, "–", "–", "–", "not measured", why)
+
+
+def _rate_row(arms: dict, aspect: str, key: str, *, note: str = "", extra: tuple[str, str] | None = None) -> VerdictRow:
+    """Higher is better; `extra` (key, label) adds a second rate to each cell."""
+    rag, lora, hybrid = arms.get("rag"), arms.get("lora"), arms.get("hybrid")
+    if not rag or not lora or key not in rag or key not in lora:
+        return _not_measured(aspect, f"needs `{key}` on both the rag and lora arms")
+
+    def cell(arm: dict | None) -> str:
+        text = rate_text(arm, key)
+        return f"{text}; {extra[1]} {pct(arm[extra[0]])}" if arm and extra and extra[0] in arm else text
+
+    favours = by_interval(rag, lora, key, higher_is_better=True)
+    return VerdictRow(aspect, cell(rag), cell(lora), cell(hybrid), favours, f"`{key}`, 95% intervals{note}")
+
+
+def _per_query_cost_row(arms: dict, aspect: str, value, text, basis: str) -> VerdictRow:
+    """A cost every answer pays, lower is better: `value(arm)` decides, `text(arm)` is the cell."""
+    if "rag" not in arms or "lora" not in arms:
+        return _not_measured(aspect, "needs the rag and lora arms")
+    cells = [text(arms[a]) if a in arms else "–" for a in ("rag", "lora", "hybrid")]
+    return VerdictRow(aspect, *cells, by_cost(value(arms["rag"]), value(arms["lora"])), f"{basis}, at least {COST_FACTOR}x apart")
+
+
+def _setup_row(summary: dict) -> VerdictRow:
+    aspect = "Set-up cost (index vs training)"
+    index, train = summary.get("index"), summary["arms"].get("lora", {}).get("train")
+    if not index or index.get("build_seconds") is None or not train:
+        return _not_measured(aspect, "needs an index built by this run dir and a trained adapter (run_comparison.py)")
+    rag = f"{seconds_text(index['build_seconds'])} to chunk, embed and index {index['chunks']} chunks; {index['size_mb']:.1f} MB"
+    finetune = (
+        f"{seconds_text(train['seconds'])} training on {train['tokens']:,} tokens; adapter {train['adapter_mb']:.1f} MB; "
+        f"peak RSS {train['peak_rss_mb']:.0f} MB"
+    )
+    favours = by_cost(index["build_seconds"], train["seconds"])
+    return VerdictRow(aspect, rag, finetune, "both of the above", favours, f"wall seconds, at least {COST_FACTOR}x apart")
+
+
+def pooled_update_rates(rows: list[dict], samples: int, seed: int) -> dict[str, dict]:
+    """Per update arm, `efficacy` and `stale_rate` over the changed-fact questions of every round it ran in."""
+    pooled: dict[str, dict] = {}
+    changed = [r for r in rows if r.get("stage") == "update" and r.get("probe") == "changed"]
+    for arm in dict.fromkeys(r["arm"] for r in changed):
+        mine = [r for r in changed if r["arm"] == arm]
+        with_old = [r["stale"] for r in mine if r["old_answers"]]
+        pooled[arm] = {
+            "rounds": len({r["round"] for r in mine}),
+            **metrics.rate("efficacy", [r["correct"] for r in mine], samples=samples, seed=seed),
+            **(metrics.rate("stale_rate", with_old, samples=samples, seed=seed) if with_old else {}),
+        }
+    return pooled
+
+
+def _absorb_per_round(summary: dict) -> dict[str, float]:
+    """Mean absorb seconds per round, per update arm that has them."""
+    seconds: dict[str, list[float]] = {}
+    for rnd in summary["updates"]["rounds"]:
+        for arm, m in rnd["arms"].items():
+            if "absorb_seconds" in m:
+                seconds.setdefault(arm, []).append(m["absorb_seconds"])
+    return {arm: sum(v) / len(v) for arm, v in seconds.items()}
+
+
+def _update_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
+    adapt, cost = "Adapting to changed facts (efficacy; stale)", "Cost of absorbing an update (s per round)"
+    if not summary.get("updates"):
+        return [_not_measured(adapt, "updates.rounds is off in this run"), _not_measured(cost, "updates.rounds is off in this run")]
+    cfg = summary["run_info"]["config"]
+    pooled = pooled_update_rates(rows, cfg["eval"]["bootstrap_samples"], summary["run_info"]["seed"])
+    strategies = {a: p for a, p in pooled.items() if a.startswith("lora_")}
+    if "rag" not in pooled or not strategies:
+        why = "needs the rag arm and a fine-tune strategy in the update rounds"
+        return [_not_measured(adapt, why), _not_measured(cost, why)]
+    best = max(strategies, key=lambda a: strategies[a]["efficacy"])
+
+    def cell(arm: str) -> str:
+        p = pooled[arm]
+        rounds = f"{p['rounds']} round{'s' if p['rounds'] != 1 else ''}"
+        return f"{rate_text(p, 'efficacy')}; stale {pct(p.get('stale_rate'))} ({rounds})"
+
+    ft_cells = "; ".join(f"{a}: {cell(a)}" for a in strategies)
+    hybrid = f"passage wins {cell('hybrid')}" if "hybrid" in pooled else "–"
+    adapt_row = VerdictRow(
+        adapt, cell("rag"), ft_cells, hybrid, by_interval(pooled["rag"], pooled[best], "efficacy", higher_is_better=True),
+        f"`efficacy` pooled over the rounds, rag vs the best strategy ({best}), 95% intervals",
+    )
+    absorb = _absorb_per_round(summary)
+    cheapest = min((a for a in absorb if a.startswith("lora_")), key=absorb.get)
+    cost_row = VerdictRow(
+        cost, f"{seconds_text(absorb['rag'])} (re-embed changed documents)",
+        "; ".join(f"{a}: {seconds_text(absorb[a])}" for a in absorb if a.startswith("lora_")),
+        "the adapter is not retrained; the index update is rag's", by_cost(absorb["rag"], absorb[cheapest]),
+        f"rag vs the cheapest strategy ({cheapest}), at least {COST_FACTOR}x apart",
+    )
+    return [adapt_row, cost_row]
+
+
+def _deletion_row(summary: dict) -> VerdictRow:
+    aspect = "Removing data (leak after deletion; cost)"
+    deletions = summary.get("deletions")
+    if not deletions:
+        return _not_measured(aspect, "updates.deletions is off in this run")
+    rag, full = deletions["arms"]["rag"], deletions["arms"]["lora_full"]
+
+    def cell(arm: dict, how: str) -> str:
+        return f"leak {rate_text(arm, 'leak_rate')}; {seconds_text(arm['absorb_seconds'])} {how}"
+
+    favours = by_interval(rag, full, "leak_rate", higher_is_better=False)
+    basis = "`leak_rate`, 95% intervals"
+    if favours == TIE:
+        favours, basis = by_cost(rag["absorb_seconds"], full["absorb_seconds"]), f"leak tied within the intervals; then cost, at least {COST_FACTOR}x apart"
+    return VerdictRow(aspect, cell(rag, "to drop the chunks"), cell(full, "to retrain without the documents"), "as rag plus lora_full", favours, basis)
+
+
+def verdict_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
+    arms = summary["arms"]
+    return [
+        _rate_row(arms, "Accuracy on the corpus", "accuracy"),
+        *_update_rows(summary, rows),
+        _deletion_row(summary),
+        _per_query_cost_row(
+            arms, "Latency per query (p50 / p95)", lambda a: a["latency_ms"]["p50"],
+            lambda a: f"{a['latency_ms']['p50']:.0f} / {a['latency_ms']['p95']:.0f} ms", "p50",
+        ),
+        _per_query_cost_row(arms, "Prompt tokens per query", lambda a: a["prompt_tokens"], lambda a: f"{a['prompt_tokens']:.0f}", "mean"),
+        _setup_row(summary),
+        _rate_row(arms, "Transparency (answer cites a gold source)", "citation_accuracy", note="; lora can only cite a title from memory"),
+        _rate_row(arms, "Customization (house answer style)", "style_adherence"),
+        _rate_row(arms, "Knowing what it doesn't know (abstains when unanswerable)", "abstention_rate", extra=("false_abstention_rate", "abstains when answerable")),
+        _rate_row(arms, "Retained general knowledge", "general_knowledge"),
+    ]
+
+
+def verdict_table(summary: dict, rows: list[dict]) -> str:
+    lines = ["| aspect | RAG (rag) | fine-tune (lora) | hybrid | favours | how decided |", "|---|---|---|---|---|---|"]
+    for v in verdict_rows(summary, rows):
+        lines.append(f"| {v.aspect} | {v.rag} | {v.finetune} | {v.hybrid} | **{v.favours}** | {v.basis} |")
+    return "\n".join(lines)

@@ -1,0 +1,130 @@
+"""The report, the verdict and run comparison, on a fixture run directory made without a model."""
+
+import html
+import json
+import shutil
+from html.parser import HTMLParser
+
+import pytest
+
+from eval.verdict import FINETUNE, RAG, TIE, by_cost, by_interval, verdict_rows
+from tests.conftest import run_entry_point
+from tests.eval.run_fixture import PLANTED, make_run
+
+VOID = {"meta", "img", "br", "input", "hr", "link"}
+
+
+class TagBalance(HTMLParser):
+    """Fails on a closing tag that does not close the innermost open element."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack: list[str] = []
+        self.images: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.images.append(dict(attrs)["src"])
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes <{self.stack[-1] if self.stack else None}>"
+        self.stack.pop()
+
+
+@pytest.fixture
+def run_dir(tmp_path):
+    return make_run(tmp_path / "run")
+
+
+def _load(run_dir):
+    summary = json.loads((run_dir / "summary.json").read_text())
+    rows = [json.loads(line) for line in (run_dir / "predictions.jsonl").read_text().splitlines()]
+    return summary, rows
+
+
+def test_html_parses_embeds_every_plot_and_has_every_verdict_row(run_dir):
+    page = (run_dir / "report.html").read_text()
+    parser = TagBalance()
+    parser.feed(page)
+    parser.close()
+    assert parser.stack == ["html", "body"] or parser.stack == []  # html/body may be left to the end tag rules
+    plots = sorted(p.name for p in (run_dir / "plots").glob("*.png"))
+    assert plots == sorted(["accuracy.png", "behaviours.png", "latency.png", "updates.png", "deletions.png", "training_loss.png", "sweep-rag-rag.top_k.png"])
+    assert len(parser.images) == len(plots) and all(src.startswith("data:image/png;base64,") for src in parser.images)
+    assert "http://" not in page and "https://" not in page  # opens from disk with no network
+    summary, rows = _load(run_dir)
+    markdown = (run_dir / "report.md").read_text()
+    for row in verdict_rows(summary, rows):
+        assert html.escape(row.aspect) in page and row.aspect in markdown
+    assert all(f"plots/{name}" in markdown for name in plots)
+
+
+def test_corpus_text_is_escaped_never_markup(run_dir):
+    page = (run_dir / "report.html").read_text()
+    assert PLANTED not in page
+    assert page.count("<script") == 2  # the passages' JSON block and the page's own filter script
+    passages = page.split('<script type="application/json" id="passages">')[1].split("</script>")[0]
+    assert json.loads(passages)["evil#0"]["text"].endswith(PLANTED)  # still there, as data
+
+
+def test_the_explorer_has_a_row_per_arm_and_question_with_its_outcome(run_dir):
+    page = (run_dir / "report.html").read_text()
+    assert page.count('<tr data-arm="') == 5 * 4  # the main arms only, not the update rows
+    assert page.count('data-arm="oracle" data-outcome="right"') == 4
+    assert page.count('data-arm="base" data-outcome="wrong"') == 4
+
+
+def test_the_verdict_calls_sides_only_outside_the_intervals_and_by_cost():
+    assert by_interval({"x_ci": [0.6, 0.8]}, {"x_ci": [0.2, 0.5]}, "x", higher_is_better=True) == RAG
+    assert by_interval({"x_ci": [0.6, 0.8]}, {"x_ci": [0.2, 0.5]}, "x", higher_is_better=False) == FINETUNE
+    assert by_interval({"x_ci": [0.4, 0.8]}, {"x_ci": [0.2, 0.5]}, "x", higher_is_better=True) == TIE
+    assert by_cost(1.0, 1.4) == TIE and by_cost(1.0, 1.5) == RAG and by_cost(30.0, 10.0) == FINETUNE
+
+
+def test_verdict_rows_from_the_fixture_and_what_a_run_did_not_measure(run_dir):
+    summary, rows = _load(run_dir)
+    verdict = {v.aspect: v for v in verdict_rows(summary, rows)}
+    assert len(verdict) == 11
+    assert verdict["Accuracy on the corpus"].favours == TIE  # 2/4 vs 1/4: the intervals overlap
+    assert verdict["Accuracy on the corpus"].rag.startswith("50.0%")
+    assert verdict["Cost of absorbing an update (s per round)"].favours == RAG  # 0.2 s vs 30 s
+    assert "lora_delta" in verdict["Adapting to changed facts (efficacy; stale)"].finetune
+    assert verdict["Removing data (leak after deletion; cost)"].favours == RAG  # leak tied, 0.01 s vs 100 s
+    assert verdict["Latency per query (p50 / p95)"].favours == TIE
+    del summary["updates"], summary["deletions"], summary["index"]
+    missing = {v.aspect: v for v in verdict_rows(summary, rows)}
+    assert len(missing) == 11  # rows the run did not measure stay, and say so
+    assert missing["Cost of absorbing an update (s per round)"].favours == "not measured"
+    assert "updates.deletions" in missing["Removing data (leak after deletion; cost)"].basis
+    assert missing["Set-up cost (index vs training)"].favours == "not measured"
+
+
+def test_make_report_rerenders_a_finished_run_and_rejects_a_directory_without_one(run_dir, tmp_path):
+    before = (run_dir / "report.md").read_text()
+    shutil.rmtree(run_dir / "plots")
+    (run_dir / "report.md").unlink()
+    (run_dir / "report.html").unlink()
+    assert run_entry_point("make_report.py", "--run", str(run_dir)).returncode == 0
+    assert (run_dir / "report.md").read_text() == before and (run_dir / "plots" / "accuracy.png").is_file()
+    missing = run_entry_point("make_report.py", "--run", str(tmp_path / "nothing"))
+    assert missing.returncode == 2 and missing.stderr.strip().endswith("no summary.json (is this a finished run directory?)")
+    assert not (tmp_path / "nothing").exists()
+
+
+def test_compare_runs_gives_paired_deltas_with_intervals(tmp_path):
+    a = make_run(tmp_path / "a", rag_right=("q2", "q3"))
+    b = make_run(tmp_path / "b", rag_right=("q2", "q3", "q4", "q5"))
+    out = tmp_path / "cmp"
+    done = run_entry_point("compare_runs.py", str(a), str(b), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    record = json.loads((out / "comparison.json").read_text())
+    deltas = {(d["arm"], d["metric"]): d for d in record["deltas"]}
+    rag = deltas["rag", "accuracy"]
+    assert rag["a"] == 0.5 and rag["b"] == 1.0 and rag["delta"] == 0.5 and rag["paired"]
+    # each paired resample gains (draws of q4/q5) / 4; none or all four such draws each have p = 1/16 > 2.5%
+    assert rag["delta_ci"] == [0.0, 1.0]
+    assert deltas["lora", "accuracy"]["delta"] == 0.0 and deltas["lora", "accuracy"]["delta_ci"] == [0.0, 0.0]
+    assert "| rag | accuracy | 50.0 | 100.0 | +50.0 [" in done.stdout
+    assert (out / "comparison.md").is_file()
