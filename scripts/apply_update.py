@@ -22,6 +22,7 @@ from core.models import load_lm  # noqa: E402
 from core.rundir import read_jsonl, write_json, write_jsonl, write_text  # noqa: E402
 from core.seeding import set_seed  # noqa: E402
 from eval.experiment import load_experiment_corpus  # noqa: E402
+from eval.render import main_rows as main_predictions  # noqa: E402
 from eval.report import updates_section  # noqa: E402
 from eval.updates import UpdateInputs, run_one_round  # noqa: E402
 from finetune.pipeline import saved_adapter  # noqa: E402
@@ -38,7 +39,7 @@ def main(*, config: ExperimentConfig, out: Path, round: str) -> None:
     lm = load_lm(config.model.name, config.model.device, config.model.dtype)
     # the main comparison's answers, when it ran, give each arm's accuracy on the facts before the change
     predictions = out / "predictions.jsonl"
-    main_rows = [r for r in read_jsonl(predictions) if "stage" not in r] if predictions.is_file() else []
+    main_rows = main_predictions(read_jsonl(predictions)) if predictions.is_file() else []
     rows, updates = run_one_round(UpdateInputs(config, out, corpus, lm, embedder, index, adapter, main_rows), round)
     directory = out / "updates" / round
     write_jsonl(directory / "predictions.jsonl", rows)
