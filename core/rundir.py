@@ -10,6 +10,10 @@ from pathlib import Path
 from typing import Iterable
 
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)  # read once (the only way to read it is to set it)
+
+
 def write_bytes(path: str | Path, data: bytes) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -17,6 +21,7 @@ def write_bytes(path: str | Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes the file private; give it a normal file's mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

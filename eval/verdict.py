@@ -61,7 +61,9 @@ def by_cost(rag: float, finetune: float) -> str:
 
 
 def seconds_text(seconds: float) -> str:
-    return f"{seconds:.2f} s" if seconds < 10 else f"{seconds:.0f} s"
+    if seconds < 1:
+        return f"{1000 * seconds:.0f} ms"
+    return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
 
 
 def _not_measured(aspect: str, why: str) -> VerdictRow:
