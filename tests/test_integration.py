@@ -35,7 +35,8 @@ def test_quick_run_writes_report_and_summary(quick_run):
     assert list(summary["arms"]) == ["base", "rag", "lora", "hybrid", "oracle"]
     assert summary["meta_info"]["model"]["weights_sha256"]
     assert (out / "report.md").read_text().count("\n| ") >= 6
-    assert "report:" in stdout
+    assert "report:" in stdout and "| Accuracy on the corpus |" in stdout  # the verdict, printed
+    assert (out / "report.html").is_file() and summary["index"]["build_seconds"] > 0
     rows = [r for r in read_jsonl(out / "predictions.jsonl") if "stage" not in r]  # the main comparison
     questions = {r["question_id"] for r in rows}
     assert len(rows) == 5 * len(questions) and len(questions) == summary["arms"]["rag"]["n"] + 16  # + 8 + 8 controls
