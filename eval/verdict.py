@@ -201,8 +201,18 @@ def verdict_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
     ]
 
 
+def verdict_tally(verdict: list[VerdictRow]) -> str:
+    """One line a newcomer can read first: how many aspects each side won."""
+    counts = {side: sum(v.favours == side for v in verdict) for side in (RAG, FINETUNE, TIE, "not measured")}
+    return (
+        f"Of {len(verdict)} aspects, the measurement favours RAG on {counts[RAG]}, fine-tuning on {counts[FINETUNE]}, "
+        f"and calls {counts[TIE]} a tie" + (f"; {counts['not measured']} not measured in this run." if counts["not measured"] else ".")
+    )
+
+
 def verdict_table(summary: dict, rows: list[dict]) -> str:
-    lines = ["| aspect | RAG (rag) | fine-tune (lora) | hybrid | favours | how decided |", "|---|---|---|---|---|---|"]
-    for v in verdict_rows(summary, rows):
+    verdict = verdict_rows(summary, rows)
+    lines = [verdict_tally(verdict), "", "| aspect | RAG (rag) | fine-tune (lora) | hybrid | favours | how decided |", "|---|---|---|---|---|---|"]
+    for v in verdict:
         lines.append(f"| {v.aspect} | {v.rag} | {v.finetune} | {v.hybrid} | **{v.favours}** | {v.basis} |")
     return "\n".join(lines)

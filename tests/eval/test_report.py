@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from eval.verdict import FINETUNE, RAG, TIE, by_cost, by_interval, verdict_rows
+from eval.verdict import FINETUNE, RAG, TIE, by_cost, by_interval, verdict_rows, verdict_tally
 from tests.conftest import run_entry_point
 from tests.eval.run_fixture import PLANTED, make_run
 
@@ -93,6 +93,8 @@ def test_verdict_rows_from_the_fixture_and_what_a_run_did_not_measure(run_dir):
     assert "lora_delta" in verdict["Adapting to changed facts (efficacy; stale)"].finetune
     assert verdict["Removing data (leak after deletion; cost)"].favours == RAG  # leak tied, 0.01 s vs 100 s
     assert verdict["Latency per query (p50 / p95)"].favours == TIE
+    tally = "Of 11 aspects, the measurement favours RAG on 3, fine-tuning on 0, and calls 5 a tie; 3 not measured in this run."
+    assert verdict_tally(list(verdict.values())) == tally and tally in (run_dir / "report.md").read_text()
     del summary["updates"], summary["deletions"], summary["index"]
     missing = {v.aspect: v for v in verdict_rows(summary, rows)}
     assert len(missing) == 11  # rows the run did not measure stay, and say so
