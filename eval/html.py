@@ -26,6 +26,7 @@ img { max-width: 100%; }
 .right { color: #1a7f37; font-weight: bold; } .wrong { color: #c62828; font-weight: bold; }
 #explorer-filters { position: sticky; top: 0; background: white; padding: 0.5em 0; }
 details pre { white-space: pre-wrap; max-width: 60em; }
+td.side-rag { background: #dbeafe; } td.side-fine-tune { background: #fde2e2; } td.side-tie { background: #eeeeee; }
 """
 
 SCRIPT = """
@@ -68,6 +69,12 @@ def _cells(line: str) -> list[str]:
     return [c.strip() for c in line.strip().strip("|").split("|")]
 
 
+def _td(cell: str) -> str:
+    """A table cell; a verdict's bold side name gets its colour."""
+    side = re.fullmatch(r"\*\*(RAG|fine-tune|tie)\*\*", cell)
+    return f'<td class="side-{side.group(1).lower()}">' if side else "<td>"
+
+
 def _image(alt: str, src: str, base: Path) -> str:
     data = base64.b64encode((base / src).read_bytes()).decode("ascii")
     return f'<p><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"></p>'
@@ -96,7 +103,7 @@ def markdown_to_html(markdown: str, base: Path) -> str:
                 i += 1
             head, body = _cells(block[0]), [_cells(b) for b in block[2:]]
             out.append("<table><thead><tr>" + "".join(f"<th>{inline(c)}</th>" for c in head) + "</tr></thead><tbody>")
-            out += ["<tr>" + "".join(f"<td>{inline(c)}</td>" for c in row) + "</tr>" for row in body]
+            out += ["<tr>" + "".join(f"{_td(c)}{inline(c)}</td>" for c in row) + "</tr>" for row in body]
             out.append("</tbody></table>")
         else:
             block = []

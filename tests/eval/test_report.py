@@ -58,6 +58,7 @@ def test_html_parses_embeds_every_plot_and_has_every_verdict_row(run_dir):
     markdown = (run_dir / "report.md").read_text()
     for row in verdict_rows(summary, rows):
         assert html.escape(row.aspect) in page and row.aspect in markdown
+    assert page.count('class="side-rag"') == 3 and page.count('class="side-tie"') == 5  # the verdict's sides, coloured
     assert all(f"plots/{name}" in markdown for name in plots)
 
 
