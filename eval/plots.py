@@ -18,11 +18,15 @@ from matplotlib.figure import Figure  # noqa: E402
 from core.rundir import write_bytes  # noqa: E402
 
 STYLE = {"font.size": 13, "axes.titlesize": 15, "axes.labelsize": 13, "figure.dpi": 100}
-ARM_COLOURS = {"base": "#888888", "rag": "#1f77b4", "lora": "#d62728", "hybrid": "#9467bd", "oracle": "#2ca02c"}
+# the fine-tune update strategies in shades of the lora arm's red, so they read as one family
+ARM_COLOURS = {
+    "base": "#888888", "rag": "#1f77b4", "lora": "#d62728", "hybrid": "#9467bd", "oracle": "#2ca02c",
+    "lora_full": "#7f0000", "lora_delta": "#ff7f0e", "lora_delta_replay": "#d62728",
+}
 
 
 def _colour(arm: str) -> str:
-    return ARM_COLOURS.get(arm, ARM_COLOURS["lora"] if arm.startswith("lora_") else "#555555")
+    return ARM_COLOURS.get(arm, "#555555")
 
 
 def _rate_bars(ax, names: list[str], records: list[dict], key: str) -> None:
@@ -31,9 +35,9 @@ def _rate_bars(ax, names: list[str], records: list[dict], key: str) -> None:
     lo = [v - 100 * r[f"{key}_ci"][0] for v, r in zip(values, records)]
     hi = [100 * r[f"{key}_ci"][1] - v for v, r in zip(values, records)]
     ax.bar(names, values, yerr=[lo, hi], capsize=6, color=[_colour(n) for n in names])
-    ax.set_ylim(0, 105)
-    for x, v in enumerate(values):
-        ax.text(x, v + 2, f"{v:.0f}", ha="center", va="bottom")
+    ax.set_ylim(0, 112)
+    for x, (v, r) in enumerate(zip(values, records)):
+        ax.text(x, 100 * r[f"{key}_ci"][1] + 1.5, f"{v:.0f}", ha="center", va="bottom")  # above the whisker
 
 
 def accuracy_plot(summary: dict) -> Figure | None:
@@ -97,19 +101,18 @@ def updates_plot(summary: dict) -> Figure | None:
         ax.set_ylim(-5, 105)
         ax.set_title(title)
     for arm in arms:
-        seconds = [r["arms"].get(arm, {}).get("absorb_seconds") for r in rounds]
-        if any(s is not None for s in seconds):
-            cumulative, total = [], 0.0
-            for s in seconds:
-                total += s or 0.0
-                cumulative.append(total)
-            axes[3].plot(range(len(names)), cumulative, marker="o", label=arm, color=_colour(arm))
+        # only the rounds the arm ran in (lora_full may run on the last round alone)
+        ran = [(i, r["arms"][arm]["absorb_seconds"]) for i, r in enumerate(rounds) if "absorb_seconds" in r["arms"].get(arm, {})]
+        if ran:
+            cumulative = [sum(s for _, s in ran[: n + 1]) for n in range(len(ran))]
+            axes[3].plot([i for i, _ in ran], cumulative, marker="o", label=arm, color=_colour(arm))
     axes[3].set_yscale("log")
     axes[3].set_xticks(range(len(names)), [f"r{i + 1}" for i in range(len(names))])
     axes[3].set_title("cumulative absorb s (log)")
-    axes[0].legend(fontsize=10)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=11)  # below the panels, over no line
     fig.suptitle("Knowledge updates per round (" + ", ".join(f"r{i + 1} = {n}" for i, n in enumerate(names)) + ")", fontsize=12)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 
 
