@@ -203,8 +203,7 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> ExperimentConfig
         raise InputError(f"{path}: run.seeds must start with run.seed ({cfg.run.seed}), the main run's seed")
     if cfg.run.seeds and len(set(cfg.run.seeds)) != len(cfg.run.seeds):
         raise InputError(f"{path}: run.seeds must not repeat a seed")
-    if cfg.rag.chunk_overlap >= cfg.rag.chunk_size:
-        raise InputError(f"{path}: rag.chunk_overlap ({cfg.rag.chunk_overlap}) must be smaller than rag.chunk_size")
+    _check_chunking(cfg, str(path))
     return cfg
 
 
@@ -214,9 +213,17 @@ def with_overrides(cfg: ExperimentConfig, overrides: list[str], where: str = "--
     for item in overrides:
         _apply_override(data, item)
     try:
-        return ExperimentConfig.model_validate(data)
+        changed = ExperimentConfig.model_validate(data)
     except ValidationError as exc:
         raise InputError(f"{where}: {_describe(exc)}") from None
+    _check_chunking(changed, where)
+    return changed
+
+
+def _check_chunking(cfg: ExperimentConfig, where: str) -> None:
+    # a check across two keys, so an override of either (a chunk_size sweep, say) must run it too
+    if cfg.rag.chunk_overlap >= cfg.rag.chunk_size:
+        raise InputError(f"{where}: rag.chunk_overlap ({cfg.rag.chunk_overlap}) must be smaller than rag.chunk_size ({cfg.rag.chunk_size})")
 
 
 def _apply_override(data: dict, item: str) -> None:

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from core.config import ExperimentConfig, load_config, to_yaml
+from core.config import ExperimentConfig, load_config, to_yaml, with_overrides
 from core.errors import InputError
 from tests.conftest import REPO
 
@@ -71,3 +71,12 @@ def test_resolved_yaml_round_trips(tmp_path):
     cfg = load_config(_write(tmp_path, "rag:\n  top_k: 4\n"))
     again = load_config(_write(tmp_path, to_yaml(cfg)))
     assert again == cfg
+
+
+def test_overrides_of_a_loaded_config_get_the_cross_key_checks_too(tmp_path):
+    path = tmp_path / "exp.yaml"
+    path.write_text("rag:\n  chunk_overlap: 20\n")
+    cfg = load_config(path)
+    assert with_overrides(cfg, ["rag.chunk_size=40"]).rag.chunk_size == 40
+    with pytest.raises(InputError, match=r"--key rag.chunk_size --values 16: rag.chunk_overlap \(20\) must be smaller than rag.chunk_size \(16\)"):
+        with_overrides(cfg, ["rag.chunk_size=16"], where="--key rag.chunk_size --values 16")
