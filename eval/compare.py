@@ -12,8 +12,7 @@ from eval.harness import general_knowledge_kept, rate_scores
 from eval.render import load_run, main_rows
 
 
-def _arm_scores(rows: list[dict], arm: str) -> dict[str, dict[str, float]]:
-    general_ids = general_knowledge_kept(rows)
+def _arm_scores(rows: list[dict], arm: str, general_ids: set[str] | None) -> dict[str, dict[str, float]]:
     return rate_scores([r for r in rows if r["arm"] == arm], retrieves=arm in RETRIEVING_ARMS, general_ids=general_ids)
 
 
@@ -21,9 +20,10 @@ def compare_runs(run_a: Path, run_b: Path, *, samples: int = 1000, seed: int = 0
     (summary_a, rows_a), (summary_b, rows_b) = load_run(run_a), load_run(run_b)
     rows_a, rows_b = main_rows(rows_a), main_rows(rows_b)
     arms = [a for a in summary_a["arms"] if a in summary_b["arms"]]
+    general_a, general_b = general_knowledge_kept(rows_a), general_knowledge_kept(rows_b)
     deltas = []
     for arm in arms:
-        scores_a, scores_b = _arm_scores(rows_a, arm), _arm_scores(rows_b, arm)
+        scores_a, scores_b = _arm_scores(rows_a, arm, general_a), _arm_scores(rows_b, arm, general_b)
         for name in [m for m in scores_a if m in scores_b]:
             a, b = scores_a[name], scores_b[name]
             ci, paired = metrics.bootstrap_difference_ci(a, b, samples=samples, seed=seed)

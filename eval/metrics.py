@@ -76,10 +76,13 @@ def bootstrap_ci(scores: list[float], *, samples: int, seed: int) -> list[float]
     """95% percentile bootstrap interval of the mean."""
     if not scores:
         raise ValueError("a bootstrap interval over zero examples is undefined")
-    rng = np.random.default_rng(seed)
-    values = np.asarray(scores, dtype=float)
-    means = values[rng.integers(0, len(values), size=(samples, len(values)))].mean(axis=1)
+    means = _resampled_means(np.asarray(scores, dtype=float), np.random.default_rng(seed), samples)
     return [float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))]
+
+
+def _resampled_means(values: np.ndarray, rng: np.random.Generator, samples: int) -> np.ndarray:
+    """The means of `samples` resamples (with replacement) of `values`."""
+    return values[rng.integers(0, len(values), size=(samples, len(values)))].mean(axis=1)
 
 
 def bootstrap_difference_ci(a: dict[str, float], b: dict[str, float], *, samples: int, seed: int) -> tuple[list[float], bool]:
@@ -97,14 +100,22 @@ def bootstrap_difference_ci(a: dict[str, float], b: dict[str, float], *, samples
         picks = rng.integers(0, len(ids), size=(samples, len(ids)))
         diffs = vb[picks].mean(axis=1) - va[picks].mean(axis=1)
     else:
-        va, vb = np.array(list(a.values())), np.array(list(b.values()))
-        diffs = vb[rng.integers(0, len(vb), size=(samples, len(vb)))].mean(axis=1) - va[rng.integers(0, len(va), size=(samples, len(va)))].mean(axis=1)
+        resampled_b = _resampled_means(np.array(list(b.values())), rng, samples)
+        diffs = resampled_b - _resampled_means(np.array(list(a.values())), rng, samples)
     return [float(np.percentile(diffs, 2.5)), float(np.percentile(diffs, 97.5))], paired
 
 
 def rate(name: str, scores: list[float], *, samples: int, seed: int) -> dict[str, float | list[float]]:
     """`{name: mean, name_ci: 95% bootstrap interval}`: how every rate is reported in summary.json."""
     return {name: float(sum(scores) / len(scores)), f"{name}_ci": bootstrap_ci(scores, samples=samples, seed=seed)}
+
+
+def changed_fact_rates(rows: list[dict], *, samples: int, seed: int) -> dict:
+    """From update-stage prediction rows: `efficacy` over those probing a changed fact (`probe` ==
+    "changed"), `stale_rate` over those of them that have an old value; a rate with no rows is left out."""
+    changed = [r for r in rows if r["probe"] == "changed"]
+    scores = {"efficacy": [r["correct"] for r in changed], "stale_rate": [r["stale"] for r in changed if r["old_answers"]]}
+    return {k: v for name, values in scores.items() if values for k, v in rate(name, values, samples=samples, seed=seed).items()}
 
 
 def latency_summary(latencies_ms: list[float]) -> dict[str, float]:

@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from core.rundir import write_bytes  # noqa: E402
+from eval.report import BEHAVIOURS  # noqa: E402
 
 STYLE = {"font.size": 13, "axes.titlesize": 15, "axes.labelsize": 13, "figure.dpi": 100}
 # the fine-tune update strategies in shades of the lora arm's red, so they read as one family
@@ -50,20 +51,17 @@ def accuracy_plot(summary: dict) -> Figure | None:
 
 
 def behaviours_plot(summary: dict) -> Figure | None:
-    from eval.report import BEHAVIOURS
-
     arms = summary["arms"]
     shown = [k for k in BEHAVIOURS if any(k in a for a in arms.values())]
     if not shown:
         return None
-    fig, axes = plt.subplots(1, len(shown), figsize=(4 * len(shown), 4.5), sharey=True)
-    for ax, key in zip(list(axes) if len(shown) > 1 else [axes], shown):
+    fig, axes = plt.subplots(1, len(shown), figsize=(4 * len(shown), 4.5), sharey=True, squeeze=False)
+    for ax, key in zip(axes[0], shown):
         names = [n for n, a in arms.items() if key in a]
         _rate_bars(ax, names, [arms[n] for n in names], key)
         ax.set_title(BEHAVIOURS[key].removesuffix(" %"), fontsize=12)
         ax.tick_params(axis="x", labelrotation=45)
-    axes_list = list(axes) if len(shown) > 1 else [axes]
-    axes_list[0].set_ylabel("% (95% CI)")
+    axes[0][0].set_ylabel("% (95% CI)")
     fig.tight_layout()
     return fig
 

@@ -129,9 +129,10 @@ def render_run(run_dir: Path) -> dict[str, Path]:
     run_dir = Path(run_dir)
     summary, rows = load_run(run_dir)
     sweeps = load_sweeps(run_dir)
-    plots = write_plots(run_dir / "plots", summary, main_rows(rows), sweeps)
+    main = main_rows(rows)
+    plots = write_plots(run_dir / "plots", summary, main, sweeps)
     markdown = compose_markdown(summary, rows, plots, sweeps)
     write_text(run_dir / "report.md", markdown)
-    html = render_html(markdown, run_dir, main_rows(rows), chunk_texts(run_dir), title=f"rag-vs-finetune: {summary['run_info']['name']}")
+    html = render_html(markdown, run_dir, main, chunk_texts(run_dir), title=f"rag-vs-finetune: {summary['run_info']['name']}")
     write_text(run_dir / "report.html", html)
     return {"markdown": run_dir / "report.md", "html": run_dir / "report.html"}

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f}"
+def pct(value: float | None, unit: str = "") -> str:
+    return "–" if value is None else f"{100 * value:.1f}{unit}"
 
 
-def rate_cell(arm: dict, key: str) -> str:
-    if key not in arm:
+def rate_cell(arm: dict | None, key: str, unit: str = "") -> str:
+    """`41.5 [34.6, 48.3]`: a rate in % with its 95% interval; `unit` follows the value."""
+    if not arm or key not in arm:
         return "–"
     lo, hi = arm[f"{key}_ci"]
-    return f"{_pct(arm[key])} [{_pct(lo)}, {_pct(hi)}]"
+    return f"{pct(arm[key], unit)} [{pct(lo)}, {pct(hi)}]"
 
 
 def arms_table(summary: dict) -> str:
@@ -25,7 +26,7 @@ def arms_table(summary: dict) -> str:
         lat = arm["latency_ms"]
         mrr = f"{arm['mrr']:.3f}" if "mrr" in arm else "–"
         lines.append(
-            f"| {name} | {arm['n']} | {rate_cell(arm, 'accuracy')} | {_pct(arm['exact_match'])} | {_pct(arm['f1'])} | "
+            f"| {name} | {arm['n']} | {rate_cell(arm, 'accuracy')} | {pct(arm['exact_match'])} | {pct(arm['f1'])} | "
             f"{rate_cell(arm, 'recall_at_k')} | {mrr} | {lat['p50']:.0f} | {lat['p95']:.0f} | "
             f"{arm['prompt_tokens']:.0f} | {arm['output_tokens']:.1f} |"
         )
@@ -90,8 +91,8 @@ def seeds_section(summary: dict) -> list[str]:
     ]
     for arm, by_metric in seeds["arms"].items():
         for name, m in by_metric.items():
-            cells = " | ".join(_pct(v) for v in m["per_seed"])
-            lines.append(f"| {arm} | {name} | {cells} | {_pct(m['mean'])} | {_pct(m['std'])} |")
+            cells = " | ".join(pct(v) for v in m["per_seed"])
+            lines.append(f"| {arm} | {name} | {cells} | {pct(m['mean'])} | {pct(m['std'])} |")
     return [*lines, ""]
 
 

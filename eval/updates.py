@@ -266,14 +266,11 @@ def _rate(cfg: ExperimentConfig, scores: list[float], name: str) -> dict:
 
 
 def _round_metrics(cfg: ExperimentConfig, rows: list[dict], seconds: float | None, main_rows: list[dict], main_arm: str) -> dict:
-    changed = [r for r in rows if r["probe"] == "changed"]
-    with_old = [r for r in changed if r["old_answers"]]
-    facts = {r["fact_id"] for r in with_old}
+    facts = {r["fact_id"] for r in rows if r["probe"] == "changed" and r["old_answers"]}
     before = [r["correct"] for r in main_rows if r["arm"] == main_arm and r["fact_id"] in facts]
     return {
         **({"absorb_seconds": seconds} if seconds is not None else {}),
-        **_rate(cfg, [r["correct"] for r in changed], "efficacy"),
-        **_rate(cfg, [r["stale"] for r in with_old], "stale_rate"),
+        **metrics.changed_fact_rates(rows, samples=cfg.eval.bootstrap_samples, seed=cfg.run.seed),
         **_rate(cfg, [r["correct"] for r in rows if r["probe"] == "locality"], "locality"),
         # the same arm on the same facts before they changed (original phrasings and answers)
         **_rate(cfg, before, "accuracy_before"),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eval import metrics
+from eval import metrics, report
 
 COST_FACTOR = 1.5
 RAG, FINETUNE, TIE = "RAG", "fine-tune", "tie"
@@ -33,14 +33,11 @@ class VerdictRow:
 
 
 def pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f}%"
+    return report.pct(value, unit="%")
 
 
 def rate_text(record: dict | None, key: str) -> str:
-    if not record or key not in record:
-        return "–"
-    lo, hi = record[f"{key}_ci"]
-    return f"{pct(record[key])} [{100 * lo:.1f}, {100 * hi:.1f}]"
+    return report.rate_cell(record, key, unit="%")
 
 
 def by_interval(rag: dict, finetune: dict, key: str, *, higher_is_better: bool) -> str:
@@ -112,12 +109,7 @@ def pooled_update_rates(rows: list[dict], samples: int, seed: int) -> dict[str, 
     changed = [r for r in rows if r.get("stage") == "update" and r.get("probe") == "changed"]
     for arm in dict.fromkeys(r["arm"] for r in changed):
         mine = [r for r in changed if r["arm"] == arm]
-        with_old = [r["stale"] for r in mine if r["old_answers"]]
-        pooled[arm] = {
-            "rounds": len({r["round"] for r in mine}),
-            **metrics.rate("efficacy", [r["correct"] for r in mine], samples=samples, seed=seed),
-            **(metrics.rate("stale_rate", with_old, samples=samples, seed=seed) if with_old else {}),
-        }
+        pooled[arm] = {"rounds": len({r["round"] for r in mine}), **metrics.changed_fact_rates(mine, samples=samples, seed=seed)}
     return pooled
 
 

@@ -63,5 +63,6 @@ def main(*, config: ExperimentConfig, out: Path) -> None:
     write_results(out, rows, summary)
     print_summary(out, summary, rows)
 
+
 if __name__ == "__main__":
     sys.exit(run_script(main, __doc__))

@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from eval.render import load_run
 from eval.verdict import FINETUNE, RAG, TIE, by_cost, by_interval, verdict_rows, verdict_tally
 from tests.conftest import run_entry_point
 from tests.eval.run_fixture import PLANTED, make_run
@@ -38,12 +39,6 @@ def run_dir(tmp_path):
     return make_run(tmp_path / "run")
 
 
-def _load(run_dir):
-    summary = json.loads((run_dir / "summary.json").read_text())
-    rows = [json.loads(line) for line in (run_dir / "predictions.jsonl").read_text().splitlines()]
-    return summary, rows
-
-
 def test_html_parses_embeds_every_plot_and_has_every_verdict_row(run_dir):
     page = (run_dir / "report.html").read_text()
     parser = TagBalance()
@@ -54,7 +49,7 @@ def test_html_parses_embeds_every_plot_and_has_every_verdict_row(run_dir):
     assert plots == sorted(["accuracy.png", "behaviours.png", "latency.png", "updates.png", "deletions.png", "training_loss.png", "sweep-rag-rag.top_k.png"])
     assert len(parser.images) == len(plots) and all(src.startswith("data:image/png;base64,") for src in parser.images)
     assert "http://" not in page and "https://" not in page  # opens from disk with no network
-    summary, rows = _load(run_dir)
+    summary, rows = load_run(run_dir)
     markdown = (run_dir / "report.md").read_text()
     for row in verdict_rows(summary, rows):
         assert html.escape(row.aspect) in page and row.aspect in markdown
@@ -85,7 +80,7 @@ def test_the_verdict_calls_sides_only_outside_the_intervals_and_by_cost():
 
 
 def test_verdict_rows_from_the_fixture_and_what_a_run_did_not_measure(run_dir):
-    summary, rows = _load(run_dir)
+    summary, rows = load_run(run_dir)
     verdict = {v.aspect: v for v in verdict_rows(summary, rows)}
     assert len(verdict) == 11
     assert verdict["Accuracy on the corpus"].favours == TIE  # 2/4 vs 1/4: the intervals overlap
