@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml Makefile
 	touch $(STAMP)
 
 demo: setup
-	$(PY) scripts/run_comparison.py --config configs/default.yaml
+	$(VENV)/bin/ragvsft run --config configs/default.yaml
 
 test: setup
 	$(PY) -m pytest

@@ -14,17 +14,8 @@ from typing import Callable, Protocol
 
 from core.corpus import Corpus, Question
 from core.generate import generate
-from core.prompt import build_prompt
+from core.prompt import Passage, build_prompt
 from core.style import cited_doc_ids
-
-
-@dataclass(frozen=True)
-class Passage:
-    chunk_id: str
-    doc_id: str
-    title: str
-    text: str
-    score: float | None = None
 
 
 @dataclass

@@ -9,16 +9,40 @@ Unknown sections or keys are rejected with the key and the file named.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from core.errors import InputError
+from core.errors import InputError, validation_message
 
-ARM_NAMES = ("base", "rag", "lora", "hybrid", "oracle")
-ArmName = Literal["base", "rag", "lora", "hybrid", "oracle"]
+
+def registry_names(registry: str) -> list[str]:
+    """The names in a registry given as `module:attribute` (a dict keyed by name).
+
+    Arms, retrievers and update strategies are registered where their code lives (eval, rag,
+    finetune): the config looks the names up when it validates, so a new entry needs no edit here
+    and core imports nothing above it when it is loaded.
+    """
+    module, attribute = registry.split(":")
+    return list(getattr(importlib.import_module(module), attribute))
+
+
+def _registered(registry: str):
+    def check(value: str) -> str:
+        names = registry_names(registry)
+        if value not in names:
+            raise ValueError(f"{value!r} is not one of {', '.join(names)}")
+        return value
+
+    return AfterValidator(check)
+
+
+ArmName = Annotated[str, _registered("eval.catalogue:ARMS")]
+RetrieverName = Annotated[str, _registered("rag.retrievers:RETRIEVERS")]
+StrategyName = Annotated[str, _registered("finetune.strategies:STRATEGIES")]
 
 
 class Section(BaseModel):
@@ -67,8 +91,15 @@ class RagConfig(Section):
     top_k: int = Field(
         1, ge=1, description="Passages retrieved into the prompt (the bundled 135M reader measured best with 1)."
     )
+    retriever: RetrieverName = Field(
+        "dense",
+        description="`dense` (embeddings in a FAISS index), `bm25` (lexical, bm25s) or `hybrid` "
+        "(reciprocal-rank fusion of the two); the registry in rag/retrievers.py.",
+    )
+    rrf_k: int = Field(60, ge=1, description="Hybrid: the constant k in each ranking's 1 / (k + rank).")
+    fusion_depth: int = Field(20, ge=1, description="Hybrid: candidates each retriever contributes before fusion.")
     index: Literal["flat", "hnsw", "ivf"] = Field(
-        "flat", description="FAISS index: exact inner product (`flat`), `hnsw`, or `ivf` (clustered)."
+        "flat", description="FAISS index of the dense retriever: exact inner product (`flat`), `hnsw`, or `ivf` (clustered)."
     )
     hnsw_m: int = Field(32, ge=4, description="HNSW graph degree.")
     ivf_nlist: int = Field(16, ge=1, description="IVF clusters (capped at the number of chunks).")
@@ -125,7 +156,11 @@ class FinetuneConfig(Section):
 class EvalConfig(Section):
     """Which arms run on which questions, and how numbers are summarised."""
 
-    arms: list[ArmName] = Field(list(ARM_NAMES), min_length=1, description="Arms to evaluate, in report order.")
+    arms: list[ArmName] = Field(
+        default_factory=lambda: registry_names("eval.catalogue:ARMS"),
+        min_length=1,
+        description="Arms to evaluate, in report order (the catalogue in eval/catalogue.py).",
+    )
     split: Literal["train", "eval"] = Field("eval", description="Question split to evaluate on.")
     bootstrap_samples: int = Field(2000, ge=100, description="Resamples for the 95% bootstrap intervals.")
 
@@ -137,10 +172,11 @@ class UpdatesConfig(Section):
     # `updates/` or `deletions/` needs nothing, and the CPU budget choices (full_rounds) live there.
     rounds: bool = Field(False, description="Apply and measure the update rounds the corpus has.")
     max_rounds: int | None = Field(None, ge=1, description="Only the first N rounds (default: all).")
-    strategies: list[Literal["full", "delta", "delta_replay"]] = Field(
-        ["full", "delta", "delta_replay"],
-        description="Fine-tune update strategies: retrain from the base model on the updated corpus (`full`), "
-        "continue the adapter on the changed facts (`delta`), or on those plus a replay sample (`delta_replay`).",
+    strategies: list[StrategyName] = Field(
+        default_factory=lambda: registry_names("finetune.strategies:STRATEGIES"),
+        description="Fine-tune update strategies (the registry in finetune/strategies.py): retrain from the base model "
+        "on the updated corpus (`full`), continue the adapter on the changed facts (`delta`), or on those plus a "
+        "replay sample (`delta_replay`).",
     )
     full_rounds: int | None = Field(
         None,
@@ -198,7 +234,7 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> ExperimentConfig
     try:
         cfg = ExperimentConfig.model_validate(data)
     except ValidationError as exc:
-        raise InputError(f"{path}: {_describe(exc)}") from None
+        raise InputError(f"{path}: {validation_message(exc, 'key')}") from None
     if cfg.run.seeds and cfg.run.seeds[0] != cfg.run.seed:
         raise InputError(f"{path}: run.seeds must start with run.seed ({cfg.run.seed}), the main run's seed")
     if cfg.run.seeds and len(set(cfg.run.seeds)) != len(cfg.run.seeds):
@@ -215,7 +251,7 @@ def with_overrides(cfg: ExperimentConfig, overrides: list[str], where: str = "--
     try:
         changed = ExperimentConfig.model_validate(data)
     except ValidationError as exc:
-        raise InputError(f"{where}: {_describe(exc)}") from None
+        raise InputError(f"{where}: {validation_message(exc, 'key')}") from None
     _check_chunking(changed, where)
     return changed
 
@@ -241,15 +277,6 @@ def _apply_override(data: dict, item: str) -> None:
         node[parts[-1]] = yaml.safe_load(raw)
     except yaml.YAMLError:
         node[parts[-1]] = raw
-
-
-def _describe(exc: ValidationError) -> str:
-    """The first error, as `key.path: what is wrong` (one sentence, not pydantic's dump)."""
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    if err["type"] == "extra_forbidden":
-        return f"unknown key {where}"
-    return f"{where}: {err['msg']}"
 
 
 def to_yaml(cfg: ExperimentConfig) -> str:

@@ -28,7 +28,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from core.errors import InputError, field_error
+from core.errors import InputError, validation_message
 from core.style import HouseStyle, load_house_style
 
 UNANSWERABLE = "unanswerable"
@@ -189,7 +189,7 @@ def load_jsonl(path: Path, model: type[BaseModel]) -> list[tuple[int, BaseModel]
         try:
             row = model.model_validate(raw)
         except ValidationError as exc:
-            raise InputError(f"{path} line {line_no}, {field_error(exc)}") from None
+            raise InputError(f"{path} line {line_no}, {validation_message(exc)}") from None
         if row.id in seen:
             raise InputError(f"{path} line {line_no}, field id: duplicate id {row.id!r} (first on line {seen[row.id]})")
         seen[row.id] = line_no

@@ -9,12 +9,9 @@ first, then the question, then the instruction, where a small model attends most
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from core.style import HouseStyle
-
-if TYPE_CHECKING:  # only for the annotation: core.answerer imports this module
-    from core.answerer import Passage
 
 SYSTEM_PROMPT = "You are a helpful assistant that answers questions about the company's internal documents."
 CONTEXT_INSTRUCTION = "Answer the question using only the context above."
@@ -23,7 +20,18 @@ ABSTENTION_RULE = 'When the answer is not known, say "{abstention}".'
 NO_STYLE = HouseStyle()
 
 
-def build_prompt(question: str, passages: list["Passage"] = (), style: HouseStyle = NO_STYLE) -> list[dict[str, str]]:
+@dataclass(frozen=True)
+class Passage:
+    """One passage a prompt shows: a retrieved chunk, or a whole gold document for the oracle."""
+
+    chunk_id: str
+    doc_id: str
+    title: str
+    text: str
+    score: float | None = None
+
+
+def build_prompt(question: str, passages: list[Passage] = (), style: HouseStyle = NO_STYLE) -> list[dict[str, str]]:
     """Chat messages for one question; passages are numbered 1, 2, ... in the order given.
 
     The title sits inline with its passage: on a line of its own, the 135M model often answered

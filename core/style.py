@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from core.errors import InputError, field_error
+from core.errors import InputError, validation_message
 from core.text import contains_phrase, normalize
 
 STYLE_FILE = "house_style.json"
@@ -111,4 +111,4 @@ def load_house_style(directory: str | Path) -> HouseStyle:
     try:
         return HouseStyle.model_validate(raw)
     except ValidationError as exc:
-        raise InputError(f"{path}, {field_error(exc)}") from None
+        raise InputError(f"{path}, {validation_message(exc)}") from None

@@ -1,1 +1,1 @@
-"""Evaluation: metrics, the harness that runs arms over question sets, and the report."""
+"""Evaluation: the catalogue of arms and metrics, the record formats, scoring, stages, the report and the `ragvsft` command."""

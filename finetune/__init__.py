@@ -1,2 +1,1 @@
-"""LoRA fine-tuning on the corpus. The fine-tune and hybrid arms arrive with the LoRA issue; the
-walking skeleton compares base, rag and oracle only."""
+"""LoRA fine-tuning: the training set from the corpus (with its leak guard), training, adapter loading, update strategies."""

@@ -1,1 +1,1 @@
-"""Retrieval: chunking, embedding, the FAISS index (build/save/load) and top-k retrieval."""
+"""Retrieval: chunking, embedding, the retriever registry (dense FAISS, BM25, hybrid), index build/load/update."""

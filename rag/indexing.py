@@ -1,5 +1,5 @@
-"""Corpus -> chunks -> embeddings -> index, reusing a saved index whose inputs are unchanged, and
-updating an index in place when documents change (only the changed documents are re-embedded)."""
+"""Corpus -> chunks -> index, reusing a saved index whose inputs are unchanged, and updating an
+index in place when documents change (only the changed documents are chunked and indexed again)."""
 
 from __future__ import annotations
 
@@ -10,64 +10,49 @@ from pathlib import Path
 from core.config import RagConfig
 from core.corpus import Corpus, Document
 from core.errors import InputError
-from rag.chunking import Chunk, chunk
-from rag.embedding import Embedder
-from rag.index import ChunkIndex, IndexSettings, build_index, load_index, save_index
+from rag.chunking import chunk
+from rag.index import ChunkIndex, build_index, load_index, save_index
+from rag.retrievers import search_settings
 
 log = logging.getLogger(__name__)
 
 
-def index_settings(cfg: RagConfig) -> IndexSettings:
-    return IndexSettings(cfg.index, cfg.hnsw_m, cfg.ivf_nlist, cfg.ivf_nprobe)
-
-
-def index_corpus(corpus: Corpus, embedder: Embedder, cfg: RagConfig) -> ChunkIndex:
+def index_corpus(corpus: Corpus, embedder, cfg: RagConfig) -> ChunkIndex:
     chunks = chunk(corpus.documents, cfg.chunk_size, cfg.chunk_overlap)
-    vectors = embed_chunks(chunks, embedder)
-    meta = {
-        "embedder": embedder.name,
-        "corpus_hash": corpus.content_hash(),
-        "chunk_size": cfg.chunk_size,
-        "chunk_overlap": cfg.chunk_overlap,
-    }
-    return build_index(chunks, vectors, index_settings(cfg), meta)
+    meta = {"corpus_hash": corpus.content_hash(), "chunk_size": cfg.chunk_size, "chunk_overlap": cfg.chunk_overlap}
+    return build_index(chunks, search_settings(cfg), embedder, meta)
 
 
-def embed_chunks(chunks: list[Chunk], embedder: Embedder):
-    # The title is embedded with each chunk: many chunks never repeat what their document is about.
-    return embedder.encode([f"{c.title}\n{c.text}" for c in chunks])
-
-
-def update_index(index: ChunkIndex, before: Corpus, after: Corpus, embedder: Embedder) -> dict[str, int]:
+def update_index(index: ChunkIndex, before: Corpus, after: Corpus) -> dict[str, int]:
     """Bring an index of `before` to `after` in place: drop the chunks of changed and removed
-    documents, embed and add the chunks of changed and new ones. Returns what it touched."""
+    documents, index the chunks of changed and new ones. Returns what it touched."""
     old = before.by_doc_id()
     changed: list[Document] = [d for d in after.documents if old.get(d.id) != d]
     removed = old.keys() - {d.id for d in after.documents}
     chunks_removed = index.remove_documents({d.id for d in changed} | removed)
     new_chunks = chunk(changed, index.meta["chunk_size"], index.meta["chunk_overlap"])
     if new_chunks:
-        index.add_chunks(new_chunks, embed_chunks(new_chunks, embedder))
+        index.add_chunks(new_chunks)
     index.meta["corpus_hash"] = after.content_hash()
     return {
-        "documents_embedded": len(changed),
+        "documents_indexed": len(changed),
         "documents_removed": len(removed),
         "chunks_removed": chunks_removed,
         "chunks_added": len(new_chunks),
     }
 
 
-def matching_index(directory: str | Path, corpus: Corpus, embedder: Embedder, cfg: RagConfig) -> ChunkIndex | None:
+def matching_index(directory: str | Path, corpus: Corpus, embedder, cfg: RagConfig) -> ChunkIndex | None:
     """The index saved in `directory` if it was built from these inputs, else None."""
     try:
-        index = load_index(directory, embedder=embedder.name, corpus_hash=corpus.content_hash())
+        index = load_index(directory, embedder=embedder, corpus_hash=corpus.content_hash())
     except InputError:
-        return None  # missing or built from another corpus or embedder
+        return None  # missing, or built from another corpus, embedder or format
     built_with = (index.meta["chunk_size"], index.meta["chunk_overlap"], index.meta["settings"])
-    return index if built_with == (cfg.chunk_size, cfg.chunk_overlap, vars(index_settings(cfg))) else None
+    return index if built_with == (cfg.chunk_size, cfg.chunk_overlap, search_settings(cfg)) else None
 
 
-def ensure_index(directory: str | Path, corpus: Corpus, embedder: Embedder, cfg: RagConfig) -> tuple[ChunkIndex, bool]:
+def ensure_index(directory: str | Path, corpus: Corpus, embedder, cfg: RagConfig) -> tuple[ChunkIndex, bool]:
     """(index, reused): load the saved index if it was built from the same inputs, else rebuild and save."""
     index = matching_index(directory, corpus, embedder, cfg)
     if index is not None:
@@ -83,10 +68,11 @@ def ensure_index(directory: str | Path, corpus: Corpus, embedder: Embedder, cfg:
 
 def index_stats(directory: str | Path, index: ChunkIndex, reused: bool) -> dict:
     """What the RAG arm's set-up cost: build time (chunk + embed + index), size on disk, chunks."""
-    files = [f for f in Path(directory).iterdir() if f.is_file() and not f.name.startswith(".")]
+    files = [f for f in Path(directory).rglob("*") if f.is_file() and not f.name.startswith(".")]
     return {
+        "retriever": index.meta["settings"]["retriever"],
         "chunks": len(index.chunks),
-        "dimension": index.meta["dimension"],
+        **index.retriever.describe(),
         "build_seconds": index.meta.get("build_seconds"),
         "size_mb": sum(f.stat().st_size for f in files) / 2**20,
         "reused": reused,

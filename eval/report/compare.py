@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eval import metrics
-from eval.arms import RETRIEVING_ARMS
-from eval.harness import general_knowledge_kept, rate_scores
-from eval.render import load_run, main_rows
+from eval.report.format import markdown_table
+from eval.rundir import load_run, main_rows
+from eval.scoring import metrics
+from eval.scoring.harness import general_knowledge_kept, rate_scores
 
 
 def _arm_scores(rows: list[dict], arm: str, general_ids: set[str] | None) -> dict[str, dict[str, float]]:
-    return rate_scores([r for r in rows if r["arm"] == arm], retrieves=arm in RETRIEVING_ARMS, general_ids=general_ids)
+    return rate_scores([r for r in rows if r["arm"] == arm], arm, general_ids)
 
 
 def compare_runs(run_a: Path, run_b: Path, *, samples: int = 1000, seed: int = 0) -> dict:
@@ -36,6 +36,17 @@ def compare_runs(run_a: Path, run_b: Path, *, samples: int = 1000, seed: int = 0
             "arms_only_in_b": [b for b in summary_b["arms"] if b not in arms], "deltas": deltas}
 
 
+def _delta_row(d: dict) -> list[str]:
+    if d["delta_ci"] is None:
+        return [d["arm"], d["metric"], f"{d['a']:.0f}", f"{d['b']:.0f}", f"{d['delta']:+.0f}", ""]
+    lo, hi = d["delta_ci"]
+    mark = "*" if lo > 0 or hi < 0 else ""
+    return [
+        d["arm"], d["metric"], f"{100 * d['a']:.1f}", f"{100 * d['b']:.1f}",
+        f"{100 * d['delta']:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}]", mark,
+    ]
+
+
 def render_comparison(record: dict) -> str:
     lines = [
         f"# {record['b']} vs {record['a']}",
@@ -43,19 +54,8 @@ def render_comparison(record: dict) -> str:
         "Rates in %, delta = B - A in points with its 95% bootstrap interval (paired on the same questions when both "
         "runs asked the same ones). A delta whose interval excludes 0 is marked *.",
         "",
-        "| arm | metric | A | B | B - A [95% CI] | |",
-        "|---|---|---|---|---|---|",
+        markdown_table(["arm", "metric", "A", "B", "B - A [95% CI]", ""], [_delta_row(d) for d in record["deltas"]]),
     ]
-    for d in record["deltas"]:
-        if d["delta_ci"] is None:
-            lines.append(f"| {d['arm']} | {d['metric']} | {d['a']:.0f} | {d['b']:.0f} | {d['delta']:+.0f} | |")
-            continue
-        lo, hi = d["delta_ci"]
-        mark = "*" if lo > 0 or hi < 0 else ""
-        lines.append(
-            f"| {d['arm']} | {d['metric']} | {100 * d['a']:.1f} | {100 * d['b']:.1f} | "
-            f"{100 * d['delta']:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] | {mark} |"
-        )
     for side in ("a", "b"):
         if record[f"arms_only_in_{side}"]:
             lines += ["", f"Only in {side.upper()}: {', '.join(record[f'arms_only_in_{side}'])}."]

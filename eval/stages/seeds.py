@@ -15,8 +15,8 @@ import numpy as np
 
 from core.config import ExperimentConfig, with_overrides
 from core.corpus import Corpus
-from eval.arms import TUNED_ARMS
-from eval.experiment import evaluate_experiment
+from eval.catalogue import ARMS
+from eval.stages.experiment import evaluate_experiment
 from finetune.pipeline import ensure_adapter
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 def run_seeds(cfg: ExperimentConfig, corpus: Corpus, out: Path, lm, retriever, main_summary: dict, *, embedder_name) -> tuple[list[dict], dict]:
     """(prediction rows tagged with their seed, summary part `seeds`) for every seed after the first."""
-    arms = [a for a in cfg.eval.arms if a in TUNED_ARMS]
+    arms = [a for a in cfg.eval.arms if ARMS[a].tuned]
     per_seed = {cfg.run.seed: {a: main_summary["arms"][a] for a in arms}}
     rows: list[dict] = []
     for seed in cfg.run.seeds[1:]:

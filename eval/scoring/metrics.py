@@ -118,8 +118,9 @@ def changed_fact_rates(rows: list[dict], *, samples: int, seed: int) -> dict:
     return {k: v for name, values in scores.items() if values for k, v in rate(name, values, samples=samples, seed=seed).items()}
 
 
-def latency_summary(latencies_ms: list[float]) -> dict[str, float]:
-    values = np.asarray(latencies_ms, dtype=float)
+def percentiles(values: list[float]) -> dict[str, float]:
+    """p50, p95 and mean: how a distribution such as latency is summarised."""
+    values = np.asarray(values, dtype=float)
     if values.size == 0:
-        raise ValueError("latency over zero questions is undefined")
+        raise ValueError("percentiles over zero values are undefined")
     return {"p50": float(np.percentile(values, 50)), "p95": float(np.percentile(values, 95)), "mean": float(values.mean())}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eval.report import arms_table
-from eval.verdict import verdict_table
+from eval.report.tables import arms_table
+from eval.report.verdict import verdict_table
 
 
 def print_summary(out: Path, summary: dict, rows: list[dict]) -> None:
@@ -13,5 +13,9 @@ def print_summary(out: Path, summary: dict, rows: list[dict]) -> None:
     print(arms_table(summary))
     print("\nVerdict:\n")
     print(verdict_table(summary, rows))
+    print_report_paths(out)
+
+
+def print_report_paths(out: Path) -> None:
     print(f"\nreport: {(Path(out) / 'report.html').resolve()}")
     print(f"        {(Path(out) / 'report.md').resolve()}")

@@ -1,20 +1,18 @@
 """The update stage: apply each knowledge-update round, then the deletions, to both approaches and
 measure what absorbing the change cost and how well it took.
 
-Per round and arm: `absorb_seconds` (wall time to make the change live), `efficacy` (accuracy on
-the changed facts' eval phrasings against the new answers), `stale_rate` (answers that still give
-an old value) and `locality` (accuracy on a fixed sample of facts no round touches). The arms:
+Per round and arm: `absorb_seconds` (wall time to make the change live) and the rates in
+eval/stages/update_scoring.py. The arms:
 
-- `rag`: the index updated in place (only changed documents re-embedded), the base model reading it;
-- `lora_full`, `lora_delta`, `lora_delta_replay`: the fine-tune strategies (see UpdatesConfig);
-  each delta strategy continues its own adapter from round to round;
+- `rag`: the index updated in place (only changed documents re-indexed), the base model reading it;
+- `lora_<strategy>`: each configured fine-tune strategy (the registry in finetune/strategies.py);
+  a strategy that continues the adapter continues its own from round to round;
 - `hybrid`: the conflict probe. The adapter trained on the original facts reads passages from the
   updated index: `efficacy` is how often the retrieved new value wins, `stale_rate` how often the
   old value learned into the weights wins.
 
 Deletions: `rag` drops the documents' chunks; a fine-tune cannot have facts edited out of its
-weights cheaply, so `lora_full` retrains without the documents. `leak_rate` is the share of
-questions about deleted documents still answered with the deleted value.
+weights cheaply, so the from-scratch strategy (`lora_full`) retrains without the documents.
 """
 
 from __future__ import annotations
@@ -25,16 +23,17 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from core.answerer import PromptAnswerer
 from core.config import ExperimentConfig
 from core.corpus import Corpus, Question, load_corpus
 from core.errors import InputError
 from core.updates import UpdateRound, delete_documents, load_deletions, load_update_rounds
-from eval import metrics
-from eval.arms import answerer
-from eval.harness import run_arm
+from eval.catalogue import ARMS, FINETUNE, HYBRID, RAG, side_arm
+from eval.schema import tagged
+from eval.stages.answerers import answerer
+from eval.stages.update_scoring import answer_probe, deletion_metrics, round_metrics
 from finetune.adapter import load_tuned_lm
 from finetune.pipeline import AdapterOutcome, ensure_adapter
+from finetune.strategies import STRATEGIES, Strategy
 from rag.index import ChunkIndex, save_index
 from rag.indexing import update_index
 from rag.retriever import Retriever
@@ -128,7 +127,7 @@ def run_one_round(inputs: UpdateInputs, name: str) -> tuple[list[dict], dict]:
     corpus = inputs.corpus
     for earlier in rounds[:position]:
         after = earlier.apply(corpus)
-        update_index(inputs.index, corpus, after, inputs.embedder)
+        update_index(inputs.index, corpus, after)
         corpus = after
     locality = locality_sample(inputs.cfg, inputs.corpus, rounds[: position + 1], [])
     # one round asked for by name: every configured strategy, `full` included
@@ -136,17 +135,29 @@ def run_one_round(inputs: UpdateInputs, name: str) -> tuple[list[dict], dict]:
     return rows, updates
 
 
+# The catalogue's arms the update stage measures beside the strategies, and the main arm each
+# strategy is compared with before the change.
+RAG_ARM, PROBE_ARM, TUNED_ARM = side_arm(RAG, ARMS), side_arm(HYBRID, ARMS), side_arm(FINETUNE, ARMS)
+RETRAIN = next(s for s in STRATEGIES.values() if s.from_scratch)  # how the fine-tune forgets a deletion
+
+
+def strategy_arm(strategy: Strategy) -> str:
+    return f"lora_{strategy.name}"
+
+
 def _run_rounds(
     inputs: UpdateInputs, rounds: list[UpdateRound], locality: list[Question], full_rounds: int, final: Corpus | None = None
 ) -> tuple[list[dict], dict, AdapterOutcome | None]:
-    """(rows, summary part `updates`, the `full` adapter of the last round if it ran). `full` runs on
-    the last `full_rounds` rounds; on the last one it retrains on `final` (when given), the corpus
-    after every round and deletion: one retraining absorbs all pending changes, as a full retrain would in
-    practice, and the deletions reuse it (their probe and the locality sample never overlap a round)."""
+    """(rows, summary part `updates`, the from-scratch adapter of the last round if it ran). A
+    from-scratch strategy runs on the last `full_rounds` rounds; on the last one it retrains on
+    `final` (when given), the corpus after every round and deletion: one retraining absorbs all
+    pending changes, as a full retrain would in practice, and the deletions reuse it (their probe
+    and the locality sample never overlap a round)."""
     cfg, out = inputs.cfg, inputs.out / "updates"
     corpus = inputs.corpus
     retrained = None
-    delta_from = {s: inputs.adapter for s in cfg.updates.strategies if s != "full"}
+    strategies = [STRATEGIES[name] for name in cfg.updates.strategies]
+    continued = {s.name: inputs.adapter for s in strategies if not s.from_scratch}
     original = _tuned(cfg, inputs.adapter)  # for the hybrid conflict probe, every round
     rows, results = [], []
     for number, rnd in enumerate(rounds):
@@ -156,31 +167,31 @@ def _run_rounds(
         log.info("update round %s: %d changed facts", rnd.name, len(rnd.fact_ids()))
 
         seconds = _timed_index_update(inputs, before, corpus, out / rnd.name / "index")
-        retriever = Retriever(inputs.index, inputs.embedder, cfg.rag.top_k)
-        arm_rows = _answer("rag", answerer(cfg, inputs.lm, retriever, corpus), changed, locality)
-        arms["rag"] = _round_metrics(cfg, arm_rows, seconds, inputs.main_rows, "rag")
-        rows += _tag(arm_rows, "update", rnd.name)
+        retriever = Retriever(inputs.index, cfg.rag.top_k)
+        arm_rows = answer_probe(RAG_ARM, answerer(cfg, inputs.lm, retriever, corpus), changed, locality)
+        arms[RAG_ARM] = round_metrics(cfg, arm_rows, seconds, inputs.main_rows, RAG_ARM)
+        rows += tagged(arm_rows, stage="update", round=rnd.name)
 
-        probe_rows = _answer("hybrid", answerer(cfg, original, retriever, corpus), changed, [])
-        arms["hybrid"] = _round_metrics(cfg, probe_rows, None, inputs.main_rows, "hybrid")
-        rows += _tag(probe_rows, "update", rnd.name)
+        probe_rows = answer_probe(PROBE_ARM, answerer(cfg, original, retriever, corpus), changed, [])
+        arms[PROBE_ARM] = round_metrics(cfg, probe_rows, None, inputs.main_rows, PROBE_ARM)
+        rows += tagged(probe_rows, stage="update", round=rnd.name)
 
-        for strategy in cfg.updates.strategies:
-            if strategy == "full" and number < len(rounds) - full_rounds:
+        last = number == len(rounds) - 1
+        for strategy in strategies:
+            if strategy.from_scratch and number < len(rounds) - full_rounds:
                 continue
-            arm = f"lora_{strategy}"
-            last = number == len(rounds) - 1
-            train_on = final if last and strategy == "full" and final is not None else corpus
-            outcome = _train_strategy(inputs, strategy, rnd, train_on, delta_from.get(strategy), out / rnd.name / arm)
-            if strategy != "full":
-                delta_from[strategy] = outcome
+            arm = strategy_arm(strategy)
+            train_on = final if last and strategy.from_scratch and final is not None else corpus
+            outcome = _train_strategy(inputs, strategy, rnd, train_on, continued.get(strategy.name), out / rnd.name / arm)
+            if not strategy.from_scratch:
+                continued[strategy.name] = outcome
             elif last:
                 retrained = outcome
             tuned = _tuned(cfg, outcome)
-            arm_rows = _answer(arm, answerer(cfg, tuned, None, corpus), changed, locality)
-            arms[arm] = _round_metrics(cfg, arm_rows, outcome.record["metrics"]["seconds"], inputs.main_rows, "lora")
+            arm_rows = answer_probe(arm, answerer(cfg, tuned, None, corpus), changed, locality)
+            arms[arm] = round_metrics(cfg, arm_rows, outcome.record["metrics"]["seconds"], inputs.main_rows, TUNED_ARM)
             arms[arm]["reused"] = outcome.reused
-            rows += _tag(arm_rows, "update", rnd.name)
+            rows += tagged(arm_rows, stage="update", round=rnd.name)
             del tuned
         results.append({"name": rnd.name, "changed_facts": len(rnd.fact_ids()), "changed_questions": len(changed), "arms": arms})
     full_names = [r.name for r in rounds[len(rounds) - full_rounds :]] if full_rounds else []
@@ -190,7 +201,7 @@ def _run_rounds(
 def _run_deletions(
     inputs: UpdateInputs, corpus: Corpus, deleted: list[str], locality: list[Question], retrained: AdapterOutcome | None
 ) -> tuple[list[dict], dict]:
-    """`retrained`: the last round's `full` adapter, already trained without the deleted documents."""
+    """`retrained`: the last round's from-scratch adapter, already trained without the deleted documents."""
     cfg, out = inputs.cfg, inputs.out / "deletions"
     kept, removed = delete_documents(corpus, deleted)
     probe = [q for q in removed if q.split == "eval"]
@@ -198,91 +209,41 @@ def _run_deletions(
     arms, rows = {}, []
 
     seconds = _timed_index_update(inputs, corpus, kept, out / "index")
-    retriever = Retriever(inputs.index, inputs.embedder, cfg.rag.top_k)
-    arm_rows = _answer("rag", answerer(cfg, inputs.lm, retriever, kept), probe, locality, "deleted")
-    arms["rag"] = _deletion_metrics(cfg, arm_rows, seconds)
-    rows += _tag(arm_rows, "deletion", None)
+    retriever = Retriever(inputs.index, cfg.rag.top_k)
+    arm_rows = answer_probe(RAG_ARM, answerer(cfg, inputs.lm, retriever, kept), probe, locality, "deleted")
+    arms[RAG_ARM] = deletion_metrics(cfg, arm_rows, seconds)
+    rows += tagged(arm_rows, stage="deletion", round=None)
 
-    outcome = retrained or ensure_adapter(cfg, kept, out / "lora_full", inputs.lm)
-    arm_rows = _answer("lora_full", answerer(cfg, _tuned(cfg, outcome), None, kept), probe, locality, "deleted")
-    arms["lora_full"] = {
-        **_deletion_metrics(cfg, arm_rows, outcome.record["metrics"]["seconds"]),
+    arm = strategy_arm(RETRAIN)
+    outcome = retrained or ensure_adapter(cfg, kept, out / arm, inputs.lm)
+    arm_rows = answer_probe(arm, answerer(cfg, _tuned(cfg, outcome), None, kept), probe, locality, "deleted")
+    arms[arm] = {
+        **deletion_metrics(cfg, arm_rows, outcome.record["metrics"]["seconds"]),
         "reused": outcome.reused,
         "same_retrain_as_last_round": retrained is not None,
     }
-    rows += _tag(arm_rows, "deletion", None)
+    rows += tagged(arm_rows, stage="deletion", round=None)
     return rows, {"documents": deleted, "questions": len(probe), "arms": arms}
 
 
 def _timed_index_update(inputs: UpdateInputs, before: Corpus, after: Corpus, directory: Path) -> float:
-    """Seconds to make the change live for RAG: re-embed changed documents, update and save the index."""
+    """Seconds to make the change live for RAG: re-index changed documents, update and save the index."""
     start = time.perf_counter()
-    touched = update_index(inputs.index, before, after, inputs.embedder)
+    touched = update_index(inputs.index, before, after)
     save_index(inputs.index, directory)
     seconds = time.perf_counter() - start
     log.info("index updated in %.2f s: %s", seconds, touched)
     return seconds
 
 
-def _train_strategy(inputs: UpdateInputs, strategy: str, rnd: UpdateRound, corpus: Corpus, start: AdapterOutcome | None, out: Path) -> AdapterOutcome:
-    """`full`: from the base model on the whole updated corpus; `delta`: the current adapter on the
-    round's documents and questions; `delta_replay`: the same plus a sample of unchanged facts."""
+def _train_strategy(inputs: UpdateInputs, strategy: Strategy, rnd: UpdateRound, corpus: Corpus, current: AdapterOutcome | None, out: Path) -> AdapterOutcome:
+    """Train what the strategy's plan says: from the base model, or continuing `current`."""
     cfg = inputs.cfg
-    if strategy == "full":
-        return ensure_adapter(cfg, corpus, out, inputs.lm)
-    docs = corpus.by_doc_id()
-    questions = list(rnd.questions)
-    if strategy == "delta_replay":
-        others = sorted({q.fact_id for q in corpus.questions if q.answerable} - rnd.fact_ids())
-        replay = set(random.Random(f"{cfg.run.seed}/{rnd.name}").sample(others, min(cfg.updates.replay_facts, len(others))))
-        questions += [q for q in corpus.split("train") if q.fact_id in replay]
-    changed_docs = [docs[d.id] for d in rnd.documents]
-    # the replayed facts' documents are not trained on again, but their titles are (house style)
-    delta = corpus.with_content(changed_docs, questions)
-    return ensure_adapter(cfg, delta, out, inputs.lm, start_from=start, titles_from=corpus)
+    plan = strategy.plan(corpus, rnd, cfg.run.seed, cfg.updates.replay_facts)
+    if not plan.continues:
+        return ensure_adapter(cfg, plan.corpus, out, inputs.lm)
+    return ensure_adapter(cfg, plan.corpus, out, inputs.lm, start_from=current, titles_from=plan.titles_from)
 
 
 def _tuned(cfg: ExperimentConfig, outcome: AdapterOutcome):
     return load_tuned_lm(cfg.model.name, outcome.adapter_dir, device=cfg.model.device, dtype=cfg.model.dtype, merge=cfg.finetune.merge_for_inference)
-
-
-def _answer(arm: str, arm_answerer: PromptAnswerer, probe: list[Question], locality: list[Question], label: str = "changed") -> list[dict]:
-    """One pass over the probe questions (`label`: changed or deleted facts) and the locality
-    sample; each row says which set it belongs to and whether it gives an old value."""
-    rows = run_arm(arm, arm_answerer, probe + locality, arm_answerer.corpus)
-    for i, (row, q) in enumerate(zip(rows, probe + locality)):
-        row["probe"] = label if i < len(probe) else "locality"
-        row["old_answers"] = q.old_answers
-        row["stale"] = metrics.accuracy([row["answer"]], [q.old_answers]).value if q.old_answers else 0.0
-    return rows
-
-
-def _tag(rows: list[dict], stage: str, round_name: str | None) -> list[dict]:
-    return [{**r, "stage": stage, "round": round_name} for r in rows]
-
-
-def _rate(cfg: ExperimentConfig, scores: list[float], name: str) -> dict:
-    return metrics.rate(name, scores, samples=cfg.eval.bootstrap_samples, seed=cfg.run.seed) if scores else {}
-
-
-def _round_metrics(cfg: ExperimentConfig, rows: list[dict], seconds: float | None, main_rows: list[dict], main_arm: str) -> dict:
-    facts = {r["fact_id"] for r in rows if r["probe"] == "changed" and r["old_answers"]}
-    before = [r["correct"] for r in main_rows if r["arm"] == main_arm and r["fact_id"] in facts]
-    return {
-        **({"absorb_seconds": seconds} if seconds is not None else {}),
-        **metrics.changed_fact_rates(rows, samples=cfg.eval.bootstrap_samples, seed=cfg.run.seed),
-        **_rate(cfg, [r["correct"] for r in rows if r["probe"] == "locality"], "locality"),
-        # the same arm on the same facts before they changed (original phrasings and answers)
-        **_rate(cfg, before, "accuracy_before"),
-    }
-
-
-def _deletion_metrics(cfg: ExperimentConfig, rows: list[dict], seconds: float) -> dict:
-    probe = [r for r in rows if r["probe"] == "deleted"]
-    # a deleted fact "leaks" when the answer still contains the value the deleted document gave
-    leaks = [r["correct"] for r in probe]
-    return {
-        "absorb_seconds": seconds,
-        **_rate(cfg, leaks, "leak_rate"),
-        **_rate(cfg, [r["correct"] for r in rows if r["probe"] == "locality"], "locality"),
-    }

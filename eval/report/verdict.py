@@ -1,6 +1,6 @@
 """The measured verdict: one row per aspect the "RAG vs fine-tuning" tables argue about, the numbers
-behind the RAG side (`rag`) and the fine-tune side (`lora`, or the best update strategy), hybrid
-beside them, and which side the measurement favours.
+behind the RAG side and the fine-tune side (the arms the catalogue says stand for them: `rag`,
+`lora` or the best update strategy), hybrid beside them, and which side the measurement favours.
 
 How a side is favoured:
 - a rate with a 95% interval favours a side only when the intervals do not overlap; otherwise it
@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eval import metrics, report
+from eval.catalogue import FINETUNE, HYBRID, METRICS, RAG, metric, side_arm
+from eval.report.format import pct, rate_cell, seconds_text
+from eval.scoring import metrics
 
 COST_FACTOR = 1.5
-RAG, FINETUNE, TIE = "RAG", "fine-tune", "tie"
+TIE = "tie"
 
 
 @dataclass(frozen=True)
@@ -32,15 +34,17 @@ class VerdictRow:
     basis: str  # how the call was made, or why nothing was measured
 
 
-def pct(value: float | None) -> str:
-    return report.pct(value, unit="%")
+def pct_text(value: float | None) -> str:
+    return pct(value, unit="%")
 
 
 def rate_text(record: dict | None, key: str) -> str:
-    return report.rate_cell(record, key, unit="%")
+    return rate_cell(record, key, unit="%")
 
 
-def by_interval(rag: dict, finetune: dict, key: str, *, higher_is_better: bool) -> str:
+def by_interval(rag: dict, finetune: dict, key: str) -> str:
+    """The side whose interval lies wholly on the better side of the other's (better: the catalogue's `higher_is_better`)."""
+    higher_is_better = metric(key).higher_is_better
     (r_lo, r_hi), (f_lo, f_hi) = rag[f"{key}_ci"], finetune[f"{key}_ci"]
     if r_lo > f_hi:
         return RAG if higher_is_better else FINETUNE
@@ -57,44 +61,43 @@ def by_cost(rag: float, finetune: float) -> str:
     return TIE
 
 
-def seconds_text(seconds: float) -> str:
-    if seconds < 1:
-        return f"{1000 * seconds:.0f} ms"
-    return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
-
-
 def _not_measured(aspect: str, why: str) -> VerdictRow:
     return VerdictRow(aspect, "–", "–", "–", "not measured", why)
 
 
-def _rate_row(arms: dict, aspect: str, key: str, *, note: str = "", extra: tuple[str, str] | None = None) -> VerdictRow:
-    """Higher is better; `extra` (key, label) adds a second rate to each cell."""
-    rag, lora, hybrid = arms.get("rag"), arms.get("lora"), arms.get("hybrid")
+def sides(records: dict) -> tuple[dict | None, dict | None, dict | None]:
+    """The records of the arms standing for RAG, fine-tune and hybrid among `records` (by arm name)."""
+    return tuple(records.get(side_arm(side, records)) for side in (RAG, FINETUNE, HYBRID))
+
+
+def _rate_row(arms: dict, aspect: str, key: str, *, note: str = "", extra: str | None = None) -> VerdictRow:
+    """`extra`: a second rate shown in each cell."""
+    rag, lora, hybrid = sides(arms)
     if not rag or not lora or key not in rag or key not in lora:
         return _not_measured(aspect, f"needs `{key}` on both the rag and lora arms")
 
     def cell(arm: dict | None) -> str:
         text = rate_text(arm, key)
-        return f"{text}; {extra[1]} {pct(arm[extra[0]])}" if arm and extra and extra[0] in arm else text
+        return f"{text}; {METRICS[extra].label} {pct_text(arm[extra])}" if arm and extra and extra in arm else text
 
-    favours = by_interval(rag, lora, key, higher_is_better=True)
-    return VerdictRow(aspect, cell(rag), cell(lora), cell(hybrid), favours, f"`{key}`, 95% intervals{note}")
+    return VerdictRow(aspect, cell(rag), cell(lora), cell(hybrid), by_interval(rag, lora, key), f"`{key}`, 95% intervals{note}")
 
 
 def _per_query_cost_row(arms: dict, aspect: str, value, text, basis: str) -> VerdictRow:
     """A cost every answer pays, lower is better: `value(arm)` decides, `text(arm)` is the cell."""
-    if "rag" not in arms or "lora" not in arms:
+    rag, lora, hybrid = sides(arms)
+    if not rag or not lora:
         return _not_measured(aspect, "needs the rag and lora arms")
-    cells = [text(arms[a]) if a in arms else "–" for a in ("rag", "lora", "hybrid")]
-    return VerdictRow(aspect, *cells, by_cost(value(arms["rag"]), value(arms["lora"])), f"{basis}, at least {COST_FACTOR}x apart")
+    cells = [text(a) if a else "–" for a in (rag, lora, hybrid)]
+    return VerdictRow(aspect, *cells, by_cost(value(rag), value(lora)), f"{basis}, at least {COST_FACTOR}x apart")
 
 
 def _setup_row(summary: dict) -> VerdictRow:
     aspect = "Set-up cost (index vs training)"
-    index, train = summary.get("index"), summary["arms"].get("lora", {}).get("train")
+    index, train = summary.get("index"), (sides(summary["arms"])[1] or {}).get("train")
     if not index or index.get("build_seconds") is None or not train:
-        return _not_measured(aspect, "needs an index built by this run dir and a trained adapter (run_comparison.py)")
-    rag = f"{seconds_text(index['build_seconds'])} to chunk, embed and index {index['chunks']} chunks; {index['size_mb']:.1f} MB"
+        return _not_measured(aspect, "needs an index built by this run dir and a trained adapter (`ragvsft run`)")
+    rag = f"{seconds_text(index['build_seconds'])} to chunk and index {index['chunks']} chunks ({index.get('retriever', 'dense')}); {index['size_mb']:.1f} MB"
     finetune = (
         f"{seconds_text(train['seconds'])} training on {train['tokens']:,} tokens; adapter {train['adapter_mb']:.1f} MB; "
         f"peak RSS {train['peak_rss_mb']:.0f} MB"
@@ -129,8 +132,9 @@ def _update_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
         return [_not_measured(adapt, "updates.rounds is off in this run"), _not_measured(cost, "updates.rounds is off in this run")]
     cfg = summary["run_info"]["config"]
     pooled = pooled_update_rates(rows, cfg["eval"]["bootstrap_samples"], summary["run_info"]["seed"])
-    strategies = {a: p for a, p in pooled.items() if a.startswith("lora_")}
-    if "rag" not in pooled or not strategies:
+    rag, probe = side_arm(RAG, pooled), side_arm(HYBRID, pooled)
+    strategies = {a: p for a, p in pooled.items() if a == side_arm(FINETUNE, [a])}
+    if rag is None or not strategies:
         why = "needs the rag arm and a fine-tune strategy in the update rounds"
         return [_not_measured(adapt, why), _not_measured(cost, why)]
     best = max(strategies, key=lambda a: strategies[a]["efficacy"])
@@ -138,21 +142,22 @@ def _update_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
     def cell(arm: str) -> str:
         p = pooled[arm]
         rounds = f"{p['rounds']} round{'s' if p['rounds'] != 1 else ''}"
-        return f"{rate_text(p, 'efficacy')}; stale {pct(p.get('stale_rate'))} ({rounds})"
+        return f"{rate_text(p, 'efficacy')}; stale {pct_text(p.get('stale_rate'))} ({rounds})"
 
     ft_cells = "; ".join(f"{a}: {cell(a)}" for a in strategies)
-    hybrid = f"passage wins {cell('hybrid')}" if "hybrid" in pooled else "–"
+    hybrid = f"passage wins {cell(probe)}" if probe else "–"
     adapt_row = VerdictRow(
-        adapt, cell("rag"), ft_cells, hybrid, by_interval(pooled["rag"], pooled[best], "efficacy", higher_is_better=True),
-        f"`efficacy` pooled over the rounds, rag vs the best strategy ({best}), 95% intervals",
+        adapt, cell(rag), ft_cells, hybrid, by_interval(pooled[rag], pooled[best], "efficacy"),
+        f"`efficacy` pooled over the rounds, {rag} vs the best strategy ({best}), 95% intervals",
     )
     absorb = _absorb_per_round(summary)
-    cheapest = min((a for a in absorb if a.startswith("lora_")), key=absorb.get)
+    trained = [a for a in absorb if a in strategies]
+    cheapest = min(trained, key=absorb.get)
     cost_row = VerdictRow(
-        cost, f"{seconds_text(absorb['rag'])} (re-embed changed documents)",
-        "; ".join(f"{a}: {seconds_text(absorb[a])}" for a in absorb if a.startswith("lora_")),
-        "the adapter is not retrained; the index update is rag's", by_cost(absorb["rag"], absorb[cheapest]),
-        f"rag vs the cheapest strategy ({cheapest}), at least {COST_FACTOR}x apart",
+        cost, f"{seconds_text(absorb[rag])} (re-index changed documents)",
+        "; ".join(f"{a}: {seconds_text(absorb[a])}" for a in trained),
+        "the adapter is not retrained; the index update is rag's", by_cost(absorb[rag], absorb[cheapest]),
+        f"{rag} vs the cheapest strategy ({cheapest}), at least {COST_FACTOR}x apart",
     )
     return [adapt_row, cost_row]
 
@@ -162,12 +167,14 @@ def _deletion_row(summary: dict) -> VerdictRow:
     deletions = summary.get("deletions")
     if not deletions:
         return _not_measured(aspect, "updates.deletions is off in this run")
-    rag, full = deletions["arms"]["rag"], deletions["arms"]["lora_full"]
+    rag, full, _ = sides(deletions["arms"])
+    if not rag or not full:
+        return _not_measured(aspect, "needs the rag arm and a retraining in the deletions")
 
     def cell(arm: dict, how: str) -> str:
         return f"leak {rate_text(arm, 'leak_rate')}; {seconds_text(arm['absorb_seconds'])} {how}"
 
-    favours = by_interval(rag, full, "leak_rate", higher_is_better=False)
+    favours = by_interval(rag, full, "leak_rate")
     basis = "`leak_rate`, 95% intervals"
     if favours == TIE:
         favours, basis = by_cost(rag["absorb_seconds"], full["absorb_seconds"]), f"leak tied within the intervals; then cost, at least {COST_FACTOR}x apart"
@@ -188,7 +195,7 @@ def verdict_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
         _setup_row(summary),
         _rate_row(arms, "Transparency (answer cites a gold source)", "citation_accuracy", note="; lora can only cite a title from memory"),
         _rate_row(arms, "Customization (house answer style)", "style_adherence"),
-        _rate_row(arms, "Knowing what it doesn't know (abstains when unanswerable)", "abstention_rate", extra=("false_abstention_rate", "abstains when answerable")),
+        _rate_row(arms, "Knowing what it doesn't know (abstains when unanswerable)", "abstention_rate", extra="false_abstention_rate"),
         _rate_row(arms, "Retained general knowledge", "general_knowledge"),
     ]
 
@@ -204,7 +211,9 @@ def verdict_tally(verdict: list[VerdictRow]) -> str:
 
 def verdict_table(summary: dict, rows: list[dict]) -> str:
     verdict = verdict_rows(summary, rows)
-    lines = [verdict_tally(verdict), "", "| aspect | RAG (rag) | fine-tune (lora) | hybrid | favours | how decided |", "|---|---|---|---|---|---|"]
+    names = [side_arm(side, summary["arms"]) or "–" for side in (RAG, FINETUNE, HYBRID)]
+    header = f"| aspect | RAG ({names[0]}) | fine-tune ({names[1]}) | {HYBRID} ({names[2]}) | favours | how decided |"
+    lines = [verdict_tally(verdict), "", header, "|---|---|---|---|---|---|"]
     for v in verdict:
         lines.append(f"| {v.aspect} | {v.rag} | {v.finetune} | {v.hybrid} | **{v.favours}** | {v.basis} |")
     return "\n".join(lines)

@@ -1,5 +1,6 @@
 """The evaluation stage: run the configured arms over the question split and write the run dir
-(`predictions.jsonl`, `summary.json`, `report.md`). Scripts call these; so can a notebook."""
+(`predictions.jsonl`, `summary.json`). The command calls these, then renders the report from the
+files; so can a notebook."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from core.config import ExperimentConfig, to_yaml
 from core.corpus import GENERAL, UNANSWERABLE, Corpus, load_corpus
 from core.errors import InputError
 from core.rundir import write_json, write_jsonl, write_text
-from eval.arms import RETRIEVING_ARMS, answerer, build_answerers
-from eval.harness import general_knowledge_kept, run_arm, summarize_arm
-from eval.render import render_run
-from eval.run_info import meta_info, run_info
+from eval.catalogue import ARMS, FINETUNE, reference_arm, side_arm
+from eval.scoring.harness import general_knowledge_kept, run_arm, summarize_arm
+from eval.scoring.retrieval import retrieval_quality
+from eval.stages.answerers import answerer, build_answerers
+from eval.stages.run_info import meta_info, run_info
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +70,7 @@ def summarize(cfg: ExperimentConfig, rows: list[dict], *, started: str, meta: di
     arms = {
         arm: summarize_arm(
             [r for r in rows if r["arm"] == arm],
-            retrieves=arm in RETRIEVING_ARMS,
+            arm,
             bootstrap_samples=cfg.eval.bootstrap_samples,
             seed=cfg.run.seed,
             general_ids=general_ids,
@@ -89,16 +91,15 @@ def _controls(rows: list[dict], general_ids: set[str] | None) -> dict:
         "unanswerable": sum(1 for _, kind in asked if kind == UNANSWERABLE),
         "general_candidates": general,
         "general_kept": general if general_ids is None else len(general_ids),
-        "general_reference": None if general_ids is None else "base",
+        "general_reference": None if general_ids is None else reference_arm(),
     }
 
 
 def write_results(out: Path, rows: list[dict], summary: dict) -> None:
-    """predictions.jsonl and summary.json, then the report rendered from them alone."""
+    """predictions.jsonl and summary.json: everything the report is rendered from."""
     out = Path(out)
     write_jsonl(out / "predictions.jsonl", rows)
     write_json(out / "summary.json", summary)
-    render_run(out)
 
 
 def evaluate_experiment(
@@ -109,7 +110,12 @@ def evaluate_experiment(
     if adapter is not None:
         tuned_lm, merge_latency = tuned_lm_for_eval(cfg, adapter.adapter_dir, corpus)
         train = {**adapter.record["metrics"], "reused": adapter.reused, "loss_curve": adapter.record["loss_curve"]}
-        extras["lora"] = {"train": train, "merge_latency": merge_latency}
+        # the training cost is reported with the arm that stands for fine-tuning (lora), else the first tuned one
+        holder = side_arm(FINETUNE, cfg.eval.arms) or next((a for a in cfg.eval.arms if ARMS[a].tuned), None)
+        if holder:
+            extras[holder] = {"train": train, "merge_latency": merge_latency}
     rows = evaluate_arms(cfg, corpus, lm, retriever, tuned_lm)
     summary = summarize(cfg, rows, started=started, meta=meta_info(lm, embedder_name, corpus), arm_extras=extras)
+    if retriever is not None:
+        summary["retrieval"] = retrieval_quality(retriever.index, corpus.split(cfg.eval.split))
     return rows, summary

@@ -1,5 +1,5 @@
 """Sweeps: one arm over a list of values of one config key, each point a normal run directory,
-and a table of the arm's metrics per value (`sweep.md`) with the data behind it (`sweep.json`).
+and the arm's metrics per value in `sweep.json` (the command renders `sweep.md` and the reports).
 
 Each point reuses what it can: the language model and embedder stay loaded, the index and the
 adapter of the run directory the sweep belongs to are reused when a point's inputs match them
@@ -15,22 +15,17 @@ from pathlib import Path
 from core.config import ExperimentConfig, with_overrides
 from core.errors import InputError
 from core.models import load_lm
-from core.rundir import write_json, write_text
+from core.rundir import write_json
 from core.seeding import set_seed
-from eval.arms import RETRIEVING_ARMS, TUNED_ARMS
-from eval.experiment import evaluate_experiment, load_experiment_corpus, write_config, write_results
-from eval.render import render_run
-from eval.report import BEHAVIOURS, render_sweep
-from eval.run_info import now
+from eval.catalogue import ARMS, METRICS
+from eval.stages.experiment import evaluate_experiment, load_experiment_corpus, write_config, write_results
+from eval.stages.run_info import now
 from finetune.pipeline import ensure_adapter
 from rag.embedding import Embedder
 from rag.indexing import ensure_index, matching_index
 from rag.retriever import Retriever
 
 log = logging.getLogger(__name__)
-
-# The arm's scalar metrics a sweep keeps per point (the loss curve and such stay in the point's run dir).
-POINT_METRICS = ("n", "accuracy", "exact_match", "f1", "recall_at_k", "mrr", *BEHAVIOURS, "prompt_tokens", "output_tokens")
 
 
 def sweep_dir(run_dir: Path, arm: str, key: str) -> Path:
@@ -41,6 +36,8 @@ def run_sweep(cfg: ExperimentConfig, run_dir: Path, *, arm: str, key: str, value
     """Evaluate `arm` once per value of `key` (each value parsed as YAML, like --set); returns the sweep record."""
     if not values:
         raise InputError("--values: give at least one value")
+    if arm not in ARMS:
+        raise InputError(f"--arm {arm}: not an arm (one of {', '.join(ARMS)})")
     points_cfg = [_point_config(cfg, arm, key, v) for v in values]  # every value validated before any work
     out = sweep_dir(run_dir, arm, key)
     loaded: dict = {}
@@ -49,12 +46,9 @@ def run_sweep(cfg: ExperimentConfig, run_dir: Path, *, arm: str, key: str, value
         log.info("sweep %s=%s (%s arm)", key, value, arm)
         point_out = out / f"{key}={value}"
         summary = _run_point(pcfg, point_out, run_dir, arm, loaded)
-        points.append({"value": getattr_path(pcfg, key), "dir": point_out.name, **_point_metrics(summary["arms"][arm])})
+        points.append({"value": getattr_path(pcfg, key), "dir": point_out.name, **_point_metrics(summary, arm)})
     record = {"arm": arm, "key": key, "config": cfg.name, "points": points}
     write_json(out / "sweep.json", record)
-    write_text(out / "sweep.md", render_sweep(record))
-    if (Path(run_dir) / "summary.json").is_file():
-        render_run(run_dir)  # the run's own report gains the sweep's table and plot
     return record
 
 
@@ -82,13 +76,13 @@ def _run_point(cfg: ExperimentConfig, out: Path, run_dir: Path, arm: str, loaded
     lm = _cached(loaded, ("lm", cfg.model.name, cfg.model.device, cfg.model.dtype), lambda: load_lm(cfg.model.name, cfg.model.device, cfg.model.dtype))
     write_config(cfg, out)
     retriever = embedder_name = None
-    if arm in RETRIEVING_ARMS:
+    if ARMS[arm].retrieves:
         embedder = _cached(
             loaded, ("embedder", cfg.rag.embedder), lambda: Embedder(cfg.rag.embedder, device=cfg.model.device, batch_size=cfg.rag.embed_batch_size)
         )
         index = matching_index(Path(run_dir) / "index", corpus, embedder, cfg.rag) or ensure_index(out / "index", corpus, embedder, cfg.rag)[0]
-        retriever, embedder_name = Retriever(index, embedder, cfg.rag.top_k), embedder.name
-    adapter = ensure_adapter(cfg, corpus, out, lm, reuse_from=Path(run_dir)) if arm in TUNED_ARMS else None
+        retriever, embedder_name = Retriever(index, cfg.rag.top_k), embedder.name
+    adapter = ensure_adapter(cfg, corpus, out, lm, reuse_from=Path(run_dir)) if ARMS[arm].tuned else None
     rows, summary = evaluate_experiment(cfg, corpus, lm, retriever, embedder_name=embedder_name, started=started, adapter=adapter)
     write_results(out, rows, summary)
     return summary
@@ -100,11 +94,19 @@ def _cached(loaded: dict, key: tuple, load):
     return loaded[key]
 
 
-def _point_metrics(arm: dict) -> dict:
-    kept = {k: arm[k] for k in POINT_METRICS if k in arm}
-    kept.update({f"{k}_ci": arm[f"{k}_ci"] for k in POINT_METRICS if f"{k}_ci" in arm})
-    kept["latency_p50_ms"] = arm["latency_ms"]["p50"]
-    kept["latency_p95_ms"] = arm["latency_ms"]["p95"]
-    if "train" in arm:
-        kept["train_seconds"] = arm["train"]["seconds"]
+def _point_metrics(summary: dict, arm: str) -> dict:
+    """The arm's scalar metrics at one point (the loss curve and such stay in the point's run dir)."""
+    record = summary["arms"][arm]
+    kept = {"n": record["n"]}
+    for name, metric in METRICS.items():
+        if metric.summary == "percentiles" and name in record:
+            kept.update({f"{name.removesuffix('_ms')}_{p}_ms": record[name][p] for p in ("p50", "p95")})
+        elif name in record:
+            kept[name] = record[name]
+            if metric.interval:
+                kept[f"{name}_ci"] = record[f"{name}_ci"]
+    if "train" in record:
+        kept["train_seconds"] = record["train"]["seconds"]
+    if "retrieval" in summary:
+        kept["retrieval"] = summary["retrieval"]
     return kept

@@ -16,18 +16,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from core.rundir import write_bytes  # noqa: E402
-from eval.report import BEHAVIOURS  # noqa: E402
+from eval.catalogue import HYBRID, arm, colour, metrics_in  # noqa: E402
+from eval.report.format import seconds_text  # noqa: E402
+from eval.report.tables import shown_behaviours  # noqa: E402
 
 STYLE = {"font.size": 13, "axes.titlesize": 15, "axes.labelsize": 13, "figure.dpi": 100}
-# the fine-tune update strategies in shades of the lora arm's red, so they read as one family
-ARM_COLOURS = {
-    "base": "#888888", "rag": "#1f77b4", "lora": "#d62728", "hybrid": "#9467bd", "oracle": "#2ca02c",
-    "lora_full": "#7f0000", "lora_delta": "#ff7f0e", "lora_delta_replay": "#d62728",
-}
 
-
-def _colour(arm: str) -> str:
-    return ARM_COLOURS.get(arm, "#555555")
 
 
 def _rate_bars(ax, names: list[str], records: list[dict], key: str) -> None:
@@ -35,7 +29,7 @@ def _rate_bars(ax, names: list[str], records: list[dict], key: str) -> None:
     values = [100 * r[key] for r in records]
     lo = [v - 100 * r[f"{key}_ci"][0] for v, r in zip(values, records)]
     hi = [100 * r[f"{key}_ci"][1] - v for v, r in zip(values, records)]
-    ax.bar(names, values, yerr=[lo, hi], capsize=6, color=[_colour(n) for n in names])
+    ax.bar(names, values, yerr=[lo, hi], capsize=6, color=[colour(n) for n in names])
     ax.set_ylim(0, 112)
     for x, (v, r) in enumerate(zip(values, records)):
         ax.text(x, 100 * r[f"{key}_ci"][1] + 1.5, f"{v:.0f}", ha="center", va="bottom")  # above the whisker
@@ -52,14 +46,14 @@ def accuracy_plot(summary: dict) -> Figure | None:
 
 def behaviours_plot(summary: dict) -> Figure | None:
     arms = summary["arms"]
-    shown = [k for k in BEHAVIOURS if any(k in a for a in arms.values())]
+    shown = shown_behaviours(arms)
     if not shown:
         return None
     fig, axes = plt.subplots(1, len(shown), figsize=(4 * len(shown), 4.5), sharey=True, squeeze=False)
-    for ax, key in zip(axes[0], shown):
-        names = [n for n, a in arms.items() if key in a]
-        _rate_bars(ax, names, [arms[n] for n in names], key)
-        ax.set_title(BEHAVIOURS[key].removesuffix(" %"), fontsize=12)
+    for ax, metric in zip(axes[0], shown):
+        names = [n for n, a in arms.items() if metric.name in a]
+        _rate_bars(ax, names, [arms[n] for n in names], metric.name)
+        ax.set_title(metric.label, fontsize=12)
         ax.tick_params(axis="x", labelrotation=45)
     axes[0][0].set_ylabel("% (95% CI)")
     fig.tight_layout()
@@ -73,8 +67,8 @@ def latency_plot(main_rows: list[dict]) -> Figure | None:
     fig, ax = plt.subplots(figsize=(9, 5))
     data = [[r["latency_ms"] for r in main_rows if r["arm"] == a] for a in arms]
     parts = ax.boxplot(data, tick_labels=arms, showfliers=True, patch_artist=True)
-    for patch, arm in zip(parts["boxes"], arms):
-        patch.set_facecolor(_colour(arm))
+    for patch, name in zip(parts["boxes"], arms):
+        patch.set_facecolor(colour(name))
         patch.set_alpha(0.6)
     ax.set_yscale("log")
     ax.set_ylabel("latency per question, ms (log)")
@@ -90,20 +84,20 @@ def updates_plot(summary: dict) -> Figure | None:
     arms = list(dict.fromkeys(a for r in rounds for a in r["arms"]))
     fig, axes = plt.subplots(1, 4, figsize=(20, 5))
     for ax, key, title in zip(axes, ("efficacy", "stale_rate", "locality"), ("efficacy %", "stale %", "locality %")):
-        for arm in arms:
-            xs = [i for i, r in enumerate(rounds) if key in r["arms"].get(arm, {})]
+        for name in arms:
+            xs = [i for i, r in enumerate(rounds) if key in r["arms"].get(name, {})]
             if xs:
-                ys = [100 * rounds[i]["arms"][arm][key] for i in xs]
-                ax.plot(xs, ys, marker="o", label=arm, color=_colour(arm), linestyle="--" if arm == "hybrid" else "-")
+                ys = [100 * rounds[i]["arms"][name][key] for i in xs]
+                ax.plot(xs, ys, marker="o", label=name, color=colour(name), linestyle="--" if _is_probe(name) else "-")
         ax.set_xticks(range(len(names)), [f"r{i + 1}" for i in range(len(names))])
         ax.set_ylim(-5, 105)
         ax.set_title(title)
-    for arm in arms:
+    for name in arms:
         # only the rounds the arm ran in (lora_full may run on the last round alone)
-        ran = [(i, r["arms"][arm]["absorb_seconds"]) for i, r in enumerate(rounds) if "absorb_seconds" in r["arms"].get(arm, {})]
+        ran = [(i, r["arms"][name]["absorb_seconds"]) for i, r in enumerate(rounds) if "absorb_seconds" in r["arms"].get(name, {})]
         if ran:
             cumulative = [sum(s for _, s in ran[: n + 1]) for n in range(len(ran))]
-            axes[3].plot([i for i, _ in ran], cumulative, marker="o", label=arm, color=_colour(arm))
+            axes[3].plot([i for i, _ in ran], cumulative, marker="o", label=name, color=colour(name))
     axes[3].set_yscale("log")
     axes[3].set_xticks(range(len(names)), [f"r{i + 1}" for i in range(len(names))])
     axes[3].set_title("cumulative absorb s (log)")
@@ -114,6 +108,11 @@ def updates_plot(summary: dict) -> Figure | None:
     return fig
 
 
+def _is_probe(name: str) -> bool:
+    """The conflict probe (the hybrid arm) is drawn dashed: it is not an approach absorbing the change."""
+    return arm(name).side == HYBRID
+
+
 def deletions_plot(summary: dict) -> Figure | None:
     deletions = summary.get("deletions")
     if not deletions:
@@ -122,14 +121,14 @@ def deletions_plot(summary: dict) -> Figure | None:
     fig, ax = plt.subplots(figsize=(7, 5))
     _rate_bars(ax, names, [deletions["arms"][n] for n in names], "leak_rate")
     for x, n in enumerate(names):
-        ax.text(x, 95, f"{deletions['arms'][n]['absorb_seconds']:.2f} s", ha="center")
+        ax.text(x, 95, seconds_text(deletions["arms"][n]["absorb_seconds"]), ha="center")
     ax.set_ylabel("leak % (95% CI)")
     ax.set_title(f"Deleted facts still answered ({deletions['questions']} questions)")
     return fig
 
 
 def loss_plot(summary: dict) -> Figure | None:
-    curve = summary["arms"].get("lora", {}).get("train", {}).get("loss_curve")
+    curve = next((a["train"].get("loss_curve") for a in summary["arms"].values() if "train" in a), None)
     if not curve:
         return None
     fig, ax = plt.subplots(figsize=(9, 5))
@@ -148,11 +147,12 @@ def sweep_plot(record: dict) -> Figure:
     points = record["points"]
     xs = [str(p["value"]) for p in points]
     fig, ax = plt.subplots(figsize=(9, 5))
-    for key in ("accuracy", "recall_at_k", "style_adherence", "general_knowledge"):
-        if all(key in p for p in points):
+    for metric in metrics_in("answer"):  # the behaviours are in the sweep's table
+        key = metric.name
+        if metric.interval and all(key in p for p in points):
             ys = [100 * p[key] for p in points]
             err = [[y - 100 * p[f"{key}_ci"][0] for y, p in zip(ys, points)], [100 * p[f"{key}_ci"][1] - y for y, p in zip(ys, points)]]
-            ax.errorbar(xs, ys, yerr=err, marker="o", capsize=5, label=f"{key} %")
+            ax.errorbar(xs, ys, yerr=err, marker="o", capsize=5, label=f"{metric.label} %")
     ax.set_ylim(-5, 105)
     ax.set_xlabel(record["key"])
     ax.set_ylabel("% (95% CI)")
@@ -166,6 +166,10 @@ def sweep_plot(record: dict) -> Figure:
     return fig
 
 
+def sweep_plot_name(record: dict) -> str:
+    return f"sweep-{record['arm']}-{record['key']}"
+
+
 def write_plots(plots_dir: Path, summary: dict, main_rows: list[dict], sweeps: list[dict]) -> dict[str, str]:
     """Save every figure the run has data for; returns {name: file name inside plots_dir}."""
     with plt.rc_context(STYLE):
@@ -176,7 +180,7 @@ def write_plots(plots_dir: Path, summary: dict, main_rows: list[dict], sweeps: l
             "updates": updates_plot(summary),
             "deletions": deletions_plot(summary),
             "training_loss": loss_plot(summary),
-            **{f"sweep-{r['arm']}-{r['key']}": sweep_plot(r) for r in sweeps},
+            **{sweep_plot_name(r): sweep_plot(r) for r in sweeps},
         }
         written = {}
         for name, fig in figures.items():

@@ -1,0 +1,142 @@
+"""The arms and metrics, as data. Harness, tables, plots, sweeps and the verdict iterate over these
+entries; adding an arm or a metric is one entry here plus one function (a passage source in
+eval/stages/answerers.py, a per-row score in eval/scoring/scores.py).
+
+An arm is where its prompt's passages come from (`passages`: none, retrieved or gold) and which
+weights answer (`tuned`: the fine-tuned model). Its `side` says which approach it stands for in
+the verdict (RAG, fine-tune, hybrid); reference arms (base, oracle) stand for none.
+
+A metric is over one question set (`over`): the questions the documents answer, the unanswerable
+controls, the general-knowledge controls the reference arm answers, or every row. It is
+summarised as a rate with a 95% bootstrap interval, a plain mean, or percentiles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from finetune.strategies import STRATEGIES
+
+RAG, FINETUNE, HYBRID = "RAG", "fine-tune", "hybrid"
+
+
+@dataclass(frozen=True)
+class Arm:
+    name: str
+    description: str  # completes "`name` ..." in the report
+    colour: str
+    passages: str  # "none" | "retrieved" | "gold"
+    tuned: bool
+    side: str | None = None  # RAG | fine-tune | hybrid | None (a reference)
+
+    @property
+    def retrieves(self) -> bool:
+        return self.passages == "retrieved"
+
+
+ARMS: dict[str, Arm] = {
+    a.name: a
+    for a in (
+        Arm("base", "is the model as shipped", "#888888", "none", tuned=False),
+        Arm("rag", "reads the top-k retrieved passages", "#1f77b4", "retrieved", tuned=False, side=RAG),
+        Arm("lora", "is the model fine-tuned on the corpus with no retrieval", "#d62728", "none", tuned=True, side=FINETUNE),
+        Arm("hybrid", "is the fine-tuned model reading retrieved passages", "#9467bd", "retrieved", tuned=True, side=HYBRID),
+        Arm(
+            "oracle", "reads the gold document, the reader's ceiling (a miss there is a reading miss, not a retrieval miss)",
+            "#2ca02c", "gold", tuned=False,
+        ),
+    )
+}
+
+# The update stage measures each fine-tune strategy as its own arm, in shades of the lora arm's red.
+_STRATEGY_COLOURS = ("#7f0000", "#ff7f0e", "#d62728", "#e377c2", "#8c564b")
+UPDATE_ARMS: dict[str, Arm] = {
+    f"lora_{s.name}": Arm(f"lora_{s.name}", s.description, _STRATEGY_COLOURS[i % len(_STRATEGY_COLOURS)], "none", True, FINETUNE)
+    for i, s in enumerate(STRATEGIES.values())
+}
+
+
+def arm(name: str) -> Arm:
+    return ARMS.get(name) or UPDATE_ARMS[name]
+
+
+def colour(name: str) -> str:
+    known = ARMS.get(name) or UPDATE_ARMS.get(name)
+    return known.colour if known else "#555555"
+
+
+def side_arm(side: str, names) -> str | None:
+    """The first of `names` (arms of a run or a stage) that stands for `side`."""
+    return next((n for n in names if (ARMS.get(n) or UPDATE_ARMS.get(n)) and arm(n).side == side), None)
+
+
+def reference_arm() -> str:
+    """The arm general knowledge is measured against: the model neither tuned nor given passages."""
+    return next(a.name for a in ARMS.values() if not a.tuned and a.passages == "none")
+
+
+ANSWERABLE, UNANSWERABLE_SET, GENERAL_SET, ALL = "answerable", "unanswerable", "general", "all"
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label: str  # column header and plot title
+    unit: str  # "%" for rates
+    over: str  # answerable | unanswerable | general | all
+    summary: str  # "rate" (mean with a 95% interval) | "mean" | "percentiles"
+    higher_is_better: bool
+    group: str  # "answer" (the arms table) | "behaviour" (beyond recall) | "cost"
+    retrieval: bool = False  # only for arms that retrieve
+
+    @property
+    def interval(self) -> bool:
+        return self.summary == "rate"
+
+
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric("accuracy", "accuracy", "%", ANSWERABLE, "rate", True, "answer"),
+        Metric("exact_match", "exact match", "%", ANSWERABLE, "rate", True, "answer"),
+        Metric("false_abstention_rate", "abstains when answerable", "%", ANSWERABLE, "rate", False, "behaviour"),
+        Metric("citation_accuracy", "cites a gold document", "%", ANSWERABLE, "rate", True, "behaviour"),
+        Metric("style_adherence", "style", "%", ANSWERABLE, "rate", True, "behaviour"),
+        Metric("recall_at_k", "recall@k", "%", ANSWERABLE, "rate", True, "answer", retrieval=True),
+        Metric("abstention_rate", "abstains when unanswerable", "%", UNANSWERABLE_SET, "rate", True, "behaviour"),
+        Metric("general_knowledge", "general knowledge", "%", GENERAL_SET, "rate", True, "behaviour"),
+        Metric("f1", "F1", "%", ANSWERABLE, "mean", True, "answer"),
+        Metric("mrr", "MRR", "", ANSWERABLE, "mean", True, "answer", retrieval=True),
+        Metric("latency_ms", "latency p50 / p95", "ms", ALL, "percentiles", False, "cost"),
+        Metric("prompt_tokens", "prompt tokens", "", ALL, "mean", False, "cost"),
+        Metric("output_tokens", "output tokens", "", ALL, "mean", False, "cost"),
+    )
+}
+
+# Report order of the behaviour section (the arms table keeps METRICS order).
+BEHAVIOURS = ("style_adherence", "abstention_rate", "false_abstention_rate", "citation_accuracy", "general_knowledge")
+
+
+def metrics_in(group: str) -> list[Metric]:
+    order = BEHAVIOURS if group == "behaviour" else list(METRICS)
+    return [METRICS[n] for n in order if METRICS[n].group == group]
+
+
+def applies(metric: Metric, arm_name: str) -> bool:
+    return not metric.retrieval or arm(arm_name).retrieves
+
+# The update stage's rates (eval/stages/update_scoring.py), over its probe and locality rows.
+UPDATE_METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric("efficacy", "efficacy", "%", "changed", "rate", True, "update"),
+        Metric("stale_rate", "stale", "%", "changed", "rate", False, "update"),
+        Metric("locality", "locality", "%", "locality", "rate", True, "update"),
+        Metric("accuracy_before", "before", "%", "changed", "rate", True, "update"),
+        Metric("leak_rate", "leak", "%", "deleted", "rate", False, "deletion"),
+    )
+}
+
+
+def metric(name: str) -> Metric:
+    return METRICS.get(name) or UPDATE_METRICS[name]

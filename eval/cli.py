@@ -1,0 +1,124 @@
+"""The `ragvsft` command line: a subcommand per stage (the functions in eval/commands.py), each
+with `--help` that shows its options and an example. Bad input ends with one line on stderr and
+exit code 2 (an InputError), before anything is written.
+
+    ragvsft run --config configs/quick.yaml
+    ragvsft --help
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import logging
+import sys
+from pathlib import Path
+from typing import Callable
+
+from core.config import load_config
+from core.errors import InputError
+from eval import commands
+from eval.catalogue import ARMS
+
+# name -> (function, takes --config/--set/--out, examples, extra arguments)
+Arguments = Callable[[argparse.ArgumentParser], None]
+
+
+def _round(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--round", required=True, help="the round's directory name under <corpus>/updates/")
+
+
+def _resume(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in <out>/checkpoints")
+
+
+def _sweep(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--arm", required=True, choices=list(ARMS), help="the arm to evaluate at every point")
+    p.add_argument("--key", required=True, help="the config key to vary, e.g. rag.top_k")
+    p.add_argument("--values", required=True, help="comma-separated values, e.g. 1,2,3,5,8")
+
+
+def _run_dir(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--run", required=True, type=Path, help="a finished run directory, e.g. runs/default")
+
+
+def _two_runs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run_a", type=Path, help="run directory A (the reference)")
+    p.add_argument("run_b", type=Path, help="run directory B")
+    p.add_argument("--out", type=Path, default=None, help="where to write comparison.md/json (default runs/compare/<A>-vs-<B>)")
+
+
+def _none(p: argparse.ArgumentParser) -> None:
+    pass
+
+
+COMMANDS: dict[str, tuple[Callable, bool, str, Arguments]] = {
+    "run": (commands.run, True, """\
+  ragvsft run --config configs/default.yaml             # what `make demo` runs
+  ragvsft run --config configs/quick.yaml --set rag.top_k=5 --out runs/k5
+  ragvsft run --config configs/default.yaml --set corpus.dir=path/to/my_corpus""", _none),
+    "index": (commands.index, True, """\
+  ragvsft index --config configs/quick.yaml
+  ragvsft index --config configs/default.yaml --set rag.retriever=hybrid --out runs/hybrid""", _none),
+    "train": (commands.train, True, """\
+  ragvsft train --config configs/quick.yaml
+  ragvsft train --config configs/default.yaml --resume          # after an interruption
+  accelerate launch --num_processes 2 -m eval.cli train --config configs/default.yaml   # several GPUs""", _resume),
+    "evaluate": (commands.evaluate, True, """\
+  ragvsft index --config configs/quick.yaml && ragvsft train --config configs/quick.yaml
+  ragvsft evaluate --config configs/quick.yaml --set eval.arms=[base,rag]""", _none),
+    "update": (commands.update, True, """\
+  ragvsft run --config configs/quick.yaml                       # or index + train
+  ragvsft update --config configs/quick.yaml --round r1-policy-changes""", _round),
+    "sweep": (commands.sweep, True, """\
+  ragvsft sweep --config configs/default.yaml --arm rag --key rag.top_k --values 1,2,3,5,8
+  ragvsft sweep --config configs/default.yaml --arm rag --key rag.retriever --values dense,bm25,hybrid
+  ragvsft sweep --config configs/quick.yaml --arm lora --key finetune.paraphrases_per_fact --values 1,2,3""", _sweep),
+    "report": (commands.report, False, """\
+  ragvsft report --run runs/default""", _run_dir),
+    "compare": (commands.compare, False, """\
+  ragvsft compare runs/default runs/default-gpu
+  ragvsft compare runs/quick runs/k5 --out runs/compare/top-k""", _two_runs),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ragvsft", description="Adapt one small LM to a corpus with RAG and with LoRA, and measure both with one harness.",
+        epilog="Run `ragvsft <command> --help` for a command's options and examples.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+    for name, (function, takes_config, examples, arguments) in COMMANDS.items():
+        doc = inspect.cleandoc(function.__doc__)
+        short = doc.split(";")[0].split(". ")[0].replace("%", "%%")  # argparse formats a help line with %
+        p = sub.add_parser(
+            name, help=short, description=doc, epilog=f"examples:\n{examples}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        if takes_config:
+            p.add_argument("--config", required=True, type=Path, help="YAML experiment config, e.g. configs/quick.yaml")
+            p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override a config value (repeatable)")
+            p.add_argument("--out", type=Path, default=None, help="run directory (default: runs/<config name>)")
+        arguments(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse, load the config (for the commands that take one), call the subcommand; InputError -> exit 2."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    args = vars(build_parser().parse_args(argv))
+    function, takes_config, _, _ = COMMANDS[args.pop("command")]
+    try:
+        if takes_config:
+            config = load_config(args.pop("config"), args.pop("set"))
+            function(config=config, out=args.pop("out") or Path("runs") / config.name, **args)
+        else:
+            function(**args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

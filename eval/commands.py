@@ -1,0 +1,168 @@
+"""The `ragvsft` subcommands, one function each, reading like a table of contents (config -> seed
+-> build -> run -> write -> render). They take a loaded config and the run directory, so a
+notebook or a test calls them as the command line does (eval/cli.py parses the arguments).
+Running never renders: a command writes the run directory, then renders the report from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.config import ExperimentConfig
+from core.models import load_lm
+from core.rundir import read_jsonl, write_json, write_jsonl, write_text
+from core.seeding import set_seed
+from eval.report.compare import compare_runs, render_comparison
+from eval.report.console import print_report_paths, print_summary
+from eval.report.render import render_run, render_sweep
+from eval.report.tables import arms_table, round_table
+from eval.rundir import main_rows
+from eval.stages.answerers import needs_adapter, needs_retriever
+from eval.stages.experiment import evaluate_experiment, load_experiment_corpus, write_config, write_results
+from eval.stages.run_info import StageTimes, now
+from eval.stages.seeds import run_seeds
+from eval.stages.sweep import run_sweep, sweep_dir
+from eval.stages.updates import UpdateInputs, run_one_round, run_updates
+from finetune.pipeline import ensure_adapter, saved_adapter
+from rag.embedding import Embedder
+from rag.index import load_index
+from rag.indexing import ensure_index, index_stats
+from rag.retriever import Retriever
+
+
+def _embedder(config: ExperimentConfig) -> Embedder:
+    return Embedder(config.rag.embedder, device=config.model.device, batch_size=config.rag.embed_batch_size)
+
+
+def _lm(config: ExperimentConfig):
+    return load_lm(config.model.name, config.model.device, config.model.dtype)
+
+
+def run(*, config: ExperimentConfig, out: Path) -> None:
+    """Index, train (or reuse), answer with every arm (the fine-tune arms once per seed in
+    `run.seeds`), apply the update rounds and deletions; write the run directory and its report."""
+    started, times = now(), StageTimes()
+    corpus = load_experiment_corpus(config)
+    set_seed(config.run.seed, config.run.threads)
+    with times.stage("load models"):
+        embedder, lm = _embedder(config), _lm(config)
+    write_config(config, out)
+    with times.stage("index"):
+        index, reused = ensure_index(out / "index", corpus, embedder, config.rag)
+    retriever = Retriever(index, config.rag.top_k)
+    updates = config.updates.rounds or config.updates.deletions
+    adapter = None
+    if updates or needs_adapter(config):
+        with times.stage("fine-tune"):
+            adapter = ensure_adapter(config, corpus, out, lm)
+    with times.stage("evaluate"):
+        rows, summary = evaluate_experiment(config, corpus, lm, retriever, embedder_name=embedder.name, started=started, adapter=adapter)
+    summary["index"] = index_stats(out / "index", index, reused)
+    if config.run.seeds and needs_adapter(config):
+        with times.stage("seeds"):
+            seed_rows, summary["seeds"] = run_seeds(config, corpus, out, lm, retriever, summary, embedder_name=embedder.name)
+        rows += seed_rows
+    if updates:
+        with times.stage("updates and deletions"):
+            update_rows, parts = run_updates(UpdateInputs(config, out, corpus, lm, embedder, index, adapter, rows))
+        rows, summary = rows + update_rows, {**summary, **parts}
+    summary["run_info"].update(finished=now(), stages=times.seconds)
+    write_results(out, rows, summary)
+    render_run(out)
+    print_summary(out, summary, rows)
+
+
+def index(*, config: ExperimentConfig, out: Path) -> None:
+    """Chunk and index the corpus into <out>/index with the configured retriever (reused when its inputs are unchanged)."""
+    corpus = load_experiment_corpus(config)
+    set_seed(config.run.seed, config.run.threads)
+    embedder = _embedder(config)
+    write_config(config, out)
+    built, reused = ensure_index(out / "index", corpus, embedder, config.rag)
+    print(f"{'reused' if reused else 'built'} {config.rag.retriever} index of {len(built.chunks)} chunks in {out / 'index'}")
+
+
+def train(*, config: ExperimentConfig, out: Path, resume: bool = False) -> None:
+    """Build the training set and train the LoRA adapter into <out>/adapter (reused when model, data, settings and seed match)."""
+    corpus = load_experiment_corpus(config)
+    set_seed(config.run.seed, config.run.threads)
+    lm = _lm(config)
+    write_config(config, out)
+    outcome = ensure_adapter(config, corpus, out, lm, resume=resume)
+    m = outcome.record["metrics"]
+    print(
+        f"{'reused' if outcome.reused else 'trained'} adapter in {outcome.adapter_dir}: {m['examples']} examples, "
+        f"{m['tokens']} tokens, {m['steps']} steps, {m['seconds']:.0f} s, {m['tokens_per_s']:.0f} tokens/s, "
+        f"final loss {m['final_loss']:.3f}"
+    )
+
+
+def evaluate(*, config: ExperimentConfig, out: Path) -> None:
+    """Answer with the configured arms using the index in <out>/index and the adapter in <out>/adapter."""
+    started = now()
+    corpus = load_experiment_corpus(config)
+    set_seed(config.run.seed, config.run.threads)
+    retriever, embedder_name = None, None
+    if needs_retriever(config):
+        embedder = _embedder(config)
+        retriever, embedder_name = Retriever(load_index(out / "index", embedder=embedder, corpus_hash=corpus.content_hash()), config.rag.top_k), embedder.name
+    adapter = saved_adapter(out) if needs_adapter(config) else None
+    lm = _lm(config)
+    write_config(config, out)
+    rows, summary = evaluate_experiment(config, corpus, lm, retriever, embedder_name=embedder_name, started=started, adapter=adapter)
+    write_results(out, rows, summary)
+    render_run(out)
+    print(arms_table(summary))
+    print_report_paths(out)
+
+
+def update(*, config: ExperimentConfig, out: Path, round: str) -> None:  # noqa: A002 (--round)
+    """Apply one update round to the run's index and adapter and measure every configured strategy;
+    writes <out>/updates/<round>/ (summary.json, predictions.jsonl, report.md)."""
+    corpus = load_experiment_corpus(config)
+    set_seed(config.run.seed, config.run.threads)
+    embedder = _embedder(config)
+    built = load_index(out / "index", embedder=embedder, corpus_hash=corpus.content_hash())
+    adapter = saved_adapter(out)
+    lm = _lm(config)
+    # the main comparison's answers, when it ran, give each arm's accuracy on the facts before the change
+    predictions = out / "predictions.jsonl"
+    before = main_rows(read_jsonl(predictions)) if predictions.is_file() else []
+    rows, updates = run_one_round(UpdateInputs(config, out, corpus, lm, embedder, built, adapter, before), round)
+    directory = out / "updates" / round
+    write_jsonl(directory / "predictions.jsonl", rows)
+    write_json(directory / "summary.json", {"updates": updates})
+    table = "\n\n".join(f"## {r['name']}: {r['changed_facts']} changed facts\n\n{round_table(r)}" for r in updates["rounds"])
+    write_text(directory / "report.md", table + "\n")
+    print(table)
+    print(f"\nreport: {(directory / 'report.md').resolve()}")
+
+
+def sweep(*, config: ExperimentConfig, out: Path, arm: str, key: str, values: str) -> None:
+    """Evaluate one arm at each value of one config key; each point is a run directory under <out>/sweeps/."""
+    record = run_sweep(config, out, arm=arm, key=key, values=[v.strip() for v in values.split(",") if v.strip()])
+    directory = sweep_dir(out, arm, key)
+    for point in record["points"]:
+        render_run(directory / point["dir"])
+    table = render_sweep(record)
+    write_text(directory / "sweep.md", table)
+    if (out / "summary.json").is_file():
+        render_run(out)  # the run's own report gains the sweep's table and plot
+    print(table)
+    print(f"sweep: {(directory / 'sweep.md').resolve()}")
+
+
+def report(*, run: Path) -> None:
+    """Re-render a finished run's report (report.md, plots/, report.html) from its directory alone: no model, seconds."""
+    paths = render_run(run)
+    print(f"report: {paths['html'].resolve()}\n        {paths['markdown'].resolve()}")
+
+
+def compare(*, run_a: Path, run_b: Path, out: Path | None) -> None:
+    """Per arm and rate, B - A with a 95% bootstrap interval (paired on the same questions); writes comparison.md/json."""
+    record = compare_runs(run_a, run_b)
+    out = out or Path("runs") / "compare" / f"{run_a.name}-vs-{run_b.name}"
+    table = render_comparison(record)
+    write_json(out / "comparison.json", record)
+    write_text(out / "comparison.md", table)
+    print(table)
+    print(f"comparison: {(out / 'comparison.md').resolve()}")
