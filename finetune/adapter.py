@@ -16,7 +16,7 @@ def load_tuned_lm(name: str, adapter_dir: Path, *, device: str, dtype: str, merg
     from peft import PeftModel
 
     if not (Path(adapter_dir) / "adapter_config.json").is_file():
-        raise InputError(f"no LoRA adapter in {adapter_dir}; train one with scripts/train_lora.py")
+        raise InputError(f"no LoRA adapter in {adapter_dir}; train one with `ragvsft train`")
     base = load_lm(name, device, dtype)
     model = PeftModel.from_pretrained(base.model, str(adapter_dir))
     return with_adapter(base, model, merge=merge)

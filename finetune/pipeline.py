@@ -82,7 +82,7 @@ def saved_adapter(out: Path) -> AdapterOutcome:
     adapter_dir = Path(out) / "adapter"
     record_path = adapter_dir / TRAINING_FILE
     if not record_path.is_file():
-        raise InputError(f"no trained adapter in {adapter_dir}; train one with scripts/train_lora.py")
+        raise InputError(f"no trained adapter in {adapter_dir}; train one with `ragvsft train`")
     return AdapterOutcome(adapter_dir, read_json(record_path), reused=True)
 
 

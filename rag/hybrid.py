@@ -17,10 +17,17 @@ from rag.dense import DenseSearch
 
 
 def fuse(rankings: list[list[tuple[int, float]]], rrf_k: int) -> list[tuple[int, float]]:
-    """Chunk ids by fused score, best first (ties: the lower id, so the order is deterministic)."""
+    """Chunk ids by fused score, best first (ties: the lower id, so the order is deterministic).
+
+    Chunks with equal scores in one ranking share its rank (1 + how many scored higher): which of
+    two tied chunks a retriever lists first depends on their ids, and the fused scores must not.
+    """
     fused: dict[int, float] = {}
     for ranking in rankings:
-        for rank, (chunk_id, _) in enumerate(ranking, start=1):
+        rank = 0
+        for position, (chunk_id, score) in enumerate(ranking, start=1):
+            if position == 1 or score != ranking[position - 2][1]:
+                rank = position
             fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (rrf_k + rank)
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
 

@@ -1,16 +1,29 @@
-"""The entry points: bad input ends with exit code 2, one readable line and nothing written;
-a full run on tiny local models writes the whole run directory."""
+"""The `ragvsft` command and the scripts that wrap it: bad input ends with exit code 2, one
+readable line and nothing written; a full run on tiny local models writes the whole run directory."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 
 import pytest
 
 from core.config import load_config
 from core.rundir import read_json
+from eval import commands
+from eval.cli import COMMANDS
 from tests.conftest import REPO, run_entry_point as _run, save_tiny_sentence_transformer, tiny_llama, tiny_tokenizer, write_corpus
+
+
+def test_ragvsft_help_lists_every_subcommand_and_each_shows_an_example():
+    listed = subprocess.run([sys.executable, "-m", "eval.cli", "--help"], capture_output=True, text=True, cwd=REPO)
+    assert listed.returncode == 0
+    assert set(COMMANDS) == {"run", "index", "train", "evaluate", "update", "sweep", "report", "compare"}
+    for name in COMMANDS:
+        assert f"    {name} " in listed.stdout
+        sub = subprocess.run([sys.executable, "-m", "eval.cli", name, "--help"], capture_output=True, text=True, cwd=REPO)
+        assert sub.returncode == 0 and "examples:" in sub.stdout and f"  ragvsft {name} " in sub.stdout.split("examples:")[1]
 
 
 @pytest.fixture
@@ -51,7 +64,7 @@ def test_a_broken_corpus_line_is_reported_by_file_and_line(tmp_path, config_file
 @pytest.mark.parametrize("script, extra", [("evaluate.py", []), ("apply_update.py", ["--round", "r1"])])
 def test_scripts_needing_an_index_say_how_to_build_one(tmp_path, config_file, script, extra):
     result = _run(script, "--config", str(config_file), "--out", str(tmp_path / "run"), *extra)
-    assert result.returncode == 2 and "build one with scripts/build_index.py" in result.stderr
+    assert result.returncode == 2 and "build one with `ragvsft index`" in result.stderr
     assert not (tmp_path / "run").exists()
 
 
@@ -65,15 +78,12 @@ def tiny_model_dirs(tmp_path_factory):
     return root / "lm", save_tiny_sentence_transformer(root / "embedder")
 
 
-def test_run_comparison_end_to_end_on_tiny_models(tmp_path, config_file, tiny_model_dirs, capsys):
-    sys.path.insert(0, str(REPO / "scripts"))
-    import run_comparison
-
+def test_run_end_to_end_on_tiny_models(tmp_path, config_file, tiny_model_dirs, capsys):
     lm_dir, st_dir = tiny_model_dirs
     overrides = [f"model.name={lm_dir}", f"rag.embedder={st_dir}", "model.max_new_tokens=4", "rag.top_k=2", "eval.bootstrap_samples=100", "finetune.max_steps=2"]
     cfg = load_config(config_file, overrides)
     out = tmp_path / "run"
-    run_comparison.main(config=cfg, out=out)
+    commands.run(config=cfg, out=out)
     assert {p.name for p in out.iterdir()} >= {"config.yaml", "index", "adapter", "predictions.jsonl", "summary.json", "report.md", "report.html", "plots"}
     summary = read_json(out / "summary.json")
     assert list(summary["arms"]) == ["base", "rag", "lora", "hybrid", "oracle"]
@@ -92,22 +102,18 @@ def test_run_comparison_end_to_end_on_tiny_models(tmp_path, config_file, tiny_mo
     assert {"load models", "index", "fine-tune", "evaluate"} <= set(summary["run_info"]["stages"])
     assert summary["index"]["chunks"] >= 3 and summary["index"]["build_seconds"] > 0 and not summary["index"]["reused"]
     assert summary["meta_info"]["corpus"]["documents"] == 3 and len(summary["meta_info"]["corpus"]["hash"]) == 16
-    run_comparison.main(config=cfg, out=out)  # a second run reuses index and adapter
+    commands.run(config=cfg, out=out)  # a second run reuses index and adapter
     again = read_json(out / "summary.json")
     assert again["arms"]["lora"]["train"]["reused"] and again["index"]["reused"]
     assert again["index"]["build_seconds"] == summary["index"]["build_seconds"]  # what the reused index cost to build
 
 
 def test_seeds_repeat_the_fine_tune_arms_and_sweeps_reuse_the_run(tmp_path, config_file, tiny_model_dirs, capsys):
-    sys.path.insert(0, str(REPO / "scripts"))
-    import run_comparison
-    import sweep
-
     lm_dir, st_dir = tiny_model_dirs
     overrides = [f"model.name={lm_dir}", f"rag.embedder={st_dir}", "model.max_new_tokens=4", "eval.bootstrap_samples=100", "finetune.max_steps=2"]
     cfg = load_config(config_file, [*overrides, "run.seeds=[0, 1]"])
     out = tmp_path / "run"
-    run_comparison.main(config=cfg, out=out)
+    commands.run(config=cfg, out=out)
     summary = read_json(out / "summary.json")
     assert summary["seeds"]["seeds"] == [0, 1] and set(summary["seeds"]["arms"]) == {"lora", "hybrid"}
     accuracy = summary["seeds"]["arms"]["lora"]["accuracy"]
@@ -117,16 +123,22 @@ def test_seeds_repeat_the_fine_tune_arms_and_sweeps_reuse_the_run(tmp_path, conf
     assert sorted({r["arm"] for r in rows if r.get("seed") == 1}) == ["hybrid", "lora"]
     assert "## Seeds" in (out / "report.md").read_text()
 
-    sweep.main(config=cfg, out=out, arm="rag", key="rag.top_k", values="1,2")
+    commands.sweep(config=cfg, out=out, arm="rag", key="rag.top_k", values="1,2")
     record = read_json(out / "sweeps" / "rag-rag.top_k" / "sweep.json")
     assert [p["value"] for p in record["points"]] == [1, 2]
     assert record["points"][1]["prompt_tokens"] > record["points"][0]["prompt_tokens"]  # two passages read
     assert not (out / "sweeps" / "rag-rag.top_k" / "rag.top_k=1" / "index").exists()  # the run's index served
     assert "| 2 |" in capsys.readouterr().out
-    sweep.main(config=cfg, out=out, arm="lora", key="finetune.paraphrases_per_fact", values="1")
+    commands.sweep(config=cfg, out=out, arm="lora", key="finetune.paraphrases_per_fact", values="1")
     point = out / "sweeps" / "lora-finetune.paraphrases_per_fact" / "finetune.paraphrases_per_fact=1"
     assert (point / "adapter" / "training.json").is_file()  # other training data: a new adapter
-    sweep.main(config=cfg, out=out, arm="lora", key="rag.top_k", values="3")
+    commands.sweep(config=cfg, out=out, arm="lora", key="rag.top_k", values="3")
+    commands.sweep(config=cfg, out=out, arm="rag", key="rag.retriever", values="dense,bm25,hybrid")
+    record = read_json(out / "sweeps" / "rag-rag.retriever" / "sweep.json")
+    assert [p["retrieval"]["retriever"] for p in record["points"]] == ["dense", "bm25", "hybrid"]
+    assert all(0 <= p["retrieval"]["recall@1"] <= p["retrieval"]["recall@3"] <= 1 for p in record["points"])
+    assert (out / "sweeps" / "rag-rag.retriever" / "rag.retriever=bm25" / "index" / "bm25").is_dir()
+    assert "retrieval mrr@10" in (out / "sweeps" / "rag-rag.retriever" / "sweep.md").read_text()
     assert read_json(out / "sweeps" / "lora-rag.top_k" / "rag.top_k=3" / "summary.json")["arms"]["lora"]["train"]["reused"]
 
 

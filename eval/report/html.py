@@ -23,7 +23,7 @@ SIDE = re.compile(r"\*\*(RAG|fine-tune|tie)\*\*")  # a verdict cell naming the f
 
 def markdown_to_html(markdown: str, base: Path) -> str:
     """The report's Markdown as HTML; images are read from `base` and embedded, a verdict's side cell coloured."""
-    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    md = MarkdownIt("commonmark", {"html": False, "xhtmlOut": False}).enable("table")
     tokens = md.parse(markdown)
     for i, token in enumerate(tokens):
         if token.type == "td_open" and (side := SIDE.fullmatch(tokens[i + 1].content.strip())):

@@ -108,6 +108,6 @@ def sweep_table(record: dict) -> str:
     for p in points:
         retrieval = p.get("retrieval", {})
         depth = [pct(retrieval[k]) if k.startswith("recall@") else f"{retrieval[k]:.3f}" for k in depth_keys]
-        depth += [f"{retrieval['ms_per_query']:.1f}"] * bool(depth_keys)
+        depth += [f"{retrieval['ms_per_query']:.1f}" for _ in depth_keys[:1]]
         rows.append([str(p["value"]), *(rate_cell(p, m.name) for m in rates), *depth, f"{p['latency_p50_ms']:.0f}", f"{p['prompt_tokens']:.0f}"])
     return markdown_table(header, rows)

@@ -65,7 +65,7 @@ def test_the_style_file_is_optional_and_validated(tmp_path):
         ("{not json", "not valid JSON"),
         (json.dumps({"template": "[{title}]"}), "field template: .*must contain {answer}"),
         (json.dumps({"template": "{answer} {source}"}), "field template: .*only use {answer} and {title}"),
-        (json.dumps({"colour": "red"}), "field colour: unknown field"),
+        (json.dumps({"colour": "red"}), "unknown field colour"),
     ]:
         with pytest.raises(InputError, match=f"house_style.json, {message}" if "JSON" not in message else message):
             load_house_style(_write(tmp_path, content))

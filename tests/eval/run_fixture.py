@@ -9,9 +9,11 @@ from pathlib import Path
 from core.config import ExperimentConfig
 from core.corpus import load_corpus
 from core.rundir import write_json
-from eval import metrics
-from eval.experiment import summarize, write_results
-from eval.harness import run_arm
+from eval.report.render import render_run
+from eval.schema import tagged
+from eval.scoring import metrics
+from eval.scoring.harness import run_arm
+from eval.stages.experiment import summarize, write_results
 from rag.indexing import ensure_index, index_stats
 from tests.conftest import SMALL_DOCS, SMALL_QUESTIONS, HashingEmbedder, write_corpus
 from tests.eval.fakes import FakeAnswerer
@@ -64,11 +66,8 @@ def make_run(directory: Path, *, rag_right: tuple[str, ...] = ("q2", "q3"), lora
     update_rows = []
     for arm, right in (("rag", 2), ("hybrid", 0), ("lora_delta", 1)):
         for i, qid in enumerate(("q2", "q3")):
-            update_rows.append({
-                **next(r for r in rows if r["arm"] == "rag" and r["question_id"] == qid), "arm": arm,
-                "stage": "update", "round": "r1", "probe": "changed", "correct": float(i < right),
-                "old_answers": ["old"], "stale": float(i >= right),
-            })
+            row = {**next(r for r in rows if r["arm"] == "rag" and r["question_id"] == qid), "arm": arm, "correct": float(i < right)}
+            update_rows += tagged([row], stage="update", round="r1", probe="changed", old_answers=["old"], stale=float(i >= right))
     summary["updates"] = {"locality_questions": 0, "full_rounds": [], "rounds": [{
         "name": "r1", "changed_facts": 2, "changed_questions": 2, "arms": {
             "rag": {"absorb_seconds": 0.2, **_rates(efficacy=[1.0, 1.0], stale_rate=[0.0, 0.0])},
@@ -86,4 +85,5 @@ def make_run(directory: Path, *, rag_right: tuple[str, ...] = ("q2", "q3"), lora
     ]}
     write_json(directory / "sweeps" / "rag-rag.top_k" / "sweep.json", sweep)
     write_results(directory, rows + update_rows, summary)
+    render_run(directory)
     return directory

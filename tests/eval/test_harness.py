@@ -6,8 +6,9 @@ import pytest
 
 from core.config import ExperimentConfig
 from core.corpus import load_corpus
-from eval.experiment import summarize, write_results
-from eval.harness import run_arm, summarize_arm
+from eval.report.render import render_run
+from eval.scoring.harness import run_arm, summarize_arm
+from eval.stages.experiment import summarize, write_results
 from tests.conftest import SMALL_QUESTIONS, write_corpus
 from tests.eval.fakes import FakeAnswerer
 
@@ -32,19 +33,19 @@ def test_rows_carry_correctness_retrieval_timings_and_tokens(questions, corpus):
 
 def test_summary_aggregates_with_intervals_and_retrieval_metrics(questions, corpus):
     rows = run_arm("rag", FakeAnswerer({"q2": "27", "q3": "red"}, doc_id="leave"), questions, corpus)
-    s = summarize_arm(rows, retrieves=True, bootstrap_samples=200, seed=0)
+    s = summarize_arm(rows, "rag", bootstrap_samples=200, seed=0)
     assert s["n"] == 3
     assert s["accuracy"] == pytest.approx(2 / 3) and s["exact_match"] == pytest.approx(2 / 3)
     assert s["accuracy_ci"][0] <= s["accuracy"] <= s["accuracy_ci"][1]
     assert s["recall_at_k"] == pytest.approx(1 / 3) and s["mrr"] == pytest.approx(1 / 3)
     assert s["latency_ms"] == {"p50": 10.0, "p95": 10.0, "mean": 10.0}
     assert s["prompt_tokens"] == 100 and s["output_tokens"] == 5
-    assert "recall_at_k" not in summarize_arm(rows, retrieves=False, bootstrap_samples=200, seed=0)
+    assert "recall_at_k" not in summarize_arm(rows, "lora", bootstrap_samples=200, seed=0)
 
 
 def test_summarizing_an_arm_without_predictions_is_an_error():
     with pytest.raises(ValueError, match="no predictions"):
-        summarize_arm([], retrieves=False, bootstrap_samples=100, seed=0)
+        summarize_arm([], "base", bootstrap_samples=100, seed=0)
 
 
 def test_an_answerer_that_answers_other_questions_is_an_error(questions, corpus):
@@ -63,6 +64,8 @@ def test_run_dir_holds_predictions_summary_and_a_report_table(tmp_path, question
     meta = {"git_hash": "abc", "model": {"name": "fake"}, "embedder": "e", "device": "cpu", "dtype": "float32", "threads": 1}
     summary = summarize(cfg, rows, started="2026-01-01T00:00:00+00:00", meta=meta)
     write_results(tmp_path, rows, summary)
+    assert not (tmp_path / "report.md").exists()  # writing results never renders
+    render_run(tmp_path)
     on_disk = json.loads((tmp_path / "summary.json").read_text())
     assert set(on_disk) == {"run_info", "meta_info", "arms", "controls"}
     assert on_disk["run_info"]["seed"] == 0 and on_disk["run_info"]["config"]["name"] == "fake"
@@ -109,12 +112,12 @@ def test_behaviours_are_scored_per_row_and_summarised_on_their_own_questions(sty
     assert [by_id[q]["style_ok"] for q in ("q2", "q3", "q4")] == [1.0, 0.0, 0.0]
     assert by_id["u1"]["style_ok"] is None and by_id["u1"]["citation_correct"] is None
     assert [by_id[q]["citation_correct"] for q in ("q2", "q3", "q4")] == [1.0, 0.0, 0.0]
-    s = summarize_arm(rows, retrieves=True, bootstrap_samples=200, seed=0, general_ids={"g1"})
+    s = summarize_arm(rows, "rag", bootstrap_samples=200, seed=0, general_ids={"g1"})
     assert s["n"] == 3 and s["accuracy"] == pytest.approx(2 / 3)  # the controls are not in accuracy
     assert s["style_adherence"] == pytest.approx(1 / 3) and s["citation_accuracy"] == pytest.approx(1 / 3)
     assert s["false_abstention_rate"] == pytest.approx(1 / 3) and s["abstention_rate"] == pytest.approx(1 / 2)
     assert s["general_knowledge"] == 1.0 and s["n_general"] == 1  # only what the base model knew counts
-    assert summarize_arm(rows, retrieves=True, bootstrap_samples=200, seed=0)["general_knowledge"] == pytest.approx(1 / 2)
+    assert summarize_arm(rows, "rag", bootstrap_samples=200, seed=0)["general_knowledge"] == pytest.approx(1 / 2)
     for name in ("style_adherence", "abstention_rate", "false_abstention_rate", "citation_accuracy", "general_knowledge"):
         assert s[f"{name}_ci"][0] <= s[name] <= s[f"{name}_ci"][1]
 

@@ -1,6 +1,6 @@
 import pytest
 
-from eval import metrics
+from eval.scoring import metrics
 
 
 def test_normalize_lowercases_and_drops_punctuation_articles_and_number_separators():
@@ -46,8 +46,8 @@ def test_bootstrap_interval_contains_the_mean_and_is_reproducible():
     assert metrics.bootstrap_ci([1.0] * 10, samples=200, seed=0) == [1.0, 1.0]
 
 
-def test_latency_summary():
-    summary = metrics.latency_summary([10.0, 20.0, 30.0, 40.0, 1000.0])
+def test_percentiles():
+    summary = metrics.percentiles([10.0, 20.0, 30.0, 40.0, 1000.0])
     assert summary["p50"] == 30.0 and summary["mean"] == 220.0
     assert 40.0 < summary["p95"] <= 1000.0
 
@@ -56,6 +56,6 @@ def test_metrics_over_nothing_raise_instead_of_reporting_a_number():
     with pytest.raises(ValueError):
         metrics.accuracy([], [])
     with pytest.raises(ValueError):
-        metrics.latency_summary([])
+        metrics.percentiles([])
     with pytest.raises(ValueError):
         metrics.accuracy(["a"], [])

@@ -7,8 +7,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from eval.render import load_run
-from eval.verdict import FINETUNE, RAG, TIE, by_cost, by_interval, verdict_rows, verdict_tally
+from eval.catalogue import FINETUNE, RAG
+from eval.report.verdict import TIE, by_cost, by_interval, verdict_rows, verdict_tally
+from eval.rundir import load_run
 from tests.conftest import run_entry_point
 from tests.eval.run_fixture import PLANTED, make_run
 
@@ -52,7 +53,7 @@ def test_html_parses_embeds_every_plot_and_has_every_verdict_row(run_dir):
     summary, rows = load_run(run_dir)
     markdown = (run_dir / "report.md").read_text()
     for row in verdict_rows(summary, rows):
-        assert html.escape(row.aspect) in page and row.aspect in markdown
+        assert html.escape(row.aspect, quote=False) in page and row.aspect in markdown
     assert page.count('class="side-rag"') == 3 and page.count('class="side-tie"') == 5  # the verdict's sides, coloured
     assert all(f"plots/{name}" in markdown for name in plots)
 
@@ -73,9 +74,11 @@ def test_the_explorer_has_a_row_per_arm_and_question_with_its_outcome(run_dir):
 
 
 def test_the_verdict_calls_sides_only_outside_the_intervals_and_by_cost():
-    assert by_interval({"x_ci": [0.6, 0.8]}, {"x_ci": [0.2, 0.5]}, "x", higher_is_better=True) == RAG
-    assert by_interval({"x_ci": [0.6, 0.8]}, {"x_ci": [0.2, 0.5]}, "x", higher_is_better=False) == FINETUNE
-    assert by_interval({"x_ci": [0.4, 0.8]}, {"x_ci": [0.2, 0.5]}, "x", higher_is_better=True) == TIE
+    # which way is better comes from the catalogue: higher accuracy, lower leak rate
+    assert by_interval({"accuracy_ci": [0.6, 0.8]}, {"accuracy_ci": [0.2, 0.5]}, "accuracy") == RAG
+    assert by_interval({"leak_rate_ci": [0.6, 0.8]}, {"leak_rate_ci": [0.2, 0.5]}, "leak_rate") == FINETUNE
+    assert by_interval({"false_abstention_rate_ci": [0.6, 0.8]}, {"false_abstention_rate_ci": [0.2, 0.5]}, "false_abstention_rate") == FINETUNE
+    assert by_interval({"accuracy_ci": [0.4, 0.8]}, {"accuracy_ci": [0.2, 0.5]}, "accuracy") == TIE
     assert by_cost(1.0, 1.4) == TIE and by_cost(1.0, 1.5) == RAG and by_cost(30.0, 10.0) == FINETUNE
 
 
@@ -107,7 +110,7 @@ def test_make_report_rerenders_a_finished_run_and_rejects_a_directory_without_on
     assert run_entry_point("make_report.py", "--run", str(run_dir)).returncode == 0
     assert (run_dir / "report.md").read_text() == before and (run_dir / "plots" / "accuracy.png").is_file()
     missing = run_entry_point("make_report.py", "--run", str(tmp_path / "nothing"))
-    assert missing.returncode == 2 and missing.stderr.strip().endswith("no summary.json (is this a finished run directory?)")
+    assert missing.returncode == 2 and missing.stderr.strip().endswith("no summary.json (is this a finished run directory? `ragvsft run` makes one)")
     assert not (tmp_path / "nothing").exists()
 
 

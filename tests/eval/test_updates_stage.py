@@ -10,8 +10,8 @@ from core.corpus import load_corpus
 from core.errors import InputError
 from core.models import load_lm
 from core.updates import delete_documents
-from eval.report import deletions_section, updates_section
-from eval.updates import UpdateInputs, run_one_round, run_updates, update_plan
+from eval.report.tables import deletions_table, round_table
+from eval.stages.updates import UpdateInputs, run_one_round, run_updates, update_plan
 from finetune.dataset import build_training_set
 from finetune.pipeline import ensure_adapter
 from rag.indexing import index_corpus
@@ -130,13 +130,13 @@ def test_rows_are_tagged_with_their_stage_and_round(stage):
 
 def test_the_report_has_a_table_per_round_and_one_for_deletions(stage):
     parts = stage[3]
-    text = "\n".join(updates_section(parts) + deletions_section(parts))
-    assert "### r1: 2 changed facts, 2 eval questions" in text
+    (rnd,) = parts["updates"]["rounds"]
+    text = round_table(rnd)
     for arm in ("rag", "hybrid", "lora_full", "lora_delta", "lora_delta_replay"):
         assert f"| {arm} | " in text
-    assert "Deleted documents: vpn (1 eval questions about them)" in text
-    assert "`lora_full` ran on: r1 (on the last round, one retraining absorbs the round and the deletions)." in text
-    assert "one retraining with the last update round's `lora_full`" in text
+    assert "efficacy % [95% CI]" in text and "leak" not in text
+    deletions = deletions_table(parts["deletions"])
+    assert "| rag | " in deletions and "| lora_full | " in deletions and "leak % [95% CI]" in deletions
 
 
 def test_one_round_by_name_runs_every_strategy_and_refuses_unknown_names(stage):
