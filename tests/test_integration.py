@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.integration
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("quick")
     result = subprocess.run(
-        [sys.executable, "scripts/run_comparison.py", "--config", "configs/quick.yaml", "--out", str(out)],
+        [str(Path(sys.executable).parent / "ragvsft"), "run", "--config", "configs/quick.yaml", "--out", str(out)],  # the installed command
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -54,6 +55,8 @@ def test_rag_beats_base_on_the_bundled_corpus(quick_run):
     arms = read_json(quick_run[0] / "summary.json")["arms"]
     assert arms["rag"]["accuracy"] > arms["base"]["accuracy"]
     assert arms["rag"]["recall_at_k"] >= 0.8  # the bundled embedder finds the gold document
+    retrieval = read_json(quick_run[0] / "summary.json")["retrieval"]
+    assert retrieval["retriever"] == "dense" and retrieval["recall@1"] <= retrieval["recall@5"] and retrieval["mrr@10"] > 0
 
 
 def test_lora_learns_the_facts_and_records_its_cost(quick_run):
