@@ -4,6 +4,8 @@ catalogue says `tuned`); this is the one place that turns an arm's entry into an
 
 from __future__ import annotations
 
+from typing import Callable
+
 from core.answerer import PassageSource, PromptAnswerer
 from core.config import ExperimentConfig
 from core.corpus import Corpus, Question
@@ -11,7 +13,7 @@ from core.prompt import Passage
 from eval.catalogue import ARMS
 
 
-def oracle_source(corpus: Corpus) -> PassageSource:
+def oracle_source(corpus: Corpus, retriever: PassageSource | None) -> PassageSource:
     """The gold document(s) of each question, whole: the reader's ceiling given perfect retrieval."""
     docs = corpus.by_doc_id()
 
@@ -19,6 +21,14 @@ def oracle_source(corpus: Corpus) -> PassageSource:
         return [[Passage(d, d, docs[d].title, docs[d].text) for d in q.doc_ids] for q in questions]
 
     return source
+
+
+# The catalogue's `passages` -> (corpus, retriever) -> the passage source an arm's prompts read.
+PASSAGE_SOURCES: dict[str, Callable[[Corpus, PassageSource | None], PassageSource | None]] = {
+    "none": lambda corpus, retriever: None,
+    "retrieved": lambda corpus, retriever: retriever,
+    "gold": oracle_source,
+}
 
 
 def answerer(cfg: ExperimentConfig, lm, source: PassageSource | None, corpus: Corpus) -> PromptAnswerer:
@@ -30,7 +40,6 @@ def build_answerers(
     cfg: ExperimentConfig, lm, corpus: Corpus, retriever: PassageSource | None, tuned_lm=None
 ) -> dict[str, PromptAnswerer]:
     """One answerer per configured arm: (base or tuned model) x (no passages, retrieved, gold)."""
-    sources = {"none": lambda: None, "retrieved": lambda: retriever, "gold": lambda: oracle_source(corpus)}
     answerers = {}
     for name in cfg.eval.arms:
         arm = ARMS[name]
@@ -38,7 +47,7 @@ def build_answerers(
             raise ValueError(f"the {name} arm needs a retriever")
         if arm.tuned and tuned_lm is None:
             raise ValueError(f"the {name} arm needs the fine-tuned model")
-        answerers[name] = answerer(cfg, tuned_lm if arm.tuned else lm, sources[arm.passages](), corpus)
+        answerers[name] = answerer(cfg, tuned_lm if arm.tuned else lm, PASSAGE_SOURCES[arm.passages](corpus, retriever), corpus)
     return answerers
 
 

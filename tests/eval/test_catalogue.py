@@ -1,0 +1,41 @@
+"""The catalogue is the one list of arms and metrics: everything else is derived from it."""
+
+import pytest
+
+from core.config import ExperimentConfig, load_config, registry_names
+from core.errors import InputError
+from eval.catalogue import ARMS, FINETUNE, METRICS, RAG, UPDATE_ARMS, side_arm
+from eval.scoring.scores import ROW_SCORES
+from eval.stages.answerers import PASSAGE_SOURCES
+from finetune.strategies import STRATEGIES
+
+
+def test_every_metric_has_a_per_row_score_and_every_score_a_metric():
+    assert set(ROW_SCORES) == set(METRICS)
+
+
+def test_every_arm_has_a_passage_source_and_the_config_offers_exactly_the_catalogue():
+    assert {a.passages for a in ARMS.values()} <= set(PASSAGE_SOURCES)
+    assert ExperimentConfig().eval.arms == list(ARMS) == registry_names("eval.catalogue:ARMS")
+
+
+def test_each_update_strategy_is_an_arm_of_the_fine_tune_side():
+    assert set(UPDATE_ARMS) == {f"lora_{name}" for name in STRATEGIES}
+    assert all(a.side == FINETUNE and a.tuned for a in UPDATE_ARMS.values())
+    assert ExperimentConfig().updates.strategies == list(STRATEGIES)
+
+
+def test_sides_are_found_by_data_not_by_name():
+    assert side_arm(RAG, ["base", "rag", "lora"]) == "rag" and side_arm(FINETUNE, ["base", "rag", "lora"]) == "lora"
+    assert side_arm(FINETUNE, ["rag", "lora_delta"]) == "lora_delta" and side_arm(RAG, ["base", "oracle"]) is None
+
+
+@pytest.mark.parametrize("key, value, expected", [
+    ("eval.arms", "[base, magic]", "eval.arms.1: Value error, 'magic' is not one of base, rag, lora, hybrid, oracle"),
+    ("updates.strategies", "[full, rewrite]", "updates.strategies.1: Value error, 'rewrite' is not one of full, delta, delta_replay"),
+])
+def test_names_outside_a_registry_are_rejected_with_the_choices(tmp_path, key, value, expected):
+    path = tmp_path / "exp.yaml"
+    path.write_text("")
+    with pytest.raises(InputError, match=expected.replace("[", r"\[").replace("(", r"\(")):
+        load_config(path, [f"{key}={value}"])
