@@ -96,15 +96,15 @@ class Metric:
 
 METRICS: dict[str, Metric] = {
     m.name: m
-    for m in (
+    for m in (  # in report order within each group
         Metric("accuracy", "accuracy", "%", ANSWERABLE, "rate", True, "answer"),
         Metric("exact_match", "exact match", "%", ANSWERABLE, "rate", True, "answer"),
+        Metric("style_adherence", "style", "%", ANSWERABLE, "rate", True, "behaviour"),
+        Metric("abstention_rate", "abstains when unanswerable", "%", UNANSWERABLE_SET, "rate", True, "behaviour"),
         Metric("false_abstention_rate", "abstains when answerable", "%", ANSWERABLE, "rate", False, "behaviour"),
         Metric("citation_accuracy", "cites a gold document", "%", ANSWERABLE, "rate", True, "behaviour"),
-        Metric("style_adherence", "style", "%", ANSWERABLE, "rate", True, "behaviour"),
-        Metric("recall_at_k", "recall@k", "%", ANSWERABLE, "rate", True, "answer", retrieval=True),
-        Metric("abstention_rate", "abstains when unanswerable", "%", UNANSWERABLE_SET, "rate", True, "behaviour"),
         Metric("general_knowledge", "general knowledge", "%", GENERAL_SET, "rate", True, "behaviour"),
+        Metric("recall_at_k", "recall@k", "%", ANSWERABLE, "rate", True, "answer", retrieval=True),
         Metric("f1", "F1", "%", ANSWERABLE, "mean", True, "answer"),
         Metric("mrr", "MRR", "", ANSWERABLE, "mean", True, "answer", retrieval=True),
         Metric("latency_ms", "latency p50 / p95", "ms", ALL, "percentiles", False, "cost"),
@@ -113,13 +113,9 @@ METRICS: dict[str, Metric] = {
     )
 }
 
-# Report order of the behaviour section (the arms table keeps METRICS order).
-BEHAVIOURS = ("style_adherence", "abstention_rate", "false_abstention_rate", "citation_accuracy", "general_knowledge")
-
 
 def metrics_in(group: str) -> list[Metric]:
-    order = BEHAVIOURS if group == "behaviour" else list(METRICS)
-    return [METRICS[n] for n in order if METRICS[n].group == group]
+    return [m for m in METRICS.values() if m.group == group]
 
 
 def applies(metric: Metric, arm_name: str) -> bool:

@@ -22,7 +22,7 @@ def metric_cell(metric: Metric, record: dict) -> str:
         return f"{value['p50']:.0f} / {value['p95']:.0f}"
     if metric.unit == "%":
         return pct(value)
-    return f"{value:.3f}" if value < 10 else f"{value:.0f}"
+    return f"{value:.3f}" if value <= 1 else f"{value:.1f}"  # an MRR, or a count such as tokens
 
 
 def arms_table(summary: dict) -> str:
