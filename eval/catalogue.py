@@ -56,18 +56,22 @@ UPDATE_ARMS: dict[str, Arm] = {
 }
 
 
-def arm(name: str) -> Arm:
-    return ARMS.get(name) or UPDATE_ARMS[name]
+def arm(name: str) -> Arm | None:
+    """The catalogue entry of a main or update-stage arm; None for a name it does not know (an old run's)."""
+    return ARMS.get(name) or UPDATE_ARMS.get(name)
 
 
 def colour(name: str) -> str:
-    known = ARMS.get(name) or UPDATE_ARMS.get(name)
-    return known.colour if known else "#555555"
+    return arm(name).colour if arm(name) else "#555555"
+
+
+def side_of(name: str) -> str | None:
+    return arm(name).side if arm(name) else None
 
 
 def side_arm(side: str, names) -> str | None:
     """The first of `names` (arms of a run or a stage) that stands for `side`."""
-    return next((n for n in names if (ARMS.get(n) or UPDATE_ARMS.get(n)) and arm(n).side == side), None)
+    return next((n for n in names if side_of(n) == side), None)
 
 
 def reference_arm() -> str:
@@ -119,7 +123,7 @@ def metrics_in(group: str) -> list[Metric]:
 
 
 def applies(metric: Metric, arm_name: str) -> bool:
-    return not metric.retrieval or arm(arm_name).retrieves
+    return not metric.retrieval or bool(arm(arm_name) and arm(arm_name).retrieves)
 
 # The update stage's rates (eval/stages/update_scoring.py), over its probe and locality rows.
 UPDATE_METRICS: dict[str, Metric] = {

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from core.rundir import write_bytes  # noqa: E402
-from eval.catalogue import HYBRID, arm, colour, metrics_in  # noqa: E402
+from eval.catalogue import HYBRID, colour, metrics_in, side_of  # noqa: E402
 from eval.report.format import seconds_text  # noqa: E402
 from eval.report.tables import shown_behaviours  # noqa: E402
 
@@ -110,7 +110,7 @@ def updates_plot(summary: dict) -> Figure | None:
 
 def _is_probe(name: str) -> bool:
     """The conflict probe (the hybrid arm) is drawn dashed: it is not an approach absorbing the change."""
-    return arm(name).side == HYBRID
+    return side_of(name) == HYBRID
 
 
 def deletions_plot(summary: dict) -> Figure | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eval.catalogue import FINETUNE, HYBRID, METRICS, RAG, metric, side_arm
+from eval.catalogue import FINETUNE, HYBRID, METRICS, RAG, metric, side_arm, side_of
 from eval.report.format import pct, rate_cell, seconds_text
 from eval.scoring import metrics
 
@@ -133,7 +133,7 @@ def _update_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
     cfg = summary["run_info"]["config"]
     pooled = pooled_update_rates(rows, cfg["eval"]["bootstrap_samples"], summary["run_info"]["seed"])
     rag, probe = side_arm(RAG, pooled), side_arm(HYBRID, pooled)
-    strategies = {a: p for a, p in pooled.items() if a == side_arm(FINETUNE, [a])}
+    strategies = {a: p for a, p in pooled.items() if side_of(a) == FINETUNE}
     if rag is None or not strategies:
         why = "needs the rag arm and a fine-tune strategy in the update rounds"
         return [_not_measured(adapt, why), _not_measured(cost, why)]

@@ -12,6 +12,7 @@ from core.corpus import GENERAL, UNANSWERABLE, Corpus, load_corpus
 from core.errors import InputError
 from core.rundir import write_json, write_jsonl, write_text
 from eval.catalogue import ARMS, FINETUNE, reference_arm, side_arm
+from eval.schema import Summary
 from eval.scoring.harness import general_knowledge_kept, run_arm, summarize_arm
 from eval.scoring.retrieval import retrieval_quality
 from eval.stages.answerers import answerer, build_answerers
@@ -64,7 +65,7 @@ def evaluate_arms(cfg: ExperimentConfig, corpus: Corpus, lm, retriever, tuned_lm
     return rows
 
 
-def summarize(cfg: ExperimentConfig, rows: list[dict], *, started: str, meta: dict, arm_extras: dict | None = None) -> dict:
+def summarize(cfg: ExperimentConfig, rows: list[dict], *, started: str, meta: dict, arm_extras: dict | None = None) -> Summary:
     """Metrics per arm from the rows, plus per-arm facts measured outside the harness (training)."""
     general_ids = general_knowledge_kept(rows)
     arms = {
@@ -80,7 +81,7 @@ def summarize(cfg: ExperimentConfig, rows: list[dict], *, started: str, meta: di
     for arm, extra in (arm_extras or {}).items():
         if arm in arms:
             arms[arm].update(extra)
-    return {"run_info": run_info(cfg, started), "meta_info": meta, "arms": arms, "controls": _controls(rows, general_ids)}
+    return Summary(run_info=run_info(cfg, started), meta_info=meta, arms=arms, controls=_controls(rows, general_ids))
 
 
 def _controls(rows: list[dict], general_ids: set[str] | None) -> dict:

@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from core.config import ExperimentConfig
+from eval.schema import MetaInfo, RunInfo
 
 PACKAGES = (
     "torch", "transformers", "peft", "datasets", "sentence-transformers", "faiss-cpu", "numpy", "matplotlib", "rag-vs-finetune",
@@ -23,8 +24,8 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def run_info(cfg: ExperimentConfig, started: str) -> dict:
-    return {"name": cfg.name, "config": cfg.model_dump(mode="json"), "seed": cfg.run.seed, "started": started, "finished": now()}
+def run_info(cfg: ExperimentConfig, started: str) -> RunInfo:
+    return RunInfo(name=cfg.name, config=cfg.model_dump(mode="json"), seed=cfg.run.seed, started=started, finished=now())
 
 
 class StageTimes:
@@ -42,7 +43,7 @@ class StageTimes:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
 
 
-def meta_info(lm, embedder_name: str | None, corpus=None) -> dict:
+def meta_info(lm, embedder_name: str | None, corpus=None) -> MetaInfo:
     return {
         "git_hash": _git_hash(),
         "corpus": None if corpus is None else {
