@@ -131,9 +131,9 @@ UPDATE_METRICS: dict[str, Metric] = {
     for m in (
         Metric("efficacy", "efficacy", "%", "changed", "rate", True, "update"),
         Metric("stale_rate", "stale", "%", "changed", "rate", False, "update"),
-        Metric("locality", "locality", "%", "locality", "rate", True, "update"),
-        Metric("accuracy_before", "before", "%", "changed", "rate", True, "update"),
         Metric("leak_rate", "leak", "%", "deleted", "rate", False, "deletion"),
+        Metric("locality", "locality", "%", "locality", "rate", True, "update"),  # in both stages' tables
+        Metric("accuracy_before", "before", "%", "changed", "rate", True, "update"),
     )
 }
 

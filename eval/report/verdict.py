@@ -167,6 +167,7 @@ def _deletion_row(summary: dict) -> VerdictRow:
     deletions = summary.get("deletions")
     if not deletions:
         return _not_measured(aspect, "updates.deletions is off in this run")
+    names = [side_arm(side, deletions["arms"]) for side in (RAG, FINETUNE)]
     rag, full, _ = sides(deletions["arms"])
     if not rag or not full:
         return _not_measured(aspect, "needs the rag arm and a retraining in the deletions")
@@ -178,7 +179,7 @@ def _deletion_row(summary: dict) -> VerdictRow:
     basis = "`leak_rate`, 95% intervals"
     if favours == TIE:
         favours, basis = by_cost(rag["absorb_seconds"], full["absorb_seconds"]), f"leak tied within the intervals; then cost, at least {COST_FACTOR}x apart"
-    return VerdictRow(aspect, cell(rag, "to drop the chunks"), cell(full, "to retrain without the documents"), "as rag plus lora_full", favours, basis)
+    return VerdictRow(aspect, cell(rag, "to drop the chunks"), cell(full, "to retrain without the documents"), f"as {names[0]} plus {names[1]}", favours, basis)
 
 
 def verdict_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
