@@ -63,7 +63,7 @@ def run(*, config: ExperimentConfig, out: Path) -> None:
         rows += seed_rows
     if updates:
         with times.stage("updates and deletions"):
-            update_rows, parts = run_updates(UpdateInputs(config, out, corpus, lm, embedder, index, adapter, rows))
+            update_rows, parts = run_updates(UpdateInputs(config, out, corpus, lm, index, adapter, rows))
         rows, summary = rows + update_rows, {**summary, **parts}
     summary["run_info"].update(finished=now(), stages=times.seconds)
     write_results(out, rows, summary)
@@ -127,7 +127,7 @@ def update(*, config: ExperimentConfig, out: Path, round: str) -> None:  # noqa:
     # the main comparison's answers, when it ran, give each arm's accuracy on the facts before the change
     predictions = out / "predictions.jsonl"
     before = main_rows(read_jsonl(predictions)) if predictions.is_file() else []
-    rows, updates = run_one_round(UpdateInputs(config, out, corpus, lm, embedder, built, adapter, before), round)
+    rows, updates = run_one_round(UpdateInputs(config, out, corpus, lm, built, adapter, before), round)
     directory = out / "updates" / round
     write_jsonl(directory / "predictions.jsonl", rows)
     write_json(directory / "summary.json", {"updates": updates})

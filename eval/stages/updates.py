@@ -49,7 +49,6 @@ class UpdateInputs:
     out: Path
     corpus: Corpus  # the corpus the main arms ran on
     lm: object  # the base LoadedLM
-    embedder: object
     index: ChunkIndex  # updated in place, round by round
     adapter: AdapterOutcome  # the adapter trained on the original corpus
     main_rows: list[dict]  # the main run's predictions, for accuracy before the change

@@ -58,7 +58,7 @@ def stage(tmp_path_factory):
     adapter = ensure_adapter(cfg, corpus, out, lm)
 
     def fresh_inputs(config):  # the stage updates the index in place: each run starts from a new one
-        return UpdateInputs(config, out, corpus, lm, embedder, index_corpus(corpus, embedder, cfg.rag), adapter, main_rows=[])
+        return UpdateInputs(config, out, corpus, lm, index_corpus(corpus, embedder, cfg.rag), adapter, main_rows=[])
 
     rows, parts = run_updates(fresh_inputs(cfg))
     return cfg, out, rows, parts, fresh_inputs
