@@ -104,7 +104,8 @@ def evaluate(*, config: ExperimentConfig, out: Path) -> None:
     retriever, embedder_name = None, None
     if needs_retriever(config):
         embedder = _embedder(config)
-        retriever, embedder_name = Retriever(load_index(out / "index", embedder=embedder, corpus_hash=corpus.content_hash()), config.rag.top_k), embedder.name
+        saved = load_index(out / "index", embedder=embedder, corpus_hash=corpus.content_hash())
+        retriever, embedder_name = Retriever(saved, config.rag.top_k), embedder.name
     adapter = saved_adapter(out) if needs_adapter(config) else None
     lm = _lm(config)
     write_config(config, out)
