@@ -16,7 +16,7 @@ from core.config import ExperimentConfig
 from eval.schema import MetaInfo, RunInfo
 
 PACKAGES = (
-    "torch", "transformers", "peft", "datasets", "sentence-transformers", "faiss-cpu", "numpy", "matplotlib", "rag-vs-finetune",
+    "torch", "transformers", "peft", "datasets", "sentence-transformers", "faiss-cpu", "bm25s", "numpy", "matplotlib", "rag-vs-finetune",
 )
 
 
