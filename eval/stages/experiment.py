@@ -59,9 +59,9 @@ def tuned_lm_for_eval(cfg: ExperimentConfig, adapter_dir: Path, corpus: Corpus) 
 def evaluate_arms(cfg: ExperimentConfig, corpus: Corpus, lm, retriever, tuned_lm=None) -> list[dict]:
     questions = corpus.split(cfg.eval.split)
     rows = []
-    for arm, answerer in build_answerers(cfg, lm, corpus, retriever, tuned_lm).items():
+    for arm, arm_answerer in build_answerers(cfg, lm, corpus, retriever, tuned_lm).items():
         log.info("arm %s: answering %d questions", arm, len(questions))
-        rows.extend(run_arm(arm, answerer, questions, corpus))
+        rows.extend(run_arm(arm, arm_answerer, questions, corpus))
     return rows
 
 

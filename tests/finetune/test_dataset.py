@@ -4,7 +4,7 @@ from core.config import FinetuneConfig
 from core.corpus import load_corpus
 from core.errors import InputError
 from finetune.dataset import IGNORE, build_training_set, check_no_leak, select_paraphrases
-from tests.conftest import SMALL_QUESTIONS, write_corpus
+from tests.conftest import write_corpus
 
 FACT_QUESTIONS = [
     {"id": f"f1-t{i}", "question": q, "answers": ["27"], "doc_ids": ["leave"], "split": "train", "kind": "fact", "fact_id": "f1"}
