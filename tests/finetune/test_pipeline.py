@@ -47,5 +47,5 @@ def test_qlora_without_cuda_is_an_input_error(tmp_path, small_corpus_dir, tiny_l
 
 
 def test_evaluating_without_an_adapter_says_how_to_train_one(tmp_path):
-    with pytest.raises(InputError, match="train one with scripts/train_lora.py"):
+    with pytest.raises(InputError, match="train one with `ragvsft train`"):
         saved_adapter(tmp_path)
