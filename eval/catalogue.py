@@ -125,7 +125,7 @@ def metrics_in(group: str) -> list[Metric]:
 def applies(metric: Metric, arm_name: str) -> bool:
     return not metric.retrieval or bool(arm(arm_name) and arm(arm_name).retrieves)
 
-# The update stage's rates (eval/stages/update_scoring.py), over its probe and locality rows.
+# The update stage's rates (eval/scoring/update_rates.py), over its probe and locality rows.
 UPDATE_METRICS: dict[str, Metric] = {
     m.name: m
     for m in (

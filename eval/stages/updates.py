@@ -2,7 +2,7 @@
 measure what absorbing the change cost and how well it took.
 
 Per round and arm: `absorb_seconds` (wall time to make the change live) and the rates in
-eval/stages/update_scoring.py. The arms:
+eval/scoring/update_rates.py. The arms:
 
 - `rag`: the index updated in place (only changed documents re-indexed), the base model reading it;
 - `lora_<strategy>`: each configured fine-tune strategy (the registry in finetune/strategies.py);
@@ -30,7 +30,7 @@ from core.updates import UpdateRound, delete_documents, load_deletions, load_upd
 from eval.catalogue import ARMS, FINETUNE, HYBRID, RAG, side_arm
 from eval.schema import tagged
 from eval.stages.answerers import answerer
-from eval.stages.update_scoring import answer_probe, deletion_metrics, round_metrics
+from eval.scoring.update_rates import answer_probe, deletion_metrics, round_metrics
 from finetune.adapter import load_tuned_lm
 from finetune.pipeline import AdapterOutcome, ensure_adapter
 from finetune.strategies import STRATEGIES, Strategy
