@@ -98,16 +98,21 @@ def retrain_shared(summary: dict) -> bool:
 
 
 def sweep_table(record: dict) -> str:
-    """One row per value: the catalogue's rates in % with 95% intervals, retrieval when measured, latency and prompt tokens."""
+    """One row per value: the catalogue's rates in % with 95% intervals, the retriever's ranking
+    when measured, latency and prompt tokens. A rate that is the same at every point is stated once
+    below the table instead of filling a column."""
     points = record["points"]
     rates = [m for m in METRICS.values() if m.interval and any(m.name in p for p in points)]
+    varying = [m for m in rates if len(points) == 1 or len({p.get(m.name) for p in points}) > 1]
+    constant = [m for m in rates if m not in varying]
     depth_keys = [k for k in points[0].get("retrieval", {}) if k.startswith(("recall@", "mrr@"))] if all("retrieval" in p for p in points) else []
-    header = [record["key"], *(metric_header(m) for m in rates), *(f"retrieval {k}" for k in depth_keys)]
-    header += ["retrieval ms/query"] * bool(depth_keys) + ["latency p50 ms", "prompt tokens"]
+    header = [record["key"], *(metric_header(m) for m in varying), *(f"retrieval {k}" for k in depth_keys)]
+    header += ["retrieval ms/query" for _ in depth_keys[:1]] + ["latency p50 ms", "prompt tokens"]
     rows = []
     for p in points:
         retrieval = p.get("retrieval", {})
         depth = [pct(retrieval[k]) if k.startswith("recall@") else f"{retrieval[k]:.3f}" for k in depth_keys]
         depth += [f"{retrieval['ms_per_query']:.1f}" for _ in depth_keys[:1]]
-        rows.append([str(p["value"]), *(rate_cell(p, m.name) for m in rates), *depth, f"{p['latency_p50_ms']:.0f}", f"{p['prompt_tokens']:.0f}"])
-    return markdown_table(header, rows)
+        rows.append([str(p["value"]), *(rate_cell(p, m.name) for m in varying), *depth, f"{p['latency_p50_ms']:.0f}", f"{p['prompt_tokens']:.0f}"])
+    same = f"\n\nThe same at every point: {', '.join(f'{m.label} {pct(points[0][m.name], m.unit)}' for m in constant)}." if constant else ""
+    return markdown_table(header, rows) + same

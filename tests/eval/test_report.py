@@ -56,6 +56,9 @@ def test_html_parses_embeds_every_plot_and_has_every_verdict_row(run_dir):
         assert html.escape(row.aspect, quote=False) in page and row.aspect in markdown
     assert page.count('class="side-rag"') == 3 and page.count('class="side-tie"') == 5  # the verdict's sides, coloured
     assert all(f"plots/{name}" in markdown for name in plots)
+    # the sweep's accuracy varies with top_k and gets a column; its recall does not and is said once
+    assert "| rag.top_k | accuracy % [95% CI] | latency p50 ms |" in markdown
+    assert "The same at every point: recall@k 100.0%." in markdown
 
 
 def test_corpus_text_is_escaped_never_markup(run_dir):
