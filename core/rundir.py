@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 
 _UMASK = os.umask(0)
@@ -26,6 +27,18 @@ def write_bytes(path: str | Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_dir(target: str | Path, write: Callable[[Path], None]) -> Path:
+    """`write(tmp)` fills a temp directory beside `target`, which then replaces `target`: a crash
+    never leaves half a directory (a library's own save, such as an adapter's or an index's)."""
+    target = Path(target)
+    tmp = target.with_name(f".{target.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    write(tmp)
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    return target
 
 
 def write_text(path: str | Path, text: str) -> None:

@@ -20,8 +20,7 @@ from core.errors import InputError
 from eval import commands
 from eval.catalogue import ARMS
 
-# name -> (function, takes --config/--set/--out, examples, extra arguments)
-Arguments = Callable[[argparse.ArgumentParser], None]
+Arguments = Callable[[argparse.ArgumentParser], None]  # adds a subcommand's own options
 
 
 def _round(p: argparse.ArgumentParser) -> None:
@@ -52,6 +51,7 @@ def _none(p: argparse.ArgumentParser) -> None:
     pass
 
 
+# name -> (function, takes --config/--set/--out, examples, extra arguments)
 COMMANDS: dict[str, tuple[Callable, bool, str, Arguments]] = {
     "run": (commands.run, True, """\
   ragvsft run --config configs/default.yaml             # what `make demo` runs

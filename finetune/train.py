@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from core.errors import InputError
-from core.rundir import read_json, write_json
+from core.rundir import read_json, write_dir, write_json
 from finetune.dataset import IGNORE, Example, TrainingSet
 
 log = logging.getLogger(__name__)
@@ -184,7 +184,7 @@ def train_lora(
     start = time.perf_counter()
     trainer.train(resume_from_checkpoint=resume or None)
     seconds = time.perf_counter() - start
-    adapter_dir = _save_adapter(peft_model, out_dir / "adapter")
+    adapter_dir = write_dir(out_dir / "adapter", lambda tmp: peft_model.save_pretrained(str(tmp)))
     curve = [{"step": e["step"], "loss": e["loss"]} for e in trainer.state.log_history if "loss" in e]
     curve += [{"step": e["step"], "eval_loss": e["eval_loss"]} for e in trainer.state.log_history if "eval_loss" in e]
     tokens = int(trainer.state.num_input_tokens_seen)
@@ -225,16 +225,6 @@ def _holdout(rows: list[dict], fraction: float) -> tuple[list[dict], list[dict]]
     """The last `fraction` of the (already shuffled) rows, held out for early stopping."""
     n = int(len(rows) * fraction)
     return (rows[: len(rows) - n], rows[len(rows) - n :]) if n else (rows, [])
-
-
-def _save_adapter(peft_model, target: Path) -> Path:
-    """save_pretrained into a temp dir, then swap it in, so a crash never leaves half an adapter."""
-    tmp = target.with_name(f".{target.name}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    peft_model.save_pretrained(str(tmp))
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
-    return target
 
 
 def _peak_rss_mb() -> float:

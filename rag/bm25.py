@@ -13,13 +13,13 @@ thousand chunks.
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 
 import bm25s
 
 from core.config import RagConfig
 from core.errors import InputError
+from core.rundir import write_dir
 from rag.chunking import Chunk
 from rag.dense import embedded_text
 
@@ -74,11 +74,7 @@ class BM25Search:
 
     def save(self, directory: Path) -> None:
         self._ensure_indexed()
-        target, tmp = directory / BM25_DIR, directory / f".{BM25_DIR}.tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        self.model.save(str(tmp), show_progress=False)
-        shutil.rmtree(target, ignore_errors=True)
-        tmp.rename(target)
+        write_dir(directory / BM25_DIR, lambda tmp: self.model.save(str(tmp), show_progress=False))
 
     @classmethod
     def load(cls, directory: Path, settings: dict, embedder, chunks: dict[int, Chunk]) -> BM25Search:

@@ -145,7 +145,7 @@ def loss_plot(summary: dict) -> Figure | None:
 
 def sweep_plot(record: dict) -> Figure:
     points = record["points"]
-    xs = [str(p["value"]) for p in points]
+    xs = list(range(len(points)))  # one evenly spaced position per value, labelled with the value
     fig, ax = plt.subplots(figsize=(9, 5))
     for metric in metrics_in("answer"):  # the behaviours are in the sweep's table
         key = metric.name
@@ -154,6 +154,7 @@ def sweep_plot(record: dict) -> Figure:
             err = [[y - 100 * p[f"{key}_ci"][0] for y, p in zip(ys, points)], [100 * p[f"{key}_ci"][1] - y for y, p in zip(ys, points)]]
             ax.errorbar(xs, ys, yerr=err, marker="o", capsize=5, label=f"{metric.label} %")
     ax.set_ylim(-5, 105)
+    ax.set_xticks(xs, [str(p["value"]) for p in points])
     ax.set_xlabel(record["key"])
     ax.set_ylabel("% (95% CI)")
     latency = ax.twinx()

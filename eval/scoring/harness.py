@@ -98,5 +98,6 @@ def general_knowledge_kept(rows: list[dict]) -> set[str] | None:
     """The general-knowledge questions the reference (base) arm answers correctly: only those
     measure what an arm kept (a fact the base model never knew cannot be forgotten). None without
     reference rows."""
-    reference = [r for r in rows if r["arm"] == reference_arm() and r["kind"] == GENERAL]
+    name = reference_arm()
+    reference = [r for r in rows if r["arm"] == name and r["kind"] == GENERAL]
     return {r["question_id"] for r in reference if r["correct"]} if reference else None
