@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from core.errors import InputError, validation_message
+from core.errors import InputError, read_utf8, validation_message
 
 
 def registry_names(registry: str) -> list[str]:
@@ -191,6 +191,29 @@ class UpdatesConfig(Section):
     deletions: bool = Field(False, description="Apply and measure the corpus's deletions after the rounds.")
 
 
+class SynthConfig(Section):
+    """`ragvsft synth`: questions, an update round, deletions and controls written from the documents."""
+
+    generator: str = Field(
+        "rules",
+        description="`rules` (offline templates by answer type; the registry in core/synth/generators.py) or a "
+        "Hugging Face instruct model id or local path that writes the phrasings.",
+    )
+    facts_per_document: int = Field(4, ge=1, description="Facts (answer spans) taken from each document at most.")
+    train_phrasings: int = Field(3, ge=1, description="Phrasings per fact in the train split at most.")
+    eval_phrasings: int = Field(2, ge=1, description="Phrasings per fact in the eval split at most.")
+    max_overlap: float = Field(
+        0.8, gt=0, le=1,
+        description="An eval phrasing whose word-set Jaccard overlap with a train phrasing of its fact reaches this is dropped.",
+    )
+    changed_facts: int = Field(8, ge=0, description="Facts the counterfactual update round changes (0: no round).")
+    deleted_documents: int = Field(2, ge=0, description="Documents the deletions remove (0: none).")
+    unanswerable_topics: int = Field(12, ge=0, description="Unanswerable topics per split (each in that split's phrasings).")
+    general_questions: int | None = Field(None, ge=0, description="General-knowledge questions from the shipped set (default: all).")
+    max_new_tokens: int = Field(160, ge=16, description="Model generator: tokens per answer (all of a fact's questions).")
+    seed: int = Field(0, description="Chooses the changed facts, the deleted documents and the unanswerable topics.")
+
+
 class RunConfig(Section):
     """Run-wide settings."""
 
@@ -214,6 +237,7 @@ class ExperimentConfig(Section):
     finetune: FinetuneConfig = Field(default_factory=FinetuneConfig)
     eval: EvalConfig = Field(default_factory=EvalConfig)
     updates: UpdatesConfig = Field(default_factory=UpdatesConfig)
+    synth: SynthConfig = Field(default_factory=SynthConfig)
     run: RunConfig = Field(default_factory=RunConfig)
 
 
@@ -223,7 +247,7 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> ExperimentConfig
     if not path.is_file():
         raise InputError(f"config file {path} does not exist")
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yaml.safe_load(read_utf8(path)) or {}
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: not valid YAML ({exc})") from None
     if not isinstance(data, dict):

@@ -22,15 +22,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from core.errors import InputError, validation_message
+from core.errors import InputError, read_utf8, validation_message
 from core.style import HouseStyle, load_house_style
 
+SYNTH_MANIFEST = "synth.json"  # written by `ragvsft synth` beside the questions it wrote (core/synth)
+HAND_WRITTEN = {"questions": "hand-written"}
 UNANSWERABLE = "unanswerable"
 GENERAL = "general"
 CONTROL_KINDS = {UNANSWERABLE, GENERAL}
@@ -85,6 +87,7 @@ class Corpus:
     documents: list[Document]
     questions: list[Question]
     style: HouseStyle = HouseStyle()
+    origin: dict = field(default_factory=lambda: dict(HAND_WRITTEN))  # where the questions came from (questions_origin)
 
     def by_doc_id(self) -> dict[str, Document]:
         return {d.id: d for d in self.documents}
@@ -128,8 +131,8 @@ class Corpus:
         return self.with_content(self.documents, kept)
 
     def with_content(self, documents: list[Document], questions: list[Question]) -> Corpus:
-        """Other documents and questions under the same house style."""
-        return Corpus(documents, questions, self.style)
+        """Other documents and questions under the same house style (and of the same origin)."""
+        return Corpus(documents, questions, self.style, self.origin)
 
     def titles(self) -> dict[str, str]:
         """Document id by title (for resolving an answer's cited title)."""
@@ -149,9 +152,24 @@ def load_corpus(directory: str | Path, max_documents: int | None = None, max_con
     check_doc_ids(directory / "questions.jsonl", numbered_questions, {d.id for d in documents})
     style = load_house_style(directory)
     check_abstentions(directory / "questions.jsonl", numbered_questions, style)
-    corpus = Corpus(documents, [q for _, q in numbered_questions], style)
+    corpus = Corpus(documents, [q for _, q in numbered_questions], style, questions_origin(directory))
     corpus = corpus.first_documents(max_documents) if max_documents else corpus
     return corpus.first_controls(max_control_questions) if max_control_questions else corpus
+
+
+def questions_origin(directory: Path) -> dict:
+    """Hand-written, or synthesized by which generator (from synth.json), and whether questions.jsonl
+    was edited after it was synthesized (its hash no longer the one synth recorded)."""
+    path = directory / SYNTH_MANIFEST
+    if not path.is_file():
+        return dict(HAND_WRITTEN)
+    try:
+        manifest = json.loads(read_utf8(path))
+        generator, recorded = manifest["generator"], manifest["questions_sha256"]
+    except (ValueError, KeyError, TypeError):
+        raise InputError(f"{path}: not a synth manifest (expected JSON with generator and questions_sha256)") from None
+    current = hashlib.sha256((directory / "questions.jsonl").read_bytes()).hexdigest()
+    return {"questions": "synthesized", "generator": generator, "edited_after_synthesis": current != recorded}
 
 
 def check_doc_ids(path: Path, numbered_questions: list[tuple[int, Question]], doc_ids: set[str]) -> None:
@@ -177,7 +195,7 @@ def load_jsonl(path: Path, model: type[BaseModel]) -> list[tuple[int, BaseModel]
     if not path.is_file():
         raise InputError(f"{path} does not exist")
     rows, seen = [], {}
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for line_no, line in enumerate(read_utf8(path).splitlines(), start=1):
         if not line.strip():
             continue
         try:

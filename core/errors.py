@@ -6,8 +6,21 @@ message without a traceback (see `eval.cli`).
 """
 
 
+from pathlib import Path
+
+
 class InputError(Exception):
     """Bad input from the user: a readable message, exit code 2, nothing half-written."""
+
+
+def read_utf8(path: str | Path) -> str:
+    """A user's text file, or an InputError naming the file and the line of the first byte that is not UTF-8."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"{path} line {line}: not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8") from None
 
 
 def validation_message(exc, noun: str = "field") -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from core.errors import InputError, validation_message
+from core.errors import InputError, read_utf8, validation_message
 from core.text import contains_phrase, normalize
 
 STYLE_FILE = "house_style.json"
@@ -103,7 +103,7 @@ def load_house_style(directory: str | Path) -> HouseStyle:
     if not path.is_file():
         return HouseStyle()
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(read_utf8(path))
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON ({exc.msg})") from None
     if not isinstance(raw, dict):

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from core.config import load_config
+from core.config import ExperimentConfig, load_config, with_overrides
 from core.errors import InputError
 from eval import commands
 from eval.catalogue import ARMS
@@ -47,36 +47,58 @@ def _two_runs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=None, help="where to write comparison.md/json (default runs/compare/<A>-vs-<B>)")
 
 
+def _synth(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--corpus", required=True, type=Path, help="the directory with documents.jsonl (e.g. made by ragvsft import)")
+    p.add_argument("--force", action="store_true", help="replace existing questions.jsonl, updates/ and deletions/")
+
+
+def _import(p: argparse.ArgumentParser) -> None:
+    p.add_argument("source", type=Path, help="a folder of .md, .txt, .pdf and .jsonl files (read recursively)")
+    p.add_argument("--out", required=True, type=Path, help="the corpus directory to write documents.jsonl into")
+    p.add_argument("--max-words", type=int, default=800, help="files longer than this are split at their headings (default 800)")
+    p.add_argument("--force", action="store_true", help="replace an existing documents.jsonl")
+
+
 def _none(p: argparse.ArgumentParser) -> None:
     pass
 
 
-# name -> (function, takes --config/--set/--out, examples, extra arguments)
-COMMANDS: dict[str, tuple[Callable, bool, str, Arguments]] = {
-    "run": (commands.run, True, """\
+RUN, OPTIONAL, NO_CONFIG = "run", "optional", None  # what a command takes: config + run dir, a config alone, neither
+
+
+# name -> (function, which config arguments (RUN: --config/--set/--out; OPTIONAL: --config/--set), examples, extra arguments)
+COMMANDS: dict[str, tuple[Callable, str | None, str, Arguments]] = {
+    "run": (commands.run, RUN, """\
   ragvsft run --config configs/default.yaml             # what `make demo` runs
   ragvsft run --config configs/quick.yaml --set rag.top_k=5 --out runs/k5
   ragvsft run --config configs/default.yaml --set corpus.dir=path/to/my_corpus""", _none),
-    "index": (commands.index, True, """\
+    "index": (commands.index, RUN, """\
   ragvsft index --config configs/quick.yaml
   ragvsft index --config configs/default.yaml --set rag.retriever=hybrid --out runs/hybrid""", _none),
-    "train": (commands.train, True, """\
+    "train": (commands.train, RUN, """\
   ragvsft train --config configs/quick.yaml
   ragvsft train --config configs/default.yaml --resume          # after an interruption
   accelerate launch --num_processes 2 -m eval.cli train --config configs/default.yaml   # several GPUs""", _resume),
-    "evaluate": (commands.evaluate, True, """\
+    "evaluate": (commands.evaluate, RUN, """\
   ragvsft index --config configs/quick.yaml && ragvsft train --config configs/quick.yaml
   ragvsft evaluate --config configs/quick.yaml --set eval.arms=[base,rag]""", _none),
-    "update": (commands.update, True, """\
+    "update": (commands.update, RUN, """\
   ragvsft run --config configs/quick.yaml                       # or index + train
   ragvsft update --config configs/quick.yaml --round r1-policy-changes""", _round),
-    "sweep": (commands.sweep, True, """\
+    "sweep": (commands.sweep, RUN, """\
   ragvsft sweep --config configs/default.yaml --arm rag --key rag.top_k --values 1,2,3,5,8
   ragvsft sweep --config configs/default.yaml --arm rag --key rag.retriever --values dense,bm25,hybrid
   ragvsft sweep --config configs/quick.yaml --arm lora --key finetune.paraphrases_per_fact --values 1,2,3""", _sweep),
-    "report": (commands.report, False, """\
+    "import": (commands.import_documents, NO_CONFIG, """\
+  ragvsft import ~/company-docs --out corpora/company
+  ragvsft synth --corpus corpora/company && ragvsft run --config configs/default.yaml --set corpus.dir=corpora/company""", _import),
+    "synth": (commands.synth, OPTIONAL, """\
+  ragvsft synth --corpus my_corpus                                   # offline rules generator
+  ragvsft synth --corpus my_corpus --set synth.facts_per_document=6 --force
+  ragvsft synth --corpus my_corpus --set synth.generator=Qwen/Qwen2.5-7B-Instruct --set model.device=cuda""", _synth),
+    "report": (commands.report, NO_CONFIG, """\
   ragvsft report --run runs/default""", _run_dir),
-    "compare": (commands.compare, False, """\
+    "compare": (commands.compare, NO_CONFIG, """\
   ragvsft compare runs/default runs/default-gpu
   ragvsft compare runs/quick runs/k5 --out runs/compare/top-k""", _two_runs),
 }
@@ -96,8 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         if takes_config:
-            p.add_argument("--config", required=True, type=Path, help="YAML experiment config, e.g. configs/quick.yaml")
+            required = takes_config == RUN
+            p.add_argument("--config", required=required, type=Path, help="YAML experiment config, e.g. configs/quick.yaml"
+                           + ("" if required else " (default: the defaults in core/config.py)"))
             p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override a config value (repeatable)")
+        if takes_config == RUN:
             p.add_argument("--out", type=Path, default=None, help="run directory (default: runs/<config name>)")
         arguments(p)
     return parser
@@ -110,8 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     function, takes_config, _, _ = COMMANDS[args.pop("command")]
     try:
         if takes_config:
-            config = load_config(args.pop("config"), args.pop("set"))
-            function(config=config, out=args.pop("out") or Path("runs") / config.name, **args)
+            path, overrides = args.pop("config"), args.pop("set")
+            config = load_config(path, overrides) if path else with_overrides(ExperimentConfig(), overrides)
+            if takes_config == RUN:
+                args["out"] = args.pop("out") or Path("runs") / config.name
+            function(config=config, **args)
         else:
             function(**args)
     except InputError as exc:

@@ -10,7 +10,9 @@ from pathlib import Path
 from core.config import ExperimentConfig
 from core.models import load_lm
 from core.rundir import read_jsonl, write_json, write_jsonl, write_text
+from core.importing import import_folder, write_documents
 from core.seeding import set_seed
+from core.synth.pipeline import synth_corpus
 from eval.report.compare import compare_runs, render_comparison
 from eval.report.console import print_report_paths, print_summary
 from eval.report.render import render_run, render_sweep
@@ -150,6 +152,27 @@ def sweep(*, config: ExperimentConfig, out: Path, arm: str, key: str, values: st
         render_run(out)  # the run's own report gains the sweep's table and plot
     print(table)
     print(f"sweep: {(directory / 'sweep.md').resolve()}")
+
+
+def import_documents(*, source: Path, out: Path, max_words: int, force: bool = False) -> None:
+    """Turn a folder of .md, .txt, .pdf and .jsonl files into <out>/documents.jsonl; files it cannot
+    use are listed with the reason (the import fails only when none is usable)."""
+    imported = import_folder(source, max_words)
+    target = write_documents(imported, out, force)
+    for rel, why in imported.skipped:
+        print(f"skipped {rel}: {why}")
+    print(f"{len(imported.documents)} documents from {source} -> {target.resolve()}")
+    print(f"next: ragvsft synth --corpus {out}")
+
+
+def synth(*, config: ExperimentConfig, corpus: Path, force: bool = False) -> None:
+    """Write questions (train and eval phrasings of facts found in the documents), one counterfactual
+    update round, deletions and control questions next to <corpus>/documents.jsonl; see synth_report.md."""
+    set_seed(config.synth.seed, config.run.threads)
+    result = synth_corpus(corpus, config.synth, config.model, force=force)
+    for stage, n in result.stages.items():
+        print(f"{n:6d}  {stage}")
+    print(f"report: {(corpus / 'synth_report.md').resolve()}\nnext:   ragvsft run --config configs/default.yaml --set corpus.dir={corpus}")
 
 
 def report(*, run: Path) -> None:

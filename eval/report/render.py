@@ -29,6 +29,16 @@ def arms_explained(arm_names) -> str:
     return "; ".join(f"`{n}` {ARMS[n].description}" for n in arm_names if n in ARMS) + "."
 
 
+def questions_origin_text(origin: dict | None) -> str:
+    """"hand-written" or "synthesized by `rules`" (runs before this was recorded say unrecorded)."""
+    if not origin:
+        return "not recorded"
+    if origin["questions"] != "synthesized":
+        return origin["questions"]
+    edited = ", then edited by hand" if origin.get("edited_after_synthesis") else ""
+    return f"synthesized from the documents by `ragvsft synth`, generator `{origin['generator']}`{edited} (see the corpus's synth_report.md)"
+
+
 def provenance_table(summary: dict) -> str:
     run, meta = summary["run_info"], summary["meta_info"]
     cfg = run["config"]
@@ -42,6 +52,7 @@ def provenance_table(summary: dict) -> str:
         ("model", f"`{model['name']}`" + (f" (weights sha256 {model['weights_sha256'][:12]})" if model.get("weights_sha256") else "")),
         ("embedder", f"`{meta['embedder']}`"),
         ("corpus", f"`{cfg['corpus']['dir']}`" + (f": {corpus['documents']} documents, {corpus['questions']} questions, hash {corpus['hash']}" if corpus else "")),
+        ("questions", questions_origin_text(corpus.get("origin"))),
         ("config", f"`{run['name']}` (resolved in `config.yaml`): {retriever} retriever, top_k {cfg['rag']['top_k']}, chunks of "
          f"{cfg['rag']['chunk_size']} words, LoRA r {cfg['finetune']['lora_r']}, {cfg['finetune']['epochs']} epochs"),
         ("seed(s)", seeds),

@@ -47,7 +47,8 @@ def meta_info(lm, embedder_name: str | None, corpus=None) -> MetaInfo:
     return {
         "git_hash": _git_hash(),
         "corpus": None if corpus is None else {
-            "documents": len(corpus.documents), "questions": len(corpus.questions), "hash": corpus.dataset_hash()
+            "documents": len(corpus.documents), "questions": len(corpus.questions), "hash": corpus.dataset_hash(),
+            "origin": corpus.origin,
         },
         "packages": {p: _version(p) for p in PACKAGES},
         "python": platform.python_version(),

@@ -1,0 +1,81 @@
+"""Control questions: unanswerable ones built from the corpus's own questions, and the standard
+general-knowledge set shipped with the project.
+
+An unanswerable question is a fact's phrasing with one of its names swapped for a name found in
+no document ("Who is the office manager in Tampere?" -> "... in Oslo?"): it reads like the
+corpus's questions, retrieval finds a near miss, and nothing answers it. Train and eval topics
+are disjoint: no source fact, original name or replacement name is shared between the splits, so
+an eval abstention measures whether abstaining generalises, not a memorised topic.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+from core.corpus import Question
+from core.synth.spans import find_spans, is_person
+from core.synth.templates import Fact
+from core.text import contains_phrase
+
+GENERAL_KNOWLEDGE = Path(__file__).with_name("general_knowledge.jsonl")
+PEOPLE = [
+    "Ines Marlowe", "Tobias Kettering", "Yara Delacroix", "Mateo Lindqvist", "Hana Oyelaran", "Felix Brandauer",
+    "Sofia Castellano", "Jonas Whitcombe", "Leila Farrokh", "Oskar Pendleton", "Amara Nwachukwu", "Ruben Holloway",
+    "Chiara Montague", "Elias Varga", "Noor Haddad", "Viktor Ashworth", "Maren Solberg", "Dario Quintero",
+]
+PLACES_AND_THINGS = [
+    "Oslo", "Valencia", "Krakow", "Nagoya", "Porto", "Tallinn", "Ghent", "Bergen", "Graz", "Lyon", "Turin", "Seville",
+    "Aarhus", "Bilbao", "Brno", "Cork", "Gdansk", "Leipzig", "Nantes", "Riga", "Tartu", "Zagreb", "Brightwater",
+    "Copperleaf", "Ironbark", "Moonquay", "Silverfen", "Larchmont", "Kestrelnet", "Emberline", "Driftwood", "Cobaltix",
+]
+
+
+def unanswerable_questions(
+    facts: list[tuple[Fact, dict[str, list[str]]]], document_texts: list[str], topics: int, abstention: str, seed: int
+) -> list[Question]:
+    """`topics` unanswerable topics per split, each asked in that split's phrasings of its source fact."""
+    rng = random.Random(seed)
+    absent = {
+        "person": [n for n in PEOPLE if not any(contains_phrase(t, n) for t in document_texts)],
+        "other": [n for n in PLACES_AND_THINGS if not any(contains_phrase(t, n) for t in document_texts)],
+    }
+    for pool in absent.values():
+        rng.shuffle(pool)
+    sources = [(fact, phr, name) for fact, phr in facts for name in _swappable_names(fact, phr)]
+    rng.shuffle(sources)
+    used_facts, used_names, questions = set(), set(), []
+    for split in ("train", "eval"):
+        made = 0
+        for fact, phr, name in sources:
+            kind = "person" if is_person(name, fact.sentence) else "other"
+            if made == topics or not absent[kind]:
+                continue
+            if id(fact) in used_facts or name.text in used_names or not phr[split]:
+                continue
+            new = absent[kind].pop()
+            used_facts.add(id(fact))
+            used_names.add(name.text)
+            made += 1
+            topic = f"unans-{split}-{made}"
+            for i, q in enumerate(phr[split], start=1):
+                questions.append(Question(
+                    id=f"{topic}-{split[0]}{i}", question=q.replace(name.text, new), answers=[abstention],
+                    split=split, kind="unanswerable", fact_id=topic,
+                ))
+    return questions
+
+
+def _swappable_names(fact: Fact, phrasings: dict[str, list[str]]):
+    """Names in the fact's sentence, other than its answer, that every phrasing of the fact repeats."""
+    for span in find_spans(fact.sentence):
+        texts = phrasings["train"] + phrasings["eval"]
+        if span.kind == "name" and span != fact.span and all(span.text in q for q in texts):
+            yield span
+
+
+def general_questions(limit: int | None) -> list[Question]:
+    """The shipped general-knowledge set (eval split), optionally only the first `limit`."""
+    rows = [Question.model_validate(json.loads(line)) for line in GENERAL_KNOWLEDGE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return rows[:limit] if limit else rows
