@@ -46,24 +46,23 @@ def unanswerable_questions(
     sources = [(fact, phr, name) for fact, phr in facts for name in _swappable_names(fact, phr)]
     rng.shuffle(sources)
     used_facts, used_names, questions = set(), set(), []
-    for split in ("train", "eval"):
-        made = 0
-        for fact, phr, name in sources:
-            kind = "person" if is_person(name, fact.sentence) else "other"
-            if made == topics or not absent[kind]:
-                continue
-            if id(fact) in used_facts or name.text in used_names or not phr[split]:
-                continue
-            new = absent[kind].pop()
-            used_facts.add(id(fact))
-            used_names.add(name.text)
-            made += 1
-            topic = f"unans-{split}-{made}"
-            for i, q in enumerate(phr[split], start=1):
-                questions.append(Question(
-                    id=f"{topic}-{split[0]}{i}", question=q.replace(name.text, new), answers=[abstention],
-                    split=split, kind="unanswerable", fact_id=topic,
-                ))
+    made = {"train": 0, "eval": 0}
+    for fact, phr, name in sources:
+        # the split with fewer topics takes the next source: when sources are scarce both splits get some
+        split = min((s for s in made if made[s] < topics and phr[s]), key=lambda s: made[s], default=None)
+        kind = "person" if is_person(name, fact.sentence) else "other"
+        if split is None or not absent[kind] or id(fact) in used_facts or name.text in used_names:
+            continue
+        new = absent[kind].pop()
+        used_facts.add(id(fact))
+        used_names.add(name.text)
+        made[split] += 1
+        topic = f"unans-{split}-{made[split]}"
+        for i, q in enumerate(phr[split], start=1):
+            questions.append(Question(
+                id=f"{topic}-{split[0]}{i}", question=q.replace(name.text, new), answers=[abstention],
+                split=split, kind="unanswerable", fact_id=topic,
+            ))
     return questions
 
 
