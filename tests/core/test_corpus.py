@@ -161,3 +161,39 @@ def test_control_questions_can_be_capped_per_kind_and_split(bundled):
         counts[q.kind, q.split] += 1
     assert counts["unanswerable", "train"] == counts["unanswerable", "eval"] == counts["general", "eval"] == 5
     assert counts["fact", "eval"] == len([q for q in bundled.first_documents(3).questions if q.kind == "fact" and q.split == "eval"])
+
+
+@pytest.mark.parametrize("relative", [
+    "documents.jsonl", "questions.jsonl", "house_style.json", "updates/r1/documents.jsonl", "updates/r1/questions.jsonl",
+    "deletions/documents.jsonl",
+])
+def test_invalid_utf8_in_any_corpus_file_names_the_file_and_line(tmp_path, capsys, relative):
+    """Every loader (corpus, house style, update rounds, deletions) reports a bad byte as one line, exit 2."""
+    from core.updates import load_deletions, load_update_rounds
+    from eval.cli import main
+
+    corpus_dir = write_corpus(tmp_path / "corpus")
+    (corpus_dir / "house_style.json").write_text('{"abstention": "I don\'t know"}\n')
+    (corpus_dir / "updates" / "r1").mkdir(parents=True)
+    (corpus_dir / "updates" / "r1" / "documents.jsonl").write_text(json.dumps(SMALL_DOCS[0]) + "\n")
+    (corpus_dir / "updates" / "r1" / "questions.jsonl").write_text(json.dumps({**SMALL_QUESTIONS[0], "id": "u1"}) + "\n")
+    (corpus_dir / "deletions").mkdir()
+    (corpus_dir / "deletions" / "documents.jsonl").write_text(json.dumps({"id": SMALL_DOCS[1]["id"]}) + "\n")
+    path = corpus_dir / relative
+    path.write_bytes(path.read_bytes() + b'{"id": "caf\xe9"}\n')  # Latin-1, as an old editor saves it
+
+    def load():
+        corpus = load_corpus(corpus_dir)
+        rounds = load_update_rounds(corpus_dir, corpus)
+        load_deletions(corpus_dir, rounds[0].apply(corpus))
+
+    expected_line = path.read_bytes().count(b"\n")
+    with pytest.raises(InputError, match=rf"{re.escape(str(path))} line {expected_line}: not valid UTF-8 \(byte 0xe9\)"):
+        load()
+    if relative.startswith(("updates", "deletions")):
+        return  # loaded by the update stage; the command below reads the corpus itself
+    config = tmp_path / "c.yaml"
+    config.write_text(f"corpus:\n  dir: {corpus_dir}\n")
+    assert main(["index", "--config", str(config), "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert "not valid UTF-8" in err and "Traceback" not in err and not (tmp_path / "run").exists()

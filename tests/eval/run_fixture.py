@@ -28,7 +28,7 @@ RIGHT = {"q2": "27", "q3": "red", "q4": "Harbourline", "q5": "Mallow"}
 META = {
     "git_hash": "abc123", "model": {"name": "fake-lm", "weights_sha256": "f" * 64}, "embedder": "hashing-256",
     "device": "cpu", "dtype": "float32", "threads": 1, "packages": {"torch": "2.13.0"}, "python": "3.11",
-    "corpus": {"documents": 4, "questions": 5, "hash": "0123456789abcdef"},
+    "corpus": {"documents": 4, "questions": 5, "hash": "0123456789abcdef", "origin": {"questions": "synthesized", "generator": "rules", "edited_after_synthesis": False}},
 }
 
 

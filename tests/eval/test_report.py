@@ -61,6 +61,16 @@ def test_html_parses_embeds_every_plot_and_has_every_verdict_row(run_dir):
     assert "The same at every point: recall@k 100.0%." in markdown
 
 
+def test_the_header_says_where_the_questions_came_from(run_dir):
+    from eval.report.render import questions_origin_text
+
+    markdown = (run_dir / "report.md").read_text()
+    assert "| questions | synthesized from the documents by `ragvsft synth`, generator `rules` (see the corpus's synth_report.md) |" in markdown
+    assert questions_origin_text({"questions": "hand-written"}) == "hand-written"
+    assert "then edited by hand" in questions_origin_text({"questions": "synthesized", "generator": "x", "edited_after_synthesis": True})
+    assert questions_origin_text(None) == "not recorded"  # a run from before this was recorded
+
+
 def test_corpus_text_is_escaped_never_markup(run_dir):
     page = (run_dir / "report.html").read_text()
     assert PLANTED not in page
