@@ -47,6 +47,8 @@ def candidate_facts(document: Document, common: set[str]) -> tuple[list[Fact], C
                 skipped["name in the document title"] += 1
             elif span.kind == "name" and normalize(span.text) in common:
                 skipped["name common to many documents"] += 1
+            elif span.kind == "name" and _coordinated(sentence, span):
+                skipped["name joined to another by and/or (no single answer)"] += 1
             else:
                 usable.append(span)
         if usable:
@@ -54,3 +56,11 @@ def candidate_facts(document: Document, common: set[str]) -> tuple[list[Fact], C
             skipped["other spans of a sentence that already has a fact"] += len(usable) - 1
             facts.append((TYPE_RANK[best.kind], position, Fact(document.id, document.title, sentence, best)))
     return [f for _, _, f in sorted(facts, key=lambda t: (t[0], t[1]))], skipped
+
+
+def _coordinated(sentence: str, span) -> bool:
+    """"between Amsterdam and Lisbon": a question about one of two joined names has two answers."""
+    after, before = sentence[span.end:].split()[:2], sentence[: span.start].split()[-2:]
+    joined_after = len(after) == 2 and after[0] in {"and", "or"} and after[1][:1].isupper()
+    joined_before = len(before) == 2 and before[1] in {"and", "or"} and before[0][:1].isupper()
+    return joined_after or joined_before

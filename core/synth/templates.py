@@ -16,10 +16,16 @@ from dataclasses import dataclass
 
 from core.synth.spans import Span, is_person
 
+# "has/have/had" invert only as auxiliaries ("has been"), not as the main verb ("have a probation period"):
+# fronted() checks the word after them.
 AUXILIARIES = {"is", "are", "was", "were", "can", "could", "must", "may", "might", "will", "would", "should", "shall", "has", "have", "had"}
+POSSESSION = {"has", "have", "had"}
 # Subjects that point back to an earlier sentence: a question built on them has no referent.
 PRONOUNS = {"it", "its", "she", "he", "they", "this", "that", "these", "those", "there", "which", "who"}
 SUBORDINATORS = {"if", "when", "unless", "because", "although", "while", "once", "as", "since", "so", "whereas", "where"}
+CONJUNCTIONS = {"but", "and", "or", "so", "yet", "then", "also"}
+# Words that open a clause which cannot stand without the one before the comma.
+LEANING = {"with", "without", "following", "including", "using", "followed", "for", "from", "to", "in", "on", "at", "by", "between"}
 DETERMINERS = {"the", "a", "an", "our", "its", "their", "your", "his", "her", "this", "that"}
 # Words that end a quantity's noun phrase ("27 days of paid annual leave | per calendar year").
 PHRASE_ENDS = {"per", "in", "on", "at", "for", "to", "which", "that", "with", "before", "after", "during", "from", "by", "and", "or", "so", "if", "when", "is", "are"}
@@ -88,12 +94,16 @@ def _identifier_forms(span: Span, sentence: str, before: list[str]) -> tuple[WhF
     """"the prefix RMA-QF" -> "which prefix"; a code with no noun naming it -> "what code"."""
     noun = before[-1].lower() if before else ""
     if noun.isalpha() and noun not in NOT_NOUNS:
-        words = 1
+        words, determiner = 1, False
         for back in range(2, 5):  # take in the noun phrase back to its determiner ("the server address")
             if len(before) >= back and before[-back].lower() in DETERMINERS:
-                words = back
+                words, determiner = back, True
                 break
-        phrase = " ".join(before[len(before) - words + (1 if words > 1 else 0):])
+        if not determiner:  # or over the adjectives before the noun ("internal extension")
+            while words < 3 and len(before) > words and before[-words - 1].isalpha() and before[-words - 1].islower() \
+                    and before[-words - 1] not in NOT_NOUNS:
+                words += 1
+        phrase = " ".join(before[len(before) - words + (1 if determiner else 0):])
         start = _back(sentence, span.start, words)
         return WhForm(f"which {phrase}", start, span.end), WhForm(f"what {phrase}", start, span.end)
     return WhForm("what code", span.start, span.end), WhForm("which identifier", span.start, span.end)
@@ -120,6 +130,9 @@ def fronted(fact: Fact, wh: WhForm) -> str | None:
     aux = next((i for i, w in enumerate(words) if w.lower() in AUXILIARIES), None)
     if aux is None or not 1 <= aux <= 8 or words[0].lower() in PRONOUNS | SUBORDINATORS:
         return None
+    following = words[aux + 1] if aux + 1 < len(words) else ""
+    if words[aux].lower() in POSSESSION and not re.search(r"(ed|en|wn)$", following):
+        return None  # "have a probation period of": a main verb, which inverts only with do-support
     if {w.lower() for w in words[aux + 1 :]} & (AUXILIARIES | {"and", "or", "but"}):
         return None  # the span sits in a second, coordinated verb phrase: inverting the first one garbles it
     if wh.text in {"which", "what"} and suffix and suffix.split()[0].islower() and fact.span.kind == "name":
@@ -158,10 +171,16 @@ def _clause(sentence: str, wh: WhForm) -> tuple[str, str]:
     cut = _CLAUSE_END.search(suffix)
     suffix = suffix[: cut.start()] if cut else suffix
     prefix = re.split(r"[;:](?=\s)", prefix)[-1]
-    if ", " in prefix:  # keep the span's own clause, unless that clause is a relative one ("..., which run from")
-        tail = prefix.rsplit(", ", 1)[1].split()
-        prefix = " ".join(tail) if len(tail) >= 2 and tail[0].lower() not in PRONOUNS | SUBORDINATORS else prefix
+    if ", " in prefix:  # keep the span's own clause, unless it leans on the one before ("..., which run from", "..., but they")
+        tail = _without_conjunction(prefix.rsplit(", ", 1)[1].split())
+        if len(tail) >= 2 and tail[0].lower() not in PRONOUNS | SUBORDINATORS | LEANING:
+            prefix = " ".join(tail)
+    prefix = " ".join(_without_conjunction(prefix.split()))  # "But the team ..." -> "The team ..."
     return prefix.strip(), suffix.strip().rstrip(".!?")
+
+
+def _without_conjunction(words: list[str]) -> list[str]:
+    return words[1:] if words and words[0].lower() in CONJUNCTIONS else words
 
 
 def _question(text: str) -> str | None:
