@@ -9,40 +9,15 @@ Unknown sections or keys are rejected with the key and the file named.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import InputError, read_utf8, validation_message
+from core.registry import ArmName, RetrieverName, StrategyName, registry_names
 
-
-def registry_names(registry: str) -> list[str]:
-    """The names in a registry given as `module:attribute` (a dict keyed by name).
-
-    Arms, retrievers and update strategies are registered where their code lives (eval, rag,
-    finetune): the config looks the names up when it validates, so a new entry needs no edit here
-    and core imports nothing above it when it is loaded.
-    """
-    module, attribute = registry.split(":")
-    return list(getattr(importlib.import_module(module), attribute))
-
-
-def _registered(registry: str):
-    def check(value: str) -> str:
-        names = registry_names(registry)
-        if value not in names:
-            raise ValueError(f"{value!r} is not one of {', '.join(names)}")
-        return value
-
-    return AfterValidator(check)
-
-
-ArmName = Annotated[str, _registered("eval.catalogue:ARMS")]
-RetrieverName = Annotated[str, _registered("rag.retrievers:RETRIEVERS")]
-StrategyName = Annotated[str, _registered("finetune.strategies:STRATEGIES")]
 
 
 class Section(BaseModel):

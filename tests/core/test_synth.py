@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
 
 from core.config import ExperimentConfig, with_overrides
 from core.corpus import Document, load_corpus, load_jsonl
