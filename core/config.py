@@ -19,7 +19,6 @@ from core.errors import InputError, read_utf8, validation_message
 from core.registry import ArmName, RetrieverName, StrategyName, registry_names
 
 
-
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
