@@ -23,7 +23,7 @@ from eval.stages.experiment import evaluate_experiment, load_experiment_corpus, 
 from eval.stages.run_info import StageTimes, now
 from eval.stages.seeds import run_seeds
 from eval.stages.sweep import run_sweep, sweep_dir
-from eval.stages.updates import UpdateInputs, run_one_round, run_updates
+from eval.stages.updates import UpdateInputs, run_one_round, run_updates, update_plan
 from finetune.pipeline import ensure_adapter, saved_adapter
 from rag.embedding import Embedder
 from rag.index import load_index
@@ -44,6 +44,9 @@ def run(*, config: ExperimentConfig, out: Path) -> None:
     `run.seeds`), apply the update rounds and deletions; write the run directory and its report."""
     started, times = now(), StageTimes()
     corpus = load_experiment_corpus(config)
+    updates = config.updates.rounds or config.updates.deletions
+    if updates:
+        update_plan(config, corpus)  # a bad round or deletion file stops the run now, not after the evaluation
     set_seed(config.run.seed, config.run.threads)
     with times.stage("load models"):
         embedder, lm = _embedder(config), _lm(config)
@@ -51,7 +54,6 @@ def run(*, config: ExperimentConfig, out: Path) -> None:
     with times.stage("index"):
         index, reused = ensure_index(out / "index", corpus, embedder, config.rag)
     retriever = Retriever(index, config.rag.top_k)
-    updates = config.updates.rounds or config.updates.deletions
     adapter = None
     if updates or needs_adapter(config):
         with times.stage("fine-tune"):
