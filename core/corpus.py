@@ -168,8 +168,12 @@ def questions_origin(directory: Path) -> dict:
         generator, recorded = manifest["generator"], manifest["questions_sha256"]
     except (ValueError, KeyError, TypeError):
         raise InputError(f"{path}: not a synth manifest (expected JSON with generator and questions_sha256)") from None
-    current = hashlib.sha256((directory / "questions.jsonl").read_bytes()).hexdigest()
-    return {"questions": "synthesized", "generator": generator, "edited_after_synthesis": current != recorded}
+    return {"questions": "synthesized", "generator": generator, "edited_after_synthesis": questions_sha256(directory) != recorded}
+
+
+def questions_sha256(directory: Path) -> str:
+    """The hash synth records for the questions.jsonl it wrote, to tell later hand edits."""
+    return hashlib.sha256((Path(directory) / "questions.jsonl").read_bytes()).hexdigest()
 
 
 def check_doc_ids(path: Path, numbered_questions: list[tuple[int, Question]], doc_ids: set[str]) -> None:

@@ -10,11 +10,10 @@ an eval abstention measures whether abstaining generalises, not a memorised topi
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 
-from core.corpus import Question
+from core.corpus import Question, load_jsonl
 from core.synth.spans import find_spans, is_person
 from core.synth.templates import Fact
 from core.text import contains_phrase
@@ -76,5 +75,5 @@ def _swappable_names(fact: Fact, phrasings: dict[str, list[str]]):
 
 def general_questions(limit: int | None) -> list[Question]:
     """The shipped general-knowledge set (eval split), optionally only the first `limit`."""
-    rows = [Question.model_validate(json.loads(line)) for line in GENERAL_KNOWLEDGE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [q for _, q in load_jsonl(GENERAL_KNOWLEDGE, Question)]
     return rows[:limit] if limit else rows

@@ -11,13 +11,11 @@ corpus leaves the directory as it was.
 
 from __future__ import annotations
 
-import hashlib
-import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.corpus import SYNTH_MANIFEST, Document, Question, load_jsonl
+from core.corpus import SYNTH_MANIFEST, Document, Question, load_jsonl, questions_sha256
 from core.errors import InputError
 from core.rundir import write_dir, write_json, write_jsonl, write_text
 from core.style import load_house_style
@@ -29,7 +27,6 @@ from core.synth.rounds import ROUND_NAME, counterfactual_round, deletions
 from core.synth.templates import Fact
 from core.updates import DELETIONS_FILE, UPDATES_DIR
 
-log = logging.getLogger(__name__)
 REPORT = "synth_report.md"
 
 
@@ -149,11 +146,7 @@ def _write(corpus_dir: Path, result: Synthesis, settings, report: str) -> None:
     write_json(corpus_dir / SYNTH_MANIFEST, {
         "generator": result.generator,
         "settings": settings.model_dump(mode="json"),
-        "questions_sha256": questions_hash(corpus_dir / "questions.jsonl"),
+        "questions_sha256": questions_sha256(corpus_dir),
         "stages": result.stages,
     })
     write_text(corpus_dir / REPORT, report)
-
-
-def questions_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

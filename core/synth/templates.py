@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.synth.spans import Span, is_person
+from core.synth.spans import MONTHS, WEEKDAYS, Span, is_person
 
 # "has/have/had" invert only as auxiliaries ("has been"), not as the main verb ("have a probation period"):
 # fronted() checks the word after them.
@@ -73,7 +73,7 @@ def wh_forms(span: Span, sentence: str) -> tuple[WhForm, WhForm]:
             return WhForm("at what time", _back(sentence, s, 1), e), WhForm("when", _back(sentence, s, 1), e)
         return WhForm("what time", s, e), WhForm("which time", s, e)
     if span.kind == "date":
-        noun = "month" if span.text in _MONTHS else "day" if span.text.rstrip("s") in _WEEKDAYS else "year" if span.text.isdigit() else "date"
+        noun = "month" if span.text in MONTHS else "day" if span.text.rstrip("s") in WEEKDAYS else "year" if span.text.isdigit() else "date"
         if prev in {"on", "in"} and noun != "day":
             return WhForm(f"{prev} which {noun}", _back(sentence, s, 1), e), WhForm("when", _back(sentence, s, 1), e)
         return WhForm(f"which {noun}", s, e), WhForm(f"what {noun}", s, e)
@@ -191,8 +191,6 @@ def _question(text: str) -> str | None:
     return text[0].upper() + text[1:] + "?"
 
 
-_MONTHS = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
-_WEEKDAYS = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 
 # (name, split, builder): the order phrasings are tried in; train and eval use different wh-phrases.
 TEMPLATES = [
