@@ -28,6 +28,10 @@ class Answer:
     prompt_tokens: int = 0
     output_tokens: int = 0
     cited_doc_ids: list[str] = field(default_factory=list)  # documents the answer cites ([2] or [Title])
+    # With a retrieval-confidence gate: whether it answered (`text` is then the abstention phrase)
+    # and what the reader itself wrote; None without a gate.
+    gated: bool | None = None
+    reader_text: str | None = None
 
 
 class Answerer(Protocol):
@@ -39,11 +43,24 @@ PassageSource = Callable[[list[Question]], list[list[Passage]]]
 
 
 class PromptAnswerer:
-    """Passages (if any) -> shared prompt (in the corpus's house style) -> shared batched generator."""
+    """Passages (if any) -> shared prompt (in the corpus's house style) -> shared batched generator.
 
-    def __init__(self, lm, passage_source: PassageSource | None, corpus: Corpus, *, batch_size: int, max_new_tokens: int):
+    `abstain_below` is the retrieval-confidence gate: when the best passage scores below it (or no
+    passage comes back), the answer is the corpus's abstention phrase, as a RAG system says "I don't
+    know" when nothing relevant was found. The reader still answers those questions, only so the
+    report can show what the prompt alone would have done (`reader_text`); a deployed gate skips
+    that, so their generation time and tokens are not counted.
+    """
+
+    def __init__(
+        self, lm, passage_source: PassageSource | None, corpus: Corpus, *, batch_size: int, max_new_tokens: int,
+        abstain_below: float | None = None,
+    ):
+        if abstain_below is not None and passage_source is None:
+            raise ValueError("a retrieval-confidence gate needs a passage source")
         self.lm = lm
         self.passage_source = passage_source
+        self.abstain_below = abstain_below
         self.corpus = corpus  # its house style shapes the prompt; an answer without passages may still cite a title
         self.doc_ids_by_title = corpus.titles()
         self.batch_size = batch_size
@@ -56,10 +73,17 @@ class PromptAnswerer:
         retrieve_ms = (time.perf_counter() - start) * 1000 / max(len(questions), 1) if self.passage_source else 0.0
         prompts = [build_prompt(q.question, p, self.corpus.style) for q, p in zip(questions, passages)]
         outputs = generate(self.lm, prompts, batch_size=self.batch_size, max_new_tokens=self.max_new_tokens)
-        return [
-            Answer(
-                q.id, out.text, p, retrieve_ms, out.generate_ms, out.prompt_tokens, out.output_tokens,
-                cited_doc_ids(out.text, [x.doc_id for x in p], [x.title for x in p], self.doc_ids_by_title),
-            )
-            for q, p, out in zip(questions, passages, outputs)
-        ]
+        return [self._answer(q, p, out, retrieve_ms) for q, p, out in zip(questions, passages, outputs)]
+
+    def _answer(self, question: Question, passages: list[Passage], out, retrieve_ms: float) -> Answer:
+        if self.abstain_below is None:
+            return self._answer_ungated(question, passages, out, retrieve_ms)
+        if not passages or passages[0].score < self.abstain_below:  # passages come best first
+            return Answer(question.id, self.corpus.style.abstention, passages, retrieve_ms, gated=True, reader_text=out.text)
+        answer = self._answer_ungated(question, passages, out, retrieve_ms)
+        answer.gated, answer.reader_text = False, out.text
+        return answer
+
+    def _answer_ungated(self, question: Question, passages: list[Passage], out, retrieve_ms: float) -> Answer:
+        cited = cited_doc_ids(out.text, [x.doc_id for x in passages], [x.title for x in passages], self.doc_ids_by_title)
+        return Answer(question.id, out.text, passages, retrieve_ms, out.generate_ms, out.prompt_tokens, out.output_tokens, cited)

@@ -51,6 +51,10 @@ class CorpusConfig(Section):
     max_control_questions: int | None = Field(
         None, ge=1, description="Keep only the first N unanswerable and N general-knowledge questions per split (smoke runs)."
     )
+    general_knowledge: bool = Field(
+        True, description="Add the standard general-knowledge control set shipped with the project "
+        "(core/general_knowledge.jsonl) to the corpus's own questions, so every corpus measures forgetting.",
+    )
 
 
 class RagConfig(Section):
@@ -69,6 +73,13 @@ class RagConfig(Section):
         "dense",
         description="`dense` (embeddings in a FAISS index), `bm25` (lexical, bm25s) or `hybrid` "
         "(reciprocal-rank fusion of the two); the registry in rag/retrievers.py.",
+    )
+    abstain_below: float | Literal["auto"] | None = Field(
+        "auto",
+        description="Retrieval-confidence gate of the retrieving arms: when the best passage scores below this, "
+        "they answer the abstention phrase without generating. `auto` calibrates it on the train split (answerable "
+        "vs unanswerable train questions, the threshold with the best balanced accuracy; no gate when the corpus has "
+        "no unanswerable train questions); a number is used as it is, on the retriever's score scale; `null` turns it off.",
     )
     rrf_k: int = Field(60, ge=1, description="Hybrid: the constant k in each ranking's 1 / (k + rank).")
     fusion_depth: int = Field(20, ge=1, description="Hybrid: candidates each retriever contributes before fusion.")
@@ -183,7 +194,6 @@ class SynthConfig(Section):
     changed_facts: int = Field(8, ge=0, description="Facts the counterfactual update round changes (0: no round).")
     deleted_documents: int = Field(2, ge=0, description="Documents the deletions remove (0: none).")
     unanswerable_topics: int = Field(12, ge=0, description="Unanswerable topics per split (each in that split's phrasings).")
-    general_questions: int | None = Field(None, ge=0, description="General-knowledge questions from the shipped set (default: all).")
     max_new_tokens: int = Field(160, ge=16, description="Model generator: tokens per answer (all of a fact's questions).")
     seed: int = Field(0, description="Chooses the changed facts, the deleted documents and the unanswerable topics.")
 

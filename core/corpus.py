@@ -33,6 +33,7 @@ from core.style import HouseStyle, load_house_style
 
 SYNTH_MANIFEST = "synth.json"  # written by `ragvsft synth` beside the questions it wrote (core/synth)
 HAND_WRITTEN = {"questions": "hand-written"}
+STANDARD_GENERAL_KNOWLEDGE = Path(__file__).with_name("general_knowledge.jsonl")
 UNANSWERABLE = "unanswerable"
 GENERAL = "general"
 CONTROL_KINDS = {UNANSWERABLE, GENERAL}
@@ -139,8 +140,11 @@ class Corpus:
         return {d.title: d.id for d in self.documents}
 
 
-def load_corpus(directory: str | Path, max_documents: int | None = None, max_control_questions: int | None = None) -> Corpus:
-    """Load and validate a corpus directory, optionally cut to a subset (`first_documents`,
+def load_corpus(
+    directory: str | Path, max_documents: int | None = None, max_control_questions: int | None = None, *, general_knowledge: bool = False
+) -> Corpus:
+    """Load and validate a corpus directory, optionally with the standard general-knowledge set added
+    after its own questions (`general_knowledge`) and cut to a subset (`first_documents`,
     `first_controls`). Raises InputError naming file, line and field."""
     directory = Path(directory)
     if not directory.is_dir():
@@ -152,9 +156,27 @@ def load_corpus(directory: str | Path, max_documents: int | None = None, max_con
     check_doc_ids(directory / "questions.jsonl", numbered_questions, {d.id for d in documents})
     style = load_house_style(directory)
     check_abstentions(directory / "questions.jsonl", numbered_questions, style)
-    corpus = Corpus(documents, [q for _, q in numbered_questions], style, questions_origin(directory))
+    questions = [q for _, q in numbered_questions]
+    if general_knowledge:
+        questions += standard_general_questions({q.id for q in questions})
+    corpus = Corpus(documents, questions, style, questions_origin(directory))
     corpus = corpus.first_documents(max_documents) if max_documents else corpus
     return corpus.first_controls(max_control_questions) if max_control_questions else corpus
+
+
+def standard_general_questions(taken_ids: set[str]) -> list[Question]:
+    """The general-knowledge control set shipped with the project (world-knowledge questions any
+    model of this size should know, eval split), less those whose id the corpus already uses: a
+    corpus that lists some of them, or its own, keeps its version."""
+    return [q for _, q in load_jsonl(STANDARD_GENERAL_KNOWLEDGE, Question) if q.id not in taken_ids]
+
+
+def unanswerable_topics(corpus: Corpus) -> dict:
+    """How many unanswerable eval topics (`fact_id`s) the corpus has, and how many of them also have
+    train questions: abstaining on a topic seen in training measures memory, not abstention."""
+    train = {q.fact_id or q.id for q in corpus.questions if q.kind == UNANSWERABLE and q.split == "train"}
+    evals = {q.fact_id or q.id for q in corpus.questions if q.kind == UNANSWERABLE and q.split == "eval"}
+    return {"eval_topics": len(evals), "seen_in_training": len(evals & train)}
 
 
 def questions_origin(directory: Path) -> dict:

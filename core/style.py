@@ -63,6 +63,15 @@ class HouseStyle(BaseModel):
         title = match.groupdict().get("title")
         return title is None or normalize(title) in {normalize(t) for t in titles}
 
+    def answer_part(self, text: str) -> str:
+        """The answer with the house-style parts removed (`27 days [Annual Leave Policy]` -> `27 days`):
+        the template's {answer} slot when the text has the template's layout, else the text as it is.
+        Exact match and F1 compare this part, so a right answer in the house style is not scored wrong."""
+        if not self.template:
+            return text
+        match = _template_pattern(self.template).fullmatch(text.strip())
+        return match.group("answer") if match else text
+
     def abstains(self, text: str) -> bool:
         return contains_phrase(text, self.abstention)
 

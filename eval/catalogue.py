@@ -90,7 +90,7 @@ class Metric:
     over: str  # answerable | unanswerable | general | all
     summary: str  # "rate" (mean with a 95% interval) | "mean" | "percentiles"
     higher_is_better: bool
-    group: str  # "answer" (the arms table) | "behaviour" (beyond recall) | "cost"
+    group: str  # "answer" (the arms table) | "behaviour" (beyond recall) | "cost" | "limits" (what limits the result)
     retrieval: bool = False  # only for arms that retrieve
 
     @property
@@ -105,12 +105,19 @@ METRICS: dict[str, Metric] = {
         Metric("exact_match", "exact match", "%", ANSWERABLE, "rate", True, "answer"),
         Metric("style_adherence", "style", "%", ANSWERABLE, "rate", True, "behaviour"),
         Metric("abstention_rate", "abstains when unanswerable", "%", UNANSWERABLE_SET, "rate", True, "behaviour"),
+        # with a retrieval-confidence gate (rag.abstain_below): what the reader alone did, and what the gate cost
+        Metric("reader_abstention_rate", "of which by the prompt alone", "%", UNANSWERABLE_SET, "rate", True, "behaviour", retrieval=True),
         Metric("false_abstention_rate", "abstains when answerable", "%", ANSWERABLE, "rate", False, "behaviour"),
+        Metric("gate_false_abstention_rate", "of which by the gate", "%", ANSWERABLE, "rate", False, "behaviour", retrieval=True),
+        Metric("attribution", "right, gold source shown", "%", ANSWERABLE, "rate", True, "behaviour"),
         Metric("citation_accuracy", "cites a gold document", "%", ANSWERABLE, "rate", True, "behaviour"),
         Metric("general_knowledge", "general knowledge", "%", GENERAL_SET, "rate", True, "behaviour"),
         Metric("recall_at_k", "recall@k", "%", ANSWERABLE, "rate", True, "answer", retrieval=True),
         Metric("f1", "F1", "%", ANSWERABLE, "mean", True, "answer"),
         Metric("mrr", "MRR", "", ANSWERABLE, "mean", True, "answer", retrieval=True),
+        # where a retrieving arm's wrong answers come from (eval/report/limits.py)
+        Metric("retrieval_miss_rate", "lost to retrieval", "%", ANSWERABLE, "rate", False, "limits", retrieval=True),
+        Metric("reading_miss_rate", "lost to reading", "%", ANSWERABLE, "rate", False, "limits", retrieval=True),
         Metric("latency_ms", "latency p50 / p95", "ms", ALL, "percentiles", False, "cost"),
         Metric("prompt_tokens", "prompt tokens", "", ALL, "mean", False, "cost"),
         Metric("output_tokens", "output tokens", "", ALL, "mean", False, "cost"),

@@ -19,6 +19,7 @@ from eval.report.render import render_run, render_sweep
 from eval.report.tables import arms_table, round_table
 from eval.rundir import main_rows
 from eval.stages.answerers import needs_adapter, needs_retriever
+from eval.stages.gate import resolve_gate
 from eval.stages.experiment import evaluate_experiment, load_experiment_corpus, write_config, write_results
 from eval.stages.run_info import StageTimes, now
 from eval.stages.seeds import run_seeds
@@ -67,7 +68,8 @@ def run(*, config: ExperimentConfig, out: Path) -> None:
         rows += seed_rows
     if updates:
         with times.stage("updates and deletions"):
-            update_rows, parts = run_updates(UpdateInputs(config, out, corpus, lm, index, adapter, rows))
+            gate = summary["gate"]["threshold"]
+            update_rows, parts = run_updates(UpdateInputs(config, out, corpus, lm, index, adapter, rows, gate))
         rows, summary = rows + update_rows, {**summary, **parts}
     summary["run_info"].update(finished=now(), stages=times.seconds)
     write_results(out, rows, summary)
@@ -132,7 +134,8 @@ def update(*, config: ExperimentConfig, out: Path, round: str) -> None:  # noqa:
     # the main comparison's answers, when it ran, give each arm's accuracy on the facts before the change
     predictions = out / "predictions.jsonl"
     before = main_rows(read_jsonl(predictions)) if predictions.is_file() else []
-    rows, updates = run_one_round(UpdateInputs(config, out, corpus, lm, built, adapter, before), round)
+    gate = resolve_gate(config, corpus, Retriever(built, config.rag.top_k))
+    rows, updates = run_one_round(UpdateInputs(config, out, corpus, lm, built, adapter, before, gate.threshold), round)
     directory = out / "updates" / round
     write_jsonl(directory / "predictions.jsonl", rows)
     write_json(directory / "summary.json", {"updates": updates})

@@ -25,7 +25,7 @@ class PredictionRow:
     gold_answers: list[str]
     gold_doc_ids: list[str]
     correct: float  # an accepted answer occurs in the answer
-    exact_match: float
+    exact_match: float  # on the answer with the house-style parts removed
     f1: float
     retrieved: list[dict]  # {chunk_id, doc_id, score} per passage in the prompt, best first
     cited_doc_ids: list[str]
@@ -37,6 +37,10 @@ class PredictionRow:
     latency_ms: float
     prompt_tokens: int
     output_tokens: int
+    # Fields added after runs were first recorded: None in older rows, which leaves their metrics out.
+    attributed: float | None = None  # right, and the source shown for it is gold; None: not an answerable question
+    gated: float | None = None  # 1.0: the retrieval-confidence gate answered; None: no gate on this arm
+    reader_abstained: float | None = None  # the reader's own answer abstains (with a gate); None: no gate
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -89,6 +93,7 @@ class Summary(TypedDict, total=False):
     arms: dict[str, dict]  # arm -> metric -> value (and `<metric>_ci`), plus n, n_unanswerable, n_general
     controls: dict  # how many control questions the behaviour metrics rest on
     retrieval: dict  # the retriever's recall@k and MRR at depth, ms per query
+    gate: dict  # the retrieval-confidence gate: threshold (None: no gate), how it was set, calibration on train
     index: dict  # what the index cost: retriever, chunks, build_seconds, size_mb, reused
     seeds: dict
     updates: dict

@@ -1,5 +1,5 @@
-"""Control questions: unanswerable ones built from the corpus's own questions, and the standard
-general-knowledge set shipped with the project.
+"""Unanswerable control questions built from the corpus's own questions (the general-knowledge
+controls are the standard set every run adds: core/general_knowledge.jsonl).
 
 An unanswerable question is a fact's phrasing with one of its names swapped for a name found in
 no document ("Who is the office manager in Tampere?" -> "... in Oslo?"): it reads like the
@@ -11,14 +11,12 @@ an eval abstention measures whether abstaining generalises, not a memorised topi
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
-from core.corpus import Question, load_jsonl
+from core.corpus import Question
 from core.synth.spans import find_spans, is_person
 from core.synth.templates import Fact
 from core.text import contains_phrase
 
-GENERAL_KNOWLEDGE = Path(__file__).with_name("general_knowledge.jsonl")
 PEOPLE = [
     "Ines Marlowe", "Tobias Kettering", "Yara Delacroix", "Mateo Lindqvist", "Hana Oyelaran", "Felix Brandauer",
     "Sofia Castellano", "Jonas Whitcombe", "Leila Farrokh", "Oskar Pendleton", "Amara Nwachukwu", "Ruben Holloway",
@@ -71,9 +69,3 @@ def _swappable_names(fact: Fact, phrasings: dict[str, list[str]]):
         texts = phrasings["train"] + phrasings["eval"]
         if span.kind == "name" and span != fact.span and all(span.text in q for q in texts):
             yield span
-
-
-def general_questions(limit: int | None) -> list[Question]:
-    """The shipped general-knowledge set (eval split), optionally only the first `limit`."""
-    rows = [q for _, q in load_jsonl(GENERAL_KNOWLEDGE, Question)]
-    return rows[:limit] if limit else rows

@@ -19,7 +19,7 @@ from core.corpus import SYNTH_MANIFEST, Document, Question, load_jsonl, question
 from core.errors import InputError
 from core.rundir import write_dir, write_json, write_jsonl, write_text
 from core.style import load_house_style
-from core.synth.controls import general_questions, unanswerable_questions
+from core.synth.controls import unanswerable_questions
 from core.synth.facts import candidate_facts, common_names
 from core.synth.filters import Filters
 from core.synth.generators import make_generator
@@ -78,7 +78,6 @@ def synthesize(documents: list[Document], settings, model_settings, abstention: 
     deleted = deletions(documents, [f for f, _ in facts], {d.id for d in round_docs}, settings.deleted_documents, settings.seed)
     as_text = [(f, {s: [q for _, q in c[s]] for s in c}) for f, c in kept]
     controls = unanswerable_questions(as_text, list(texts.values()), settings.unanswerable_topics, abstention, settings.seed)
-    controls += general_questions(settings.general_questions)
     stages = {
         "documents": len(documents),
         "candidate facts (one span per sentence)": offered,
@@ -89,7 +88,6 @@ def synthesize(documents: list[Document], settings, model_settings, abstention: 
         "changed facts in the update round": len({q.fact_id for q in round_qs}),
         "deleted documents": len(deleted),
         "unanswerable questions": sum(1 for q in controls if q.kind == "unanswerable"),
-        "general-knowledge questions": sum(1 for q in controls if q.kind == "general"),
     }
     templates = Counter(t for _, c in kept for s in c for t, _ in c[s])
     return Synthesis(generator.name, facts, controls, round_docs, round_qs, deleted, stages, filters.rejected + skipped, templates)

@@ -17,6 +17,7 @@ from eval.catalogue import ARMS
 from eval.report import tables
 from eval.report.format import markdown_table
 from eval.report.html import render_html
+from eval.report.limits import limits
 from eval.report.plots import sweep_plot_name, write_plots
 from eval.report.verdict import COST_FACTOR, verdict_table
 from eval.rundir import chunk_texts, load_run, load_sweeps, main_rows
@@ -84,6 +85,9 @@ def compose_markdown(summary: dict, rows: list[dict], plots: dict[str, str], swe
         "retrieval_questions": (retrieval or {}).get("questions"),
         "top_k": summary["run_info"]["config"]["rag"]["top_k"],
         "behaviours": tables.behaviours_table(summary),
+        "limits": limits(summary),
+        "gate": summary.get("gate"),
+        "topics": (summary["meta_info"].get("corpus") or {}).get("unanswerable_topics"),
         "controls": summary.get("controls", {}),
         "seeds": tables.seeds_table(summary),
         "seed_list": ", ".join(map(str, summary.get("seeds", {}).get("seeds", []))),

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from eval.catalogue import FINETUNE, HYBRID, METRICS, RAG, metric, side_arm, side_of
 from eval.report.format import pct, rate_cell, seconds_text
+from eval.report.limits import limits
 from eval.scoring import metrics
 
 COST_FACTOR = 1.5
@@ -70,8 +71,13 @@ def sides(records: dict) -> tuple[dict | None, dict | None, dict | None]:
     return tuple(records.get(side_arm(side, records)) for side in (RAG, FINETUNE, HYBRID))
 
 
+def side_names(records: dict) -> tuple[str | None, str | None, str | None]:
+    """The names of the arms standing for RAG, fine-tune and hybrid among `records`."""
+    return tuple(side_arm(side, records) for side in (RAG, FINETUNE, HYBRID))
+
+
 def _rate_row(arms: dict, aspect: str, key: str, *, note: str = "", extra: str | None = None) -> VerdictRow:
-    """`extra`: a second rate shown in each cell."""
+    """`extra`: a second rate shown in each cell; `note`: what else the reader of the row must know."""
     rag, lora, hybrid = sides(arms)
     if not rag or not lora or key not in rag or key not in lora:
         return _not_measured(aspect, f"needs `{key}` on both the rag and lora arms")
@@ -80,7 +86,9 @@ def _rate_row(arms: dict, aspect: str, key: str, *, note: str = "", extra: str |
         text = rate_text(arm, key)
         return f"{text}; {METRICS[extra].label} {pct_text(arm[extra])}" if arm and extra and extra in arm else text
 
-    return VerdictRow(aspect, cell(rag), cell(lora), cell(hybrid), by_interval(rag, lora, key), f"`{key}`, 95% intervals{note}")
+    names = side_names(arms)
+    basis = f"`{key}`, {names[0]} vs {names[1]}, 95% intervals{note}"
+    return VerdictRow(aspect, cell(rag), cell(lora), cell(hybrid), by_interval(rag, lora, key), basis)
 
 
 def _per_query_cost_row(arms: dict, aspect: str, value, text, basis: str) -> VerdictRow:
@@ -89,7 +97,8 @@ def _per_query_cost_row(arms: dict, aspect: str, value, text, basis: str) -> Ver
     if not rag or not lora:
         return _not_measured(aspect, "needs the rag and lora arms")
     cells = [text(a) if a else "–" for a in (rag, lora, hybrid)]
-    return VerdictRow(aspect, *cells, by_cost(value(rag), value(lora)), f"{basis}, at least {COST_FACTOR}x apart")
+    names = side_names(arms)
+    return VerdictRow(aspect, *cells, by_cost(value(rag), value(lora)), f"{basis}, {names[0]} vs {names[1]}, at least {COST_FACTOR}x apart")
 
 
 def _setup_row(summary: dict) -> VerdictRow:
@@ -103,7 +112,7 @@ def _setup_row(summary: dict) -> VerdictRow:
         f"peak RSS {train['peak_rss_mb']:.0f} MB"
     )
     favours = by_cost(index["build_seconds"], train["seconds"])
-    return VerdictRow(aspect, rag, finetune, "both of the above", favours, f"wall seconds, at least {COST_FACTOR}x apart")
+    return VerdictRow(aspect, rag, finetune, "both of the above", favours, f"wall seconds, index build vs LoRA training, at least {COST_FACTOR}x apart")
 
 
 def pooled_update_rates(rows: list[dict], samples: int, seed: int) -> dict[str, dict]:
@@ -167,7 +176,7 @@ def _deletion_row(summary: dict) -> VerdictRow:
     deletions = summary.get("deletions")
     if not deletions:
         return _not_measured(aspect, "updates.deletions is off in this run")
-    names = [side_arm(side, deletions["arms"]) for side in (RAG, FINETUNE)]
+    names = side_names(deletions["arms"])
     rag, full, _ = sides(deletions["arms"])
     if not rag or not full:
         return _not_measured(aspect, "needs the rag arm and a retraining in the deletions")
@@ -176,9 +185,10 @@ def _deletion_row(summary: dict) -> VerdictRow:
         return f"leak {rate_text(arm, 'leak_rate')}; {seconds_text(arm['absorb_seconds'])} {how}"
 
     favours = by_interval(rag, full, "leak_rate")
-    basis = "`leak_rate`, 95% intervals"
+    basis = f"`leak_rate`, {names[0]} vs {names[1]}, 95% intervals"
     if favours == TIE:
-        favours, basis = by_cost(rag["absorb_seconds"], full["absorb_seconds"]), f"leak tied within the intervals; then cost, at least {COST_FACTOR}x apart"
+        favours = by_cost(rag["absorb_seconds"], full["absorb_seconds"])
+        basis = f"`leak_rate` of {names[0]} vs {names[1]} tied within the intervals; then `absorb_seconds`, at least {COST_FACTOR}x apart"
     return VerdictRow(aspect, cell(rag, "to drop the chunks"), cell(full, "to retrain without the documents"), f"as {names[0]} plus {names[1]}", favours, basis)
 
 
@@ -194,11 +204,48 @@ def verdict_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
         ),
         _per_query_cost_row(arms, "Prompt tokens per query", lambda a: a["prompt_tokens"], lambda a: f"{a['prompt_tokens']:.0f}", "mean"),
         _setup_row(summary),
-        _rate_row(arms, "Transparency (answer cites a gold source)", "citation_accuracy", note="; lora can only cite a title from memory"),
-        _rate_row(arms, "Customization (house answer style)", "style_adherence"),
-        _rate_row(arms, "Knowing what it doesn't know (abstains when unanswerable)", "abstention_rate", extra="false_abstention_rate"),
-        _rate_row(arms, "Retained general knowledge", "general_knowledge"),
+        _rate_row(
+            arms, "Transparency (a right answer with a gold source shown)", "attribution",
+            note="; the source shown is the retrieved passages for an arm that reads them (by construction), the title "
+            "the answer cites for one that does not (lora learned to cite in training); whether the reader itself writes a "
+            "citation is `citation_accuracy` under Beyond recall",
+        ),
+        _rate_row(
+            arms, "Customization (house answer style)", "style_adherence",
+            note="; rag depends on the reader following the prompt's style instruction, lora learned the style in training",
+        ),
+        _abstention_row(summary),
+        _rate_row(arms, "Retained general knowledge", "general_knowledge", note=_general_note(summary)),
     ]
+
+
+def _abstention_row(summary: dict) -> VerdictRow:
+    """RAG abstains through its retrieval-confidence gate when the run has one, else only when the
+    reader follows the prompt's instruction; the fine-tune abstains as trained on other topics."""
+    gate = summary.get("gate") or {}
+    names = side_names(summary["arms"])
+    if gate.get("threshold") is not None:
+        how = f"{names[0]} through its retrieval-confidence gate (best passage score below {gate['threshold']:.3f}, {gate['how']})"
+        reader = (summary["arms"].get(names[0]) or {}).get("reader_abstention_rate")
+        alone = f"; its reader alone, following the prompt's instruction, abstains {pct_text(reader)}" if reader is not None else ""
+    else:
+        how, alone = f"{names[0]} only when the reader follows the prompt's instruction (no gate: {gate.get('how', 'not recorded')})", ""
+    note = f"; {how}{alone}; {names[1]} as trained on unanswerable train topics{_topics_note(summary)}"
+    return _rate_row(summary["arms"], "Knowing what it doesn't know (abstains when unanswerable)", "abstention_rate", extra="false_abstention_rate", note=note)
+
+
+def _topics_note(summary: dict) -> str:
+    topics = (summary["meta_info"].get("corpus") or {}).get("unanswerable_topics")
+    if not topics:
+        return ""
+    return f" ({topics['seen_in_training']} of the {topics['eval_topics']} eval topics seen in training)"
+
+
+def _general_note(summary: dict) -> str:
+    controls = summary.get("controls") or {}
+    if not controls.get("general_reference"):
+        return ""
+    return f", over the {controls['general_kept']} of {controls['general_candidates']} world-knowledge questions `{controls['general_reference']}` answers"
 
 
 def verdict_tally(verdict: list[VerdictRow]) -> str:
@@ -211,10 +258,11 @@ def verdict_tally(verdict: list[VerdictRow]) -> str:
 
 
 def verdict_table(summary: dict, rows: list[dict]) -> str:
+    """The tally, the table, and under it one line on what limits the run (eval/report/limits.py)."""
     verdict = verdict_rows(summary, rows)
-    names = [side_arm(side, summary["arms"]) or "–" for side in (RAG, FINETUNE, HYBRID)]
+    names = [n or "–" for n in side_names(summary["arms"])]
     header = f"| aspect | RAG ({names[0]}) | fine-tune ({names[1]}) | {HYBRID} ({names[2]}) | favours | how decided |"
     lines = [verdict_tally(verdict), "", header, "|---|---|---|---|---|---|"]
     for v in verdict:
         lines.append(f"| {v.aspect} | {v.rag} | {v.finetune} | {v.hybrid} | **{v.favours}** | {v.basis} |")
-    return "\n".join(lines)
+    return "\n".join([*lines, "", f"*{limits(summary).footnote}*"])

@@ -21,11 +21,13 @@ def run_arm(arm: str, answerer: Answerer, questions: list[Question], corpus: Cor
     answers = answerer.answer(questions)
     if [a.question_id for a in answers] != [q.id for q in questions]:
         raise RuntimeError(f"arm {arm!r} returned answers for other questions than it was asked")
+    style, titles = corpus.style, set(corpus.titles())
     preds, gold = [a.text for a in answers], [q.answers for q in questions]
     correct = metrics.accuracy(preds, gold).per_example
-    exact = metrics.exact_match(preds, gold).per_example
-    f1 = metrics.f1(preds, gold).per_example
-    style, titles = corpus.style, set(corpus.titles())
+    # exact match and F1 compare the answer without the house-style parts (its cited title)
+    answer_parts = [style.answer_part(p) for p in preds]
+    exact = metrics.exact_match(answer_parts, gold).per_example
+    f1 = metrics.f1(answer_parts, gold).per_example
     return [
         PredictionRow(
             arm=arm, question_id=q.id, fact_id=q.fact_id, kind=q.kind, question=q.question, answer=a.text,
@@ -38,6 +40,9 @@ def run_arm(arm: str, answerer: Answerer, questions: list[Question], corpus: Cor
             citation_correct=metrics.citation_correct(a.cited_doc_ids, q.doc_ids) if q.answerable else None,
             retrieve_ms=a.retrieve_ms, generate_ms=a.generate_ms, latency_ms=a.retrieve_ms + a.generate_ms,
             prompt_tokens=a.prompt_tokens, output_tokens=a.output_tokens,
+            attributed=metrics.attributed(correct[i], [p.doc_id for p in a.passages], a.cited_doc_ids, q.doc_ids) if q.answerable else None,
+            gated=None if a.gated is None else float(a.gated),
+            reader_abstained=None if a.reader_text is None else float(style.abstains(a.reader_text)),
         ).to_dict()
         for i, (q, a) in enumerate(zip(questions, answers))
     ]

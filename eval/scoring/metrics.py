@@ -7,6 +7,7 @@ to spaces, no articles, single spaces).
 - `f1`: token-overlap F1 against the best-matching alias
 - `recall_at_k` / `mrr`: whether / how high a gold document's chunk was retrieved
 - `citation_correct`: the answer cites at least one document and only gold ones
+- `attributed`: the answer is right and the source the user is shown for it is gold
 """
 
 from __future__ import annotations
@@ -70,6 +71,17 @@ def mrr(retrieved_doc_ids: list[list[str]], gold_doc_ids: list[list[str]]) -> Me
 
 def citation_correct(cited_doc_ids: list[str], gold_doc_ids: list[str]) -> float:
     return float(bool(cited_doc_ids) and set(cited_doc_ids) <= set(gold_doc_ids))
+
+
+def attributed(correct: float, passage_doc_ids: list[str], cited_doc_ids: list[str], gold_doc_ids: list[str]) -> float:
+    """A right answer whose shown source is gold. A system that reads passages shows them with the
+    answer by construction (any gold one among them counts); one without passages shows only what
+    its answer cites, so that must be gold (`citation_correct`)."""
+    if not correct:
+        return 0.0
+    if passage_doc_ids:
+        return float(bool(set(passage_doc_ids) & set(gold_doc_ids)))
+    return citation_correct(cited_doc_ids, gold_doc_ids)
 
 
 def bootstrap_ci(scores: list[float], *, samples: int, seed: int) -> list[float]:

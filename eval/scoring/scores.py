@@ -28,6 +28,9 @@ ROW_FIELDS = {
     "exact_match": "exact_match",
     "false_abstention_rate": "abstained",  # over answerable questions
     "abstention_rate": "abstained",  # over unanswerable ones
+    "reader_abstention_rate": "reader_abstained",  # None without a gate
+    "gate_false_abstention_rate": "gated",  # over answerable questions; None without a gate
+    "attribution": "attributed",
     "citation_accuracy": "citation_correct",
     "style_adherence": "style_ok",  # None when the corpus defines no house style
     "f1": "f1",
@@ -35,7 +38,8 @@ ROW_FIELDS = {
     "prompt_tokens": "prompt_tokens",
     "output_tokens": "output_tokens",
 }
-ROW_SCORES.update({metric: (lambda row, field=field: row[field]) for metric, field in ROW_FIELDS.items()})
+# `get`: a field added later is missing from older runs' rows, which leaves that metric out for them
+ROW_SCORES.update({metric: (lambda row, field=field: row.get(field)) for metric, field in ROW_FIELDS.items()})
 
 
 def _retrieved_doc_ids(row: dict) -> list[str]:
@@ -50,3 +54,20 @@ def _recall(row: dict) -> float:
 @score("mrr")
 def _reciprocal_rank(row: dict) -> float:
     return metrics.mrr([_retrieved_doc_ids(row)], [row["gold_doc_ids"]]).value
+
+
+def _gold_shown(row: dict) -> bool:
+    """A gold passage reached the reader: retrieved, and not turned away by the confidence gate."""
+    return bool(_recall(row)) and not row.get("gated")
+
+
+@score("retrieval_miss_rate")
+def _retrieval_miss(row: dict) -> float:
+    """Wrong, and the reader never saw a gold passage (none retrieved, or the gate answered)."""
+    return float(not row["correct"] and not _gold_shown(row))
+
+
+@score("reading_miss_rate")
+def _reading_miss(row: dict) -> float:
+    """Wrong although a gold passage was in the prompt."""
+    return float(not row["correct"] and _gold_shown(row))

@@ -31,15 +31,19 @@ PASSAGE_SOURCES: dict[str, Callable[[Corpus, PassageSource | None], PassageSourc
 }
 
 
-def answerer(cfg: ExperimentConfig, lm, source: PassageSource | None, corpus: Corpus) -> PromptAnswerer:
-    """The shared prompt answerer with the configured generation settings and the corpus's house style."""
-    return PromptAnswerer(lm, source, corpus, batch_size=cfg.model.batch_size, max_new_tokens=cfg.model.max_new_tokens)
+def answerer(cfg: ExperimentConfig, lm, source: PassageSource | None, corpus: Corpus, abstain_below: float | None = None) -> PromptAnswerer:
+    """The shared prompt answerer with the configured generation settings and the corpus's house
+    style; `abstain_below`: the retrieval-confidence gate (eval/stages/gate.py), for retrieving arms."""
+    return PromptAnswerer(
+        lm, source, corpus, batch_size=cfg.model.batch_size, max_new_tokens=cfg.model.max_new_tokens, abstain_below=abstain_below
+    )
 
 
 def build_answerers(
-    cfg: ExperimentConfig, lm, corpus: Corpus, retriever: PassageSource | None, tuned_lm=None
+    cfg: ExperimentConfig, lm, corpus: Corpus, retriever: PassageSource | None, tuned_lm=None, abstain_below: float | None = None
 ) -> dict[str, PromptAnswerer]:
-    """One answerer per configured arm: (base or tuned model) x (no passages, retrieved, gold)."""
+    """One answerer per configured arm: (base or tuned model) x (no passages, retrieved, gold); the
+    arms that retrieve use the retrieval-confidence gate `abstain_below` (None: no gate)."""
     answerers = {}
     for name in cfg.eval.arms:
         arm = ARMS[name]
@@ -47,7 +51,8 @@ def build_answerers(
             raise ValueError(f"the {name} arm needs a retriever")
         if arm.tuned and tuned_lm is None:
             raise ValueError(f"the {name} arm needs the fine-tuned model")
-        answerers[name] = answerer(cfg, tuned_lm if arm.tuned else lm, PASSAGE_SOURCES[arm.passages](corpus, retriever), corpus)
+        source = PASSAGE_SOURCES[arm.passages](corpus, retriever)
+        answerers[name] = answerer(cfg, tuned_lm if arm.tuned else lm, source, corpus, abstain_below if arm.retrieves else None)
     return answerers
 
 

@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 from core.config import ExperimentConfig, to_yaml
-from core.corpus import GENERAL, UNANSWERABLE, Corpus, load_corpus
+from core.corpus import GENERAL, UNANSWERABLE, Corpus, load_corpus, unanswerable_topics
 from core.errors import InputError
 from core.rundir import write_json, write_jsonl, write_text
 from eval.catalogue import ARMS, FINETUNE, reference_arm, side_arm
@@ -16,16 +16,26 @@ from eval.schema import Summary
 from eval.scoring.harness import general_knowledge_kept, run_arm, summarize_arm
 from eval.scoring.retrieval import retrieval_quality
 from eval.stages.answerers import answerer, build_answerers
+from eval.stages.gate import resolve_gate
 from eval.stages.run_info import meta_info, run_info
 
 log = logging.getLogger(__name__)
 
 
 def load_experiment_corpus(cfg: ExperimentConfig) -> Corpus:
-    """The corpus (or its configured subset), checked to have questions in the evaluated split."""
-    corpus = load_corpus(cfg.corpus.dir, cfg.corpus.max_documents, cfg.corpus.max_control_questions)
+    """The corpus (or its configured subset) with the standard general-knowledge controls, checked to
+    have questions in the evaluated split; says when unanswerable eval topics were also trained on."""
+    corpus = load_corpus(
+        cfg.corpus.dir, cfg.corpus.max_documents, cfg.corpus.max_control_questions, general_knowledge=cfg.corpus.general_knowledge
+    )
     if not corpus.split(cfg.eval.split):
         raise InputError(f"{cfg.corpus.dir}: no questions in split {cfg.eval.split!r} for the selected documents")
+    topics = unanswerable_topics(corpus)
+    if topics["seen_in_training"]:
+        log.warning(
+            "%d of %d unanswerable eval topics also have train questions: abstaining on them measures memory, not abstention",
+            topics["seen_in_training"], topics["eval_topics"],
+        )
     return corpus
 
 
@@ -56,10 +66,10 @@ def tuned_lm_for_eval(cfg: ExperimentConfig, adapter_dir: Path, corpus: Corpus) 
     return merged, latency
 
 
-def evaluate_arms(cfg: ExperimentConfig, corpus: Corpus, lm, retriever, tuned_lm=None) -> list[dict]:
+def evaluate_arms(cfg: ExperimentConfig, corpus: Corpus, lm, retriever, tuned_lm=None, abstain_below: float | None = None) -> list[dict]:
     questions = corpus.split(cfg.eval.split)
     rows = []
-    for arm, arm_answerer in build_answerers(cfg, lm, corpus, retriever, tuned_lm).items():
+    for arm, arm_answerer in build_answerers(cfg, lm, corpus, retriever, tuned_lm, abstain_below).items():
         log.info("arm %s: answering %d questions", arm, len(questions))
         rows.extend(run_arm(arm, arm_answerer, questions, corpus))
     return rows
@@ -115,8 +125,10 @@ def evaluate_experiment(
         holder = side_arm(FINETUNE, cfg.eval.arms) or next((a for a in cfg.eval.arms if ARMS[a].tuned), None)
         if holder:
             extras[holder] = {"train": train, "merge_latency": merge_latency}
-    rows = evaluate_arms(cfg, corpus, lm, retriever, tuned_lm)
+    gate = resolve_gate(cfg, corpus, retriever) if retriever is not None else None
+    rows = evaluate_arms(cfg, corpus, lm, retriever, tuned_lm, gate.threshold if gate else None)
     summary = summarize(cfg, rows, started=started, meta=meta_info(lm, embedder_name, corpus), arm_extras=extras)
     if retriever is not None:
         summary["retrieval"] = retrieval_quality(retriever.index, corpus.split(cfg.eval.split))
+        summary["gate"] = gate.record()
     return rows, summary

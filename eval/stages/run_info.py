@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from core.config import ExperimentConfig
+from core.corpus import unanswerable_topics
 from eval.schema import MetaInfo, RunInfo
 
 PACKAGES = (
@@ -49,6 +50,7 @@ def meta_info(lm, embedder_name: str | None, corpus=None) -> MetaInfo:
         "corpus": None if corpus is None else {
             "documents": len(corpus.documents), "questions": len(corpus.questions), "hash": corpus.dataset_hash(),
             "origin": corpus.origin,
+            "unanswerable_topics": unanswerable_topics(corpus),
         },
         "packages": {p: _version(p) for p in PACKAGES},
         "python": platform.python_version(),

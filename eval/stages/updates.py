@@ -52,6 +52,7 @@ class UpdateInputs:
     index: ChunkIndex  # updated in place, round by round
     adapter: AdapterOutcome  # the adapter trained on the original corpus
     main_rows: list[dict]  # the main run's predictions, for accuracy before the change
+    abstain_below: float | None = None  # the main run's retrieval-confidence gate, kept by the retrieving arms
 
 
 def update_plan(cfg: ExperimentConfig, corpus: Corpus) -> tuple[list[UpdateRound], list[str]]:
@@ -167,11 +168,11 @@ def _run_rounds(
 
         seconds = _timed_index_update(inputs, before, corpus, out / rnd.name / "index")
         retriever = Retriever(inputs.index, cfg.rag.top_k)
-        arm_rows = answer_probe(RAG_ARM, answerer(cfg, inputs.lm, retriever, corpus), changed, locality)
+        arm_rows = answer_probe(RAG_ARM, answerer(cfg, inputs.lm, retriever, corpus, inputs.abstain_below), changed, locality)
         arms[RAG_ARM] = round_metrics(cfg, arm_rows, seconds, inputs.main_rows, RAG_ARM)
         rows += tagged(arm_rows, stage="update", round=rnd.name)
 
-        probe_rows = answer_probe(PROBE_ARM, answerer(cfg, original, retriever, corpus), changed, [])
+        probe_rows = answer_probe(PROBE_ARM, answerer(cfg, original, retriever, corpus, inputs.abstain_below), changed, [])
         arms[PROBE_ARM] = round_metrics(cfg, probe_rows, None, inputs.main_rows, PROBE_ARM)
         rows += tagged(probe_rows, stage="update", round=rnd.name)
 
@@ -209,7 +210,7 @@ def _run_deletions(
 
     seconds = _timed_index_update(inputs, corpus, kept, out / "index")
     retriever = Retriever(inputs.index, cfg.rag.top_k)
-    arm_rows = answer_probe(RAG_ARM, answerer(cfg, inputs.lm, retriever, kept), probe, locality, "deleted")
+    arm_rows = answer_probe(RAG_ARM, answerer(cfg, inputs.lm, retriever, kept, inputs.abstain_below), probe, locality, "deleted")
     arms[RAG_ARM] = deletion_metrics(cfg, arm_rows, seconds)
     rows += tagged(arm_rows, stage="deletion", round=None)
 

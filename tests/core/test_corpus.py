@@ -4,7 +4,7 @@ from collections import defaultdict
 
 import pytest
 
-from core.corpus import load_corpus
+from core.corpus import Question, load_corpus, unanswerable_topics
 from core.errors import InputError
 from core.text import normalize
 from tests.conftest import REPO, SMALL_DOCS, SMALL_QUESTIONS, write_corpus
@@ -136,13 +136,33 @@ def test_documents_hold_several_facts_each(bundled):
     assert all(len(f) >= 3 for f in facts_per_doc.values())
 
 
-def test_bundled_controls_for_abstention_general_knowledge_and_style(bundled):
+def test_bundled_controls_for_abstention_and_style(bundled):
     unanswerable = [q for q in bundled.questions if q.kind == "unanswerable"]
-    assert len({q.fact_id for q in unanswerable}) >= 10
+    assert len({q.fact_id for q in unanswerable}) >= 20
     assert {q.split for q in unanswerable} == {"train", "eval"}  # the fine-tune learns to abstain, eval measures it
     assert all(q.answers == [bundled.style.abstention] for q in unanswerable)
-    assert len([q for q in bundled.questions if q.kind == "general"]) >= 30
+    # eval topics are new: abstaining on them measures abstention, not a memorised topic
+    assert unanswerable_topics(bundled) == {"eval_topics": 12, "seen_in_training": 0}
     assert bundled.style.defined and "{title}" in bundled.style.template
+
+
+def test_the_loader_counts_unanswerable_eval_topics_seen_in_training(tmp_path):
+    def unanswerable(qid: str, topic: str, split: str) -> dict:
+        return {"id": qid, "question": f"What about {topic}?", "answers": ["I don't know"], "doc_ids": [], "split": split, "kind": "unanswerable", "fact_id": topic}
+
+    rows = [unanswerable("a-t", "a", "train"), unanswerable("a-e", "a", "eval"), unanswerable("b-e", "b", "eval")]
+    corpus = load_corpus(write_corpus(tmp_path / "c", questions=[*SMALL_QUESTIONS, *rows]))
+    assert unanswerable_topics(corpus) == {"eval_topics": 2, "seen_in_training": 1}
+
+
+def test_the_standard_general_knowledge_set_is_added_to_any_corpus_which_may_add_its_own(tmp_path):
+    own = {"id": "gk-capital-france", "question": "Name the French capital?", "answers": ["Paris"], "doc_ids": [], "split": "eval", "kind": "general", "fact_id": "gk-capital-france"}
+    corpus_dir = write_corpus(tmp_path / "c", questions=[*SMALL_QUESTIONS, own])
+    assert [q for q in load_corpus(corpus_dir).questions if q.kind == "general"] == [Question(**own)]
+    general = [q for q in load_corpus(corpus_dir, general_knowledge=True).questions if q.kind == "general"]
+    assert len(general) >= 200 and len({q.id for q in general}) == len(general)
+    assert [q.question for q in general if q.id == own["id"]] == [own["question"]]  # the corpus's own version kept
+    assert all(q.split == "eval" and q.answers and not q.doc_ids for q in general)
 
 
 def test_unanswerable_questions_are_not_answered_by_any_document(bundled):
@@ -155,7 +175,7 @@ def test_unanswerable_questions_are_not_answered_by_any_document(bundled):
 
 
 def test_control_questions_can_be_capped_per_kind_and_split(bundled):
-    capped = load_corpus(BUNDLED, max_documents=3, max_control_questions=5)
+    capped = load_corpus(BUNDLED, max_documents=3, max_control_questions=5, general_knowledge=True)
     counts = defaultdict(int)
     for q in capped.questions:
         counts[q.kind, q.split] += 1

@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 import pytest
 
 from eval.catalogue import FINETUNE, RAG
+from eval.report.limits import limits
 from eval.report.verdict import TIE, by_cost, by_interval, verdict_rows, verdict_tally
 from eval.rundir import load_run
 from tests.conftest import run_entry_point
@@ -59,6 +60,18 @@ def test_html_parses_embeds_every_plot_and_has_every_verdict_row(run_dir):
     # the sweep's accuracy varies with top_k and gets a column; its recall does not and is said once
     assert "| rag.top_k | accuracy % [95% CI] | latency p50 ms |" in markdown
     assert "The same at every point: recall@k 100.0%." in markdown
+
+
+def test_the_report_says_what_limits_the_comparison_under_the_verdict_and_in_its_own_section(run_dir):
+    summary, _ = load_run(run_dir)
+    found = limits(summary)
+    markdown, page = (run_dir / "report.md").read_text(), (run_dir / "report.html").read_text()
+    verdict = markdown[markdown.index("## Verdict"):markdown.index("## Arms")]
+    assert f"*{found.footnote}*" in verdict and found.footnote.startswith("What limits this run: ")
+    section = markdown[markdown.index("## What limits this comparison"):]
+    assert all(sentence in section for sentence in found.sentences) and found.table in section
+    assert "<h2>What limits this comparison</h2>" in page and "the reader's ceiling on this run" in page
+    assert "<em>What limits this run: " in page
 
 
 def test_the_header_says_where_the_questions_came_from(run_dir):

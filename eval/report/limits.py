@@ -1,0 +1,125 @@
+"""What limits this comparison, in plain words, from summary.json alone.
+
+A retrieving arm's wrong answers split in two (eval/scoring/scores.py): lost to retrieval (no gold
+passage reached the reader: none retrieved, or the confidence gate answered) and lost to reading
+(a gold passage was in the prompt and the answer was still wrong). The arm that reads the gold
+documents (oracle) is the reader's ceiling: no arm reading passages with this model is expected
+above it. The fine-tune reads nothing, so what bounds it is what training stored and how far it
+carries to new phrasings; base is the same model untrained.
+
+Which of two losses "limits" an arm is decided like the verdict's rates: only when their 95%
+intervals do not overlap; otherwise both bound it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eval.catalogue import FINETUNE, RAG, arm, metrics_in, reference_arm, side_arm
+from eval.report.format import markdown_table, pct, rate_cell
+from eval.report.tables import metric_header
+
+RETRIEVAL, READING, BOTH = "retrieval", "reading", "retrieval and reading alike"
+
+
+@dataclass(frozen=True)
+class Limits:
+    table: str | None  # per retrieving arm (and the ceiling): accuracy and the two losses
+    sentences: list[str]  # the section's prose, one finding each
+    footnote: str  # one line under the verdict
+
+
+def _pct(record: dict, key: str) -> str:
+    return f"{pct(record[key])}%"
+
+
+def limiting(record: dict) -> str:
+    """RETRIEVAL, READING, or BOTH when the two losses' intervals overlap."""
+    (r_lo, r_hi), (d_lo, d_hi) = record["retrieval_miss_rate_ci"], record["reading_miss_rate_ci"]
+    if r_lo > d_hi:
+        return RETRIEVAL
+    if d_lo > r_hi:
+        return READING
+    return BOTH
+
+
+def _ceiling_arm(arms: dict) -> str | None:
+    return next((a for a in arms if arm(a) and arm(a).passages == "gold" and "accuracy" in arms[a]), None)
+
+
+def _overlap(a: dict, b: dict, key: str) -> bool:
+    (a_lo, a_hi), (b_lo, b_hi) = a[f"{key}_ci"], b[f"{key}_ci"]
+    return a_lo <= b_hi and b_lo <= a_hi
+
+
+LEVERS = {
+    RETRIEVAL: "`rag.retriever`, `rag.top_k` or the chunking are the levers (see Retrieval)",
+    READING: "a larger `model.name` is the lever (or a reader fine-tuned on the corpus, as `hybrid` is)",
+    BOTH: "a better retriever and a larger `model.name` would each help",
+}
+
+
+def _retrieving_sentence(name: str, record: dict, gated: bool) -> str:
+    how = "no gold passage reached the reader: none retrieved" + (", or the confidence gate answered" if gated else "")
+    found = limiting(record)
+    lead = f"{found.capitalize()} limit" if found == BOTH else f"{found.capitalize()}, not {READING if found == RETRIEVAL else RETRIEVAL}, limits"
+    return (
+        f"`{name}` answers {_pct(record, 'accuracy')}. It loses {_pct(record, 'retrieval_miss_rate')} of the questions to "
+        f"retrieval ({how}) and {_pct(record, 'reading_miss_rate')} to reading (a gold passage was in the prompt, the "
+        f"answer was wrong). {lead} `{name}`: {LEVERS[found]}."
+    )
+
+
+def _finetune_sentence(name: str, record: dict, base: dict | None) -> str:
+    untrained = f" ({_pct(base, 'accuracy')} for the same model untrained)" if base and "accuracy" in base else ""
+    loss = f" (final training loss {record['train']['final_loss']:.3f})" if "train" in record else ""
+    return (
+        f"`{name}` answers {_pct(record, 'accuracy')} from its weights alone{untrained}. It retrieves nothing to miss: "
+        f"what training stored{loss} and how far that carries to phrasings it was not trained on bound it; more "
+        f"`finetune.epochs`, `finetune.use_documents` or a larger `model.name` are the levers."
+    )
+
+
+def limits(summary: dict) -> Limits:
+    arms = summary["arms"]
+    gated = (summary.get("gate") or {}).get("threshold") is not None
+    retrieving = [a for a in arms if "reading_miss_rate" in arms[a]]
+    ceiling = _ceiling_arm(arms)
+    sentences = []
+    if ceiling:
+        sentences.append(
+            f"With the gold document in the prompt (`{ceiling}`) the model answers {_pct(arms[ceiling], 'accuracy')}: "
+            f"that is the reader's ceiling on this run, and no arm that reads passages with this model is expected above it."
+        )
+    for name in retrieving:
+        sentences.append(_retrieving_sentence(name, arms[name], gated))
+        if ceiling and _overlap(arms[name], arms[ceiling], "accuracy"):
+            sentences.append(f"`{name}` is at the reader's ceiling within the intervals: better retrieval could not show on this run.")
+    finetune = side_arm(FINETUNE, arms)
+    if finetune:
+        sentences.append(_finetune_sentence(finetune, arms[finetune], arms.get(reference_arm())))
+    if not retrieving:
+        sentences.append("No arm here retrieves, so no error could be split into retrieval and reading misses.")
+    return Limits(_table(arms, retrieving, ceiling), sentences, _footnote(arms, side_arm(RAG, retrieving), ceiling))
+
+
+def _footnote(arms: dict, rag: str | None, ceiling: str | None) -> str:
+    if rag is None:
+        return "What limits this run: no retrieving arm ran, so retrieval and reading misses could not be told apart."
+    record, found = arms[rag], limiting(arms[rag])
+    at_ceiling = f"With the gold document in the prompt the model answers {_pct(arms[ceiling], 'accuracy')}; " if ceiling else ""
+    return (
+        f"What limits this run: {found}. {at_ceiling}`{rag}` loses {_pct(record, 'reading_miss_rate')} of "
+        f"the questions to reading and {_pct(record, 'retrieval_miss_rate')} to retrieval; {LEVERS[found]}. "
+        "See \"What limits this comparison\"."
+    )
+
+
+def _table(arms: dict, retrieving: list[str], ceiling: str | None) -> str | None:
+    if not retrieving:
+        return None
+    losses = metrics_in("limits")
+    rows = [[name, rate_cell(arms[name], "accuracy"), *(rate_cell(arms[name], m.name) for m in losses)] for name in retrieving]
+    if ceiling:
+        rows.append([f"{ceiling} (the reader's ceiling)", rate_cell(arms[ceiling], "accuracy"), *("–" for _ in losses)])
+    return markdown_table(["arm", "accuracy % [95% CI]", *(metric_header(m) for m in losses)], rows)

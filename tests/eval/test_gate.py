@@ -1,0 +1,83 @@
+"""The retrieval-confidence gate: calibration on the train split, and answering with it."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.answerer import PromptAnswerer
+from core.config import ExperimentConfig
+from core.corpus import load_corpus
+from core.prompt import Passage
+from eval.scoring.harness import run_arm, summarize_arm
+from eval.stages.gate import best_threshold, resolve_gate
+from tests.conftest import SMALL_QUESTIONS, write_corpus
+
+
+def test_the_threshold_with_the_best_balanced_accuracy_and_the_lowest_on_a_tie():
+    threshold, balanced = best_threshold([0.8, 0.7, 0.6], [0.2, 0.3, 0.65])
+    # 0.45 and 0.675 both reach (2/3 + 3/3) / 2 or (3/3 + 2/3) / 2; the lower turns away fewer answerable questions
+    assert threshold == pytest.approx(0.45) and balanced == pytest.approx(5 / 6)
+    assert best_threshold([0.5, 0.5], [0.5])[1] == 0.5  # nothing separates them: chance
+    with pytest.raises(ValueError):
+        best_threshold([0.5], [])
+
+
+UNANSWERABLE = [
+    {"id": f"u{i}-{s}", "question": f"What is the {topic} policy?", "answers": ["I don't know"], "doc_ids": [], "split": s, "kind": "unanswerable", "fact_id": f"u{i}"}
+    for i, (topic, s) in enumerate((("pet", "train"), ("dress", "train"), ("gym", "eval")))
+]
+
+
+class ScoredRetriever:
+    """Retrieves the `leave` document with a score per question: high for answerable ones, low for the rest."""
+
+    def __init__(self, scores: dict[str, float]):
+        self.scores = scores
+
+    def __call__(self, questions):
+        return [[Passage("leave#0", "leave", "Leave Policy", "Staff get 27 days.", self.scores.get(q.id, 0.9))] for q in questions]
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    return load_corpus(write_corpus(tmp_path / "c", questions=[*SMALL_QUESTIONS, *UNANSWERABLE]))
+
+
+def config(value) -> ExperimentConfig:
+    return ExperimentConfig(name="gate", rag={"abstain_below": value})
+
+
+def test_auto_calibrates_on_the_train_split_only(corpus):
+    # train: q1 answerable (0.9), u0 and u1 unanswerable (0.1, 0.2); eval questions' scores must not matter
+    retriever = ScoredRetriever({"u0-train": 0.1, "u1-train": 0.2, "u2-eval": 0.95, "q2": 0.0})
+    gate = resolve_gate(config("auto"), corpus, retriever)
+    assert gate.threshold == pytest.approx(0.55) and gate.how == "calibrated on the train split"
+    assert gate.calibration == {"answerable": 1, "unanswerable": 2, "balanced_accuracy": 1.0, "abstention_rate": 1.0, "false_abstention_rate": 0.0}
+    assert resolve_gate(config(0.3), corpus, retriever).threshold == 0.3
+    assert resolve_gate(config(None), corpus, retriever).threshold is None
+    # scores that do not separate the two kinds give no gate rather than one that only costs answers
+    assert resolve_gate(config("auto"), corpus, ScoredRetriever({})).threshold is None
+
+
+def test_auto_sets_no_gate_without_unanswerable_train_questions(tmp_path):
+    corpus = load_corpus(write_corpus(tmp_path / "c"))
+    gate = resolve_gate(config("auto"), corpus, ScoredRetriever({}))
+    assert gate.threshold is None and "unanswerable train questions" in gate.how
+
+
+def test_a_gated_question_gets_the_abstention_phrase_and_the_reader_is_still_reported(corpus, tiny_lm):
+    questions = corpus.split("eval")  # q2, q3, q4, u2-eval
+    retriever = ScoredRetriever({"u2-eval": 0.1, "q2": 0.2})  # q2's gold passage is retrieved, with a low score
+    gated = PromptAnswerer(tiny_lm, retriever, corpus, batch_size=4, max_new_tokens=3, abstain_below=0.5)
+    rows = {r["question_id"]: r for r in run_arm("rag", gated, questions, corpus)}
+    assert rows["u2-eval"]["answer"] == "I don't know" and rows["u2-eval"]["gated"] == 1.0 and rows["u2-eval"]["abstained"] == 1.0
+    assert rows["u2-eval"]["generate_ms"] == 0 and rows["u2-eval"]["output_tokens"] == 0  # a deployed gate generates nothing
+    assert rows["u2-eval"]["reader_abstained"] == 0.0  # the tiny random reader never abstains by itself
+    assert rows["q3"]["gated"] == 0.0 and rows["q3"]["answer"] != "I don't know" and rows["q3"]["output_tokens"] > 0
+    summary = summarize_arm(list(rows.values()), "rag", bootstrap_samples=100, seed=0)
+    assert summary["abstention_rate"] == 1.0 and summary["reader_abstention_rate"] == 0.0
+    assert summary["gate_false_abstention_rate"] == pytest.approx(1 / 3)  # q2 turned away
+    # q2's gold passage never reached the reader (gated): a retrieval miss, like q3 and q4 (wrong document)
+    assert summary["retrieval_miss_rate"] == 1.0 and summary["reading_miss_rate"] == 0.0
+    with pytest.raises(ValueError):
+        PromptAnswerer(tiny_lm, None, corpus, batch_size=4, max_new_tokens=3, abstain_below=0.5)

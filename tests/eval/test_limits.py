@@ -1,0 +1,72 @@
+"""What limits the comparison: a planted run where retrieval misses dominate and one where reading
+misses dominate, and the words the report uses for each."""
+
+from __future__ import annotations
+
+from core.answerer import Answer, Passage
+from core.config import ExperimentConfig
+from core.corpus import load_corpus
+from eval.report.limits import limits
+from eval.scoring.harness import run_arm
+from eval.stages.experiment import summarize
+from tests.conftest import SMALL_DOCS, write_corpus
+from tests.eval.run_fixture import META
+
+N = 30
+QUESTIONS = [
+    {"id": f"q{i}", "question": f"How many leave days, variant {i}?", "answers": ["27"], "doc_ids": ["leave"], "split": "eval", "kind": "fact", "fact_id": f"f{i}"}
+    for i in range(N)
+]
+
+
+class Planted:
+    """Answers right on the first `right` questions; retrieves the gold document on the first `found`."""
+
+    def __init__(self, right: int, found: int | None):
+        self.right, self.found = right, found
+
+    def answer(self, questions):
+        out = []
+        for i, q in enumerate(questions):
+            doc = None if self.found is None else ("leave" if i < self.found else "badges")
+            passages = [Passage(f"{doc}#0", doc, doc, "text", 0.9)] if doc else []
+            out.append(Answer(q.id, "27 days" if i < self.right else "no idea", passages, 1.0, 5.0, 50, 3))
+        return out
+
+
+def planted_summary(tmp_path, *, rag_right: int, rag_found: int, oracle_right: int) -> dict:
+    corpus = load_corpus(write_corpus(tmp_path / "corpus", SMALL_DOCS, QUESTIONS))
+    questions = corpus.split("eval")
+    rows = run_arm("base", Planted(0, None), questions, corpus) + run_arm("rag", Planted(rag_right, rag_found), questions, corpus)
+    rows += run_arm("lora", Planted(9, None), questions, corpus) + run_arm("oracle", Planted(oracle_right, N), questions, corpus)
+    cfg = ExperimentConfig(name="limits", corpus={"dir": str(tmp_path / "corpus")}, eval={"arms": ["base", "rag", "lora", "oracle"], "bootstrap_samples": 300})
+    return summarize(cfg, rows, started="2026-01-01T00:00:00+00:00", meta=META)
+
+
+def test_when_retrieval_misses_dominate_the_report_says_retrieval_limits(tmp_path):
+    # rag finds the gold document for 8 of 30 and reads those right; the reader alone gets 29 of 30
+    found = limits(planted_summary(tmp_path, rag_right=8, rag_found=8, oracle_right=29))
+    text = " ".join(found.sentences)
+    assert "the model answers 96.7%: that is the reader's ceiling" in text
+    assert "`rag` answers 26.7%. It loses 73.3% of the questions to retrieval" in text and "0.0% to reading" in text
+    assert "Retrieval, not reading, limits `rag`: `rag.retriever`, `rag.top_k` or the chunking are the levers" in text
+    assert "at the reader's ceiling" not in text.replace("that is the reader's ceiling", "")
+    assert found.footnote.startswith("What limits this run: retrieval.")
+    assert "| rag | 26.7 [" in found.table and "| oracle (the reader's ceiling) | 96.7 [" in found.table
+
+
+def test_when_reading_misses_dominate_the_report_says_reading_limits_and_names_the_model(tmp_path):
+    # rag always finds the gold document and reads 6 of 30 right; with the gold document the reader gets 7
+    found = limits(planted_summary(tmp_path, rag_right=6, rag_found=N, oracle_right=7))
+    text = " ".join(found.sentences)
+    assert "the model answers 23.3%: that is the reader's ceiling" in text
+    assert "It loses 0.0% of the questions to retrieval" in text and "80.0% to reading" in text
+    assert "Reading, not retrieval, limits `rag`: a larger `model.name` is the lever" in text
+    assert "`rag` is at the reader's ceiling within the intervals: better retrieval could not show on this run." in text
+    assert "`lora` answers 30.0% from its weights alone (0.0% for the same model untrained)" in text
+    assert found.footnote.startswith("What limits this run: reading. With the gold document in the prompt the model answers 23.3%")
+
+
+def test_equal_losses_are_called_both(tmp_path):
+    found = limits(planted_summary(tmp_path, rag_right=10, rag_found=20, oracle_right=20))  # 10 lost each way
+    assert "Retrieval and reading alike limit `rag`" in " ".join(found.sentences)
