@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
-from core.corpus import Corpus, Question
+from core.corpus import GENERAL, Corpus, Question
 from core.generate import generate
 from core.prompt import Passage, build_prompt
 from core.style import cited_doc_ids
@@ -49,7 +49,9 @@ class PromptAnswerer:
     passage comes back), the answer is the corpus's abstention phrase, as a RAG system says "I don't
     know" when nothing relevant was found. The reader still answers those questions, only so the
     report can show what the prompt alone would have done (`reader_text`); a deployed gate skips
-    that, so their generation time and tokens are not counted.
+    that, so their generation time and tokens are not counted. The general-knowledge controls are
+    never gated: they measure what the model's weights kept, and a gate over the corpus's documents
+    would turn every one of them away by design.
     """
 
     def __init__(
@@ -76,7 +78,7 @@ class PromptAnswerer:
         return [self._answer(q, p, out, retrieve_ms) for q, p, out in zip(questions, passages, outputs)]
 
     def _answer(self, question: Question, passages: list[Passage], out, retrieve_ms: float) -> Answer:
-        if self.abstain_below is None:
+        if self.abstain_below is None or question.kind == GENERAL:
             return self._answer_ungated(question, passages, out, retrieve_ms)
         if not passages or passages[0].score < self.abstain_below:  # passages come best first
             return Answer(question.id, self.corpus.style.abstention, passages, retrieve_ms, gated=True, reader_text=out.text)

@@ -70,6 +70,16 @@ def _retrieving_sentence(name: str, record: dict, gated: bool) -> str:
     )
 
 
+def _gate_sentence(name: str, record: dict, gate: dict) -> str:
+    train = gate.get("calibration") or {}
+    on_train = f" (on the train split it calibrated on: {pct(train['false_abstention_rate'])}%)" if "false_abstention_rate" in train else ""
+    return (
+        f"Of those retrieval losses, the confidence gate (score below {gate['threshold']:.3f}) turned away "
+        f"{_pct(record, 'gate_false_abstention_rate')} of the answerable questions{on_train}; it abstains on "
+        f"{_pct(record, 'abstention_rate')} of the unanswerable ones. `rag.abstain_below` sets the trade."
+    )
+
+
 def _finetune_sentence(name: str, record: dict, base: dict | None) -> str:
     untrained = f" ({_pct(base, 'accuracy')} for the same model untrained)" if base and "accuracy" in base else ""
     loss = f" (final training loss {record['train']['final_loss']:.3f})" if "train" in record else ""
@@ -93,6 +103,8 @@ def limits(summary: dict) -> Limits:
         )
     for name in retrieving:
         sentences.append(_retrieving_sentence(name, arms[name], gated))
+        if "gate_false_abstention_rate" in arms[name]:
+            sentences.append(_gate_sentence(name, arms[name], summary["gate"]))
         if ceiling and _overlap(arms[name], arms[ceiling], "accuracy"):
             sentences.append(f"`{name}` is at the reader's ceiling within the intervals: better retrieval could not show on this run.")
     finetune = side_arm(FINETUNE, arms)

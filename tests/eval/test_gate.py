@@ -26,6 +26,7 @@ UNANSWERABLE = [
     {"id": f"u{i}-{s}", "question": f"What is the {topic} policy?", "answers": ["I don't know"], "doc_ids": [], "split": s, "kind": "unanswerable", "fact_id": f"u{i}"}
     for i, (topic, s) in enumerate((("pet", "train"), ("dress", "train"), ("gym", "eval")))
 ]
+GENERAL = {"id": "g1", "question": "What is the capital of France?", "answers": ["Paris"], "doc_ids": [], "split": "eval", "kind": "general", "fact_id": "g1"}
 
 
 class ScoredRetriever:
@@ -40,7 +41,7 @@ class ScoredRetriever:
 
 @pytest.fixture
 def corpus(tmp_path):
-    return load_corpus(write_corpus(tmp_path / "c", questions=[*SMALL_QUESTIONS, *UNANSWERABLE]))
+    return load_corpus(write_corpus(tmp_path / "c", questions=[*SMALL_QUESTIONS, *UNANSWERABLE, GENERAL]))
 
 
 def config(value) -> ExperimentConfig:
@@ -66,14 +67,16 @@ def test_auto_sets_no_gate_without_unanswerable_train_questions(tmp_path):
 
 
 def test_a_gated_question_gets_the_abstention_phrase_and_the_reader_is_still_reported(corpus, tiny_lm):
-    questions = corpus.split("eval")  # q2, q3, q4, u2-eval
-    retriever = ScoredRetriever({"u2-eval": 0.1, "q2": 0.2})  # q2's gold passage is retrieved, with a low score
+    questions = corpus.split("eval")  # q2, q3, q4, u2-eval, g1
+    retriever = ScoredRetriever({"u2-eval": 0.1, "q2": 0.2, "g1": 0.0})  # q2's gold passage is retrieved, with a low score
     gated = PromptAnswerer(tiny_lm, retriever, corpus, batch_size=4, max_new_tokens=3, abstain_below=0.5)
     rows = {r["question_id"]: r for r in run_arm("rag", gated, questions, corpus)}
     assert rows["u2-eval"]["answer"] == "I don't know" and rows["u2-eval"]["gated"] == 1.0 and rows["u2-eval"]["abstained"] == 1.0
     assert rows["u2-eval"]["generate_ms"] == 0 and rows["u2-eval"]["output_tokens"] == 0  # a deployed gate generates nothing
     assert rows["u2-eval"]["reader_abstained"] == 0.0  # the tiny random reader never abstains by itself
     assert rows["q3"]["gated"] == 0.0 and rows["q3"]["answer"] != "I don't know" and rows["q3"]["output_tokens"] > 0
+    # a general-knowledge control measures the weights: never gated, whatever its score
+    assert rows["g1"]["gated"] is None and rows["g1"]["answer"] != "I don't know"
     summary = summarize_arm(list(rows.values()), "rag", bootstrap_samples=100, seed=0)
     assert summary["abstention_rate"] == 1.0 and summary["reader_abstention_rate"] == 0.0
     assert summary["gate_false_abstention_rate"] == pytest.approx(1 / 3)  # q2 turned away

@@ -112,8 +112,8 @@ def test_behaviours_are_scored_per_row_and_summarised_on_their_own_questions(sty
     assert [by_id[q]["style_ok"] for q in ("q2", "q3", "q4")] == [1.0, 0.0, 0.0]
     assert by_id["u1"]["style_ok"] is None and by_id["u1"]["citation_correct"] is None
     assert [by_id[q]["citation_correct"] for q in ("q2", "q3", "q4")] == [1.0, 0.0, 0.0]
-    # exact match on the answer without the house-style parts: "27 [Leave Policy]" is exactly "27"
-    assert [by_id[q]["exact_match"] for q in ("q2", "q3", "q4")] == [1.0, 0.0, 0.0]
+    # exact match on the answer without the house-style parts: "27 [Leave Policy]" is exactly "27", "red [1]" "red"
+    assert [by_id[q]["exact_match"] for q in ("q2", "q3", "q4")] == [1.0, 1.0, 0.0]
     # attribution: right, and the passage shown with it (leave, by construction) is gold: only q2
     assert [by_id[q]["attributed"] for q in ("q2", "q3", "q4")] == [1.0, 0.0, 0.0] and by_id["u1"]["attributed"] is None
     # without passages the source shown is what the answer cites: q2 cites its gold title, q3 a wrong one
@@ -124,7 +124,7 @@ def test_behaviours_are_scored_per_row_and_summarised_on_their_own_questions(sty
     assert s["style_adherence"] == pytest.approx(1 / 3) and s["citation_accuracy"] == pytest.approx(1 / 3)
     assert s["false_abstention_rate"] == pytest.approx(1 / 3) and s["abstention_rate"] == pytest.approx(1 / 2)
     assert s["general_knowledge"] == 1.0 and s["n_general"] == 1  # only what the base model knew counts
-    assert s["attribution"] == pytest.approx(1 / 3) and s["exact_match"] == pytest.approx(1 / 3)
+    assert s["attribution"] == pytest.approx(1 / 3) and s["exact_match"] == pytest.approx(2 / 3)
     assert "reader_abstention_rate" not in s and "gate_false_abstention_rate" not in s  # no gate on this arm
     assert summarize_arm(rows, "rag", bootstrap_samples=200, seed=0)["general_knowledge"] == pytest.approx(1 / 2)
     for name in ("style_adherence", "abstention_rate", "false_abstention_rate", "citation_accuracy", "general_knowledge"):
