@@ -82,3 +82,9 @@ def test_an_update_round_and_the_deletions_are_measured_for_both_approaches(quic
     assert deletions["arms"]["lora_full"]["absorb_seconds"] > 0
     report = (out / "report.md").read_text()
     assert "## Knowledge updates" in report and "## Deletions" in report
+    # what limits the run, under the verdict and in its own section; the gate and the new eval topics recorded
+    assert "## What limits this comparison" in report and "*What limits this run: " in report
+    assert "lost to retrieval" in report and "the reader's ceiling" in report
+    assert summary["meta_info"]["corpus"]["unanswerable_topics"]["seen_in_training"] == 0
+    assert "how" in summary["gate"] and "attribution_ci" in summary["arms"]["rag"]
+    assert summary["arms"]["lora"]["exact_match"] > 0  # its answers carry the house style; right ones still match exactly
