@@ -103,6 +103,8 @@ METRICS: dict[str, Metric] = {
     for m in (  # in report order within each group
         Metric("accuracy", "accuracy", "%", ANSWERABLE, "rate", True, "answer"),
         Metric("exact_match", "exact match", "%", ANSWERABLE, "rate", True, "answer"),
+        # with a retrieval-confidence gate: the reader's own answers, as if there were none (what the gate costs)
+        Metric("reader_accuracy", "accuracy without the gate", "%", ANSWERABLE, "rate", True, "answer", retrieval=True),
         Metric("style_adherence", "style", "%", ANSWERABLE, "rate", True, "behaviour"),
         Metric("abstention_rate", "abstains when unanswerable", "%", UNANSWERABLE_SET, "rate", True, "behaviour"),
         # with a retrieval-confidence gate (rag.abstain_below): what the reader alone did, and what the gate cost

@@ -41,6 +41,8 @@ class PredictionRow:
     attributed: float | None = None  # right, and the source shown for it is gold; None: not an answerable question
     gated: float | None = None  # 1.0: the retrieval-confidence gate answered; None: no gate on this arm
     reader_abstained: float | None = None  # the reader's own answer abstains (with a gate); None: no gate
+    reader_correct: float | None = None  # the reader's own answer is right (with a gate, answerable questions)
+    reader_answer: str | None = None  # what the reader wrote when the gate answered instead
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -73,10 +73,13 @@ def _retrieving_sentence(name: str, record: dict, gated: bool) -> str:
 def _gate_sentence(name: str, record: dict, gate: dict) -> str:
     train = gate.get("calibration") or {}
     on_train = f" (on the train split it calibrated on: {pct(train['false_abstention_rate'])}%)" if "false_abstention_rate" in train else ""
+    without = f" Without the gate `{name}` would answer {_pct(record, 'reader_accuracy')}." if "reader_accuracy" in record else ""
+    alone = f" (its reader alone: {_pct(record, 'reader_abstention_rate')})" if "reader_abstention_rate" in record else ""
     return (
         f"Of those retrieval losses, the confidence gate (score below {gate['threshold']:.3f}) turned away "
-        f"{_pct(record, 'gate_false_abstention_rate')} of the answerable questions{on_train}; it abstains on "
-        f"{_pct(record, 'abstention_rate')} of the unanswerable ones. `rag.abstain_below` sets the trade."
+        f"{_pct(record, 'gate_false_abstention_rate')} of the answerable questions{on_train}; `{name}` abstains on "
+        f"{_pct(record, 'abstention_rate')} of the unanswerable ones{alone}.{without} `rag.abstain_below` sets the trade "
+        "(`null`: no gate)."
     )
 
 

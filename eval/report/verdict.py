@@ -195,7 +195,7 @@ def _deletion_row(summary: dict) -> VerdictRow:
 def verdict_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
     arms = summary["arms"]
     return [
-        _rate_row(arms, "Accuracy on the corpus", "accuracy"),
+        _rate_row(arms, "Accuracy on the corpus", "accuracy", note=_gate_accuracy_note(arms)),
         *_update_rows(summary, rows),
         _deletion_row(summary),
         _per_query_cost_row(
@@ -217,6 +217,13 @@ def verdict_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
         _abstention_row(summary),
         _rate_row(arms, "Retained general knowledge", "general_knowledge", note=_general_note(summary)),
     ]
+
+
+def _gate_accuracy_note(arms: dict) -> str:
+    rag = side_names(arms)[0]
+    if rag is None or "reader_accuracy" not in arms[rag]:
+        return ""
+    return f"; {rag} with its retrieval-confidence gate (without the gate: {rate_text(arms[rag], 'reader_accuracy')})"
 
 
 def _abstention_row(summary: dict) -> VerdictRow:

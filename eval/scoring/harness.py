@@ -43,6 +43,8 @@ def run_arm(arm: str, answerer: Answerer, questions: list[Question], corpus: Cor
             attributed=metrics.attributed(correct[i], [p.doc_id for p in a.passages], a.cited_doc_ids, q.doc_ids) if q.answerable else None,
             gated=None if a.gated is None else float(a.gated),
             reader_abstained=None if a.reader_text is None else float(style.abstains(a.reader_text)),
+            reader_correct=metrics.accuracy([a.reader_text], [q.answers]).value if a.reader_text is not None and q.answerable else None,
+            reader_answer=a.reader_text if a.gated else None,
         ).to_dict()
         for i, (q, a) in enumerate(zip(questions, answers))
     ]

@@ -29,6 +29,7 @@ ROW_FIELDS = {
     "false_abstention_rate": "abstained",  # over answerable questions
     "abstention_rate": "abstained",  # over unanswerable ones
     "reader_abstention_rate": "reader_abstained",  # None without a gate
+    "reader_accuracy": "reader_correct",  # None without a gate
     "gate_false_abstention_rate": "gated",  # over answerable questions; None without a gate
     "attribution": "attributed",
     "citation_accuracy": "citation_correct",

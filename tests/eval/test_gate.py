@@ -80,6 +80,8 @@ def test_a_gated_question_gets_the_abstention_phrase_and_the_reader_is_still_rep
     summary = summarize_arm(list(rows.values()), "rag", bootstrap_samples=100, seed=0)
     assert summary["abstention_rate"] == 1.0 and summary["reader_abstention_rate"] == 0.0
     assert summary["gate_false_abstention_rate"] == pytest.approx(1 / 3)  # q2 turned away
+    assert rows["q2"]["reader_answer"] and rows["q2"]["reader_correct"] == 0.0 and rows["q3"]["reader_answer"] is None
+    assert summary["reader_accuracy"] == 0.0  # what the arm would score without the gate
     # q2's gold passage never reached the reader (gated): a retrieval miss, like q3 and q4 (wrong document)
     assert summary["retrieval_miss_rate"] == 1.0 and summary["reading_miss_rate"] == 0.0
     with pytest.raises(ValueError):
