@@ -59,6 +59,18 @@ LEVERS = {
 }
 
 
+def levers(found: str, record: dict) -> str:
+    """The config keys that move what limits an arm; retrieval losses the gate caused (most of them)
+    point at the gate's threshold, not at the retriever."""
+    gated = record.get("gate_false_abstention_rate", 0.0)
+    if found != READING and gated > record["retrieval_miss_rate"] / 2:
+        return LEVERS[found].replace("a better retriever", "a lower `rag.abstain_below`").replace(
+            "`rag.retriever`, `rag.top_k` or the chunking are the levers (see Retrieval)",
+            "`rag.abstain_below` is the lever: the confidence gate caused most of those losses",
+        )
+    return LEVERS[found]
+
+
 def _retrieving_sentence(name: str, record: dict, gated: bool) -> str:
     how = "no gold passage reached the reader: none retrieved" + (", or the confidence gate answered" if gated else "")
     found = limiting(record)
@@ -66,7 +78,7 @@ def _retrieving_sentence(name: str, record: dict, gated: bool) -> str:
     return (
         f"`{name}` answers {_pct(record, 'accuracy')}. It loses {_pct(record, 'retrieval_miss_rate')} of the questions to "
         f"retrieval ({how}) and {_pct(record, 'reading_miss_rate')} to reading (a gold passage was in the prompt, the "
-        f"answer was wrong). {lead} `{name}`: {LEVERS[found]}."
+        f"answer was wrong). {lead} `{name}`: {levers(found, record)}."
     )
 
 
@@ -125,7 +137,7 @@ def _footnote(arms: dict, rag: str | None, ceiling: str | None) -> str:
     at_ceiling = f"With the gold document in the prompt the model answers {_pct(arms[ceiling], 'accuracy')}; " if ceiling else ""
     return (
         f"What limits this run: {found}. {at_ceiling}`{rag}` loses {_pct(record, 'reading_miss_rate')} of "
-        f"the questions to reading and {_pct(record, 'retrieval_miss_rate')} to retrieval; {LEVERS[found]}. "
+        f"the questions to reading and {_pct(record, 'retrieval_miss_rate')} to retrieval; {levers(found, record)}. "
         "See \"What limits this comparison\"."
     )
 

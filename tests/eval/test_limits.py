@@ -6,7 +6,7 @@ from __future__ import annotations
 from core.answerer import Answer, Passage
 from core.config import ExperimentConfig
 from core.corpus import load_corpus
-from eval.report.limits import limits
+from eval.report.limits import READING, RETRIEVAL, levers, limits
 from eval.scoring.harness import run_arm
 from eval.stages.experiment import summarize
 from tests.conftest import SMALL_DOCS, write_corpus
@@ -70,3 +70,10 @@ def test_when_reading_misses_dominate_the_report_says_reading_limits_and_names_t
 def test_equal_losses_are_called_both(tmp_path):
     found = limits(planted_summary(tmp_path, rag_right=10, rag_found=20, oracle_right=20))  # 10 lost each way
     assert "Retrieval and reading alike limit `rag`" in " ".join(found.sentences)
+
+
+def test_retrieval_losses_the_gate_caused_point_at_its_threshold_not_the_retriever():
+    by_gate = {"retrieval_miss_rate": 0.4, "gate_false_abstention_rate": 0.3}
+    assert "`rag.abstain_below` is the lever" in levers(RETRIEVAL, by_gate)
+    assert "`rag.retriever`" in levers(RETRIEVAL, {"retrieval_miss_rate": 0.4, "gate_false_abstention_rate": 0.1})
+    assert levers(READING, by_gate).startswith("a larger `model.name`")
