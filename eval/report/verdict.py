@@ -166,7 +166,7 @@ def _update_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
         cost, f"{seconds_text(absorb[rag])} (re-index changed documents)",
         "; ".join(f"{a}: {seconds_text(absorb[a])}" for a in trained),
         "the adapter is not retrained; the index update is rag's", by_cost(absorb[rag], absorb[cheapest]),
-        f"{rag} vs the cheapest strategy ({cheapest}), at least {COST_FACTOR}x apart",
+        f"`absorb_seconds`, {rag} vs the cheapest strategy ({cheapest}), at least {COST_FACTOR}x apart",
     )
     return [adapt_row, cost_row]
 
@@ -200,9 +200,9 @@ def verdict_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
         _deletion_row(summary),
         _per_query_cost_row(
             arms, "Latency per query (p50 / p95)", lambda a: a["latency_ms"]["p50"],
-            lambda a: f"{a['latency_ms']['p50']:.0f} / {a['latency_ms']['p95']:.0f} ms", "p50",
+            lambda a: f"{a['latency_ms']['p50']:.0f} / {a['latency_ms']['p95']:.0f} ms", "`latency_ms` p50 over the answerable questions",
         ),
-        _per_query_cost_row(arms, "Prompt tokens per query", lambda a: a["prompt_tokens"], lambda a: f"{a['prompt_tokens']:.0f}", "mean"),
+        _per_query_cost_row(arms, "Prompt tokens per query", lambda a: a["prompt_tokens"], lambda a: f"{a['prompt_tokens']:.0f}", "`prompt_tokens` mean over the answerable questions"),
         _setup_row(summary),
         _rate_row(
             arms, "Transparency (a right answer with a gold source shown)", "attribution",
