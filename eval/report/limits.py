@@ -59,16 +59,17 @@ LEVERS = {
 }
 
 
+# When the confidence gate caused most retrieval losses, its threshold is the lever, not the retriever.
+GATE_LEVERS = {
+    RETRIEVAL: "`rag.abstain_below` is the lever: the confidence gate caused most of those losses",
+    BOTH: "a lower `rag.abstain_below` and a larger `model.name` would each help",
+}
+
+
 def levers(found: str, record: dict) -> str:
-    """The config keys that move what limits an arm; retrieval losses the gate caused (most of them)
-    point at the gate's threshold, not at the retriever."""
-    gated = record.get("gate_false_abstention_rate", 0.0)
-    if found != READING and gated > record["retrieval_miss_rate"] / 2:
-        return LEVERS[found].replace("a better retriever", "a lower `rag.abstain_below`").replace(
-            "`rag.retriever`, `rag.top_k` or the chunking are the levers (see Retrieval)",
-            "`rag.abstain_below` is the lever: the confidence gate caused most of those losses",
-        )
-    return LEVERS[found]
+    """The config keys that move what limits an arm."""
+    by_gate = record.get("gate_false_abstention_rate", 0.0) > record["retrieval_miss_rate"] / 2
+    return GATE_LEVERS[found] if by_gate and found in GATE_LEVERS else LEVERS[found]
 
 
 def _retrieving_sentence(name: str, record: dict, gated: bool) -> str:
