@@ -80,7 +80,8 @@ def tiny_model_dirs(tmp_path_factory):
 
 def test_run_end_to_end_on_tiny_models(tmp_path, config_file, tiny_model_dirs, capsys):
     lm_dir, st_dir = tiny_model_dirs
-    overrides = [f"model.name={lm_dir}", f"rag.embedder={st_dir}", "model.max_new_tokens=4", "rag.top_k=2", "eval.bootstrap_samples=100", "finetune.max_steps=2"]
+    overrides = [f"model.name={lm_dir}", f"rag.embedder={st_dir}", "model.max_new_tokens=4", "rag.top_k=2", "eval.bootstrap_samples=100", "finetune.max_steps=2",
+                 "corpus.general_knowledge=false"]  # the 3 fact questions only: the standard controls would add 371
     cfg = load_config(config_file, overrides)
     out = tmp_path / "run"
     commands.run(config=cfg, out=out)
@@ -110,7 +111,8 @@ def test_run_end_to_end_on_tiny_models(tmp_path, config_file, tiny_model_dirs, c
 
 def test_seeds_repeat_the_fine_tune_arms_and_sweeps_reuse_the_run(tmp_path, config_file, tiny_model_dirs, capsys):
     lm_dir, st_dir = tiny_model_dirs
-    overrides = [f"model.name={lm_dir}", f"rag.embedder={st_dir}", "model.max_new_tokens=4", "eval.bootstrap_samples=100", "finetune.max_steps=2"]
+    overrides = [f"model.name={lm_dir}", f"rag.embedder={st_dir}", "model.max_new_tokens=4", "eval.bootstrap_samples=100", "finetune.max_steps=2",
+                 "corpus.general_knowledge=false"]  # the 3 fact questions only: the standard controls would add 371
     cfg = load_config(config_file, [*overrides, "run.seeds=[0, 1]"])
     out = tmp_path / "run"
     commands.run(config=cfg, out=out)
