@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.errors import InputError, read_utf8, validation_message
 from core.registry import ArmName, RetrieverName, StrategyName, registry_names
@@ -81,6 +81,15 @@ class RagConfig(Section):
         "vs unanswerable train questions, the threshold with the best balanced accuracy; no gate when the corpus has "
         "no unanswerable train questions); a number is used as it is, on the retriever's score scale; `null` turns it off.",
     )
+
+    @field_validator("abstain_below", mode="before")
+    @classmethod
+    def _number_auto_or_null(cls, value):
+        # one message for the three accepted forms, rather than one per member of the union
+        if value is None or value == "auto" or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+            return value
+        raise ValueError("expected a number, auto, or null (no gate)")
+
     rrf_k: int = Field(60, ge=1, description="Hybrid: the constant k in each ranking's 1 / (k + rank).")
     fusion_depth: int = Field(20, ge=1, description="Hybrid: candidates each retriever contributes before fusion.")
     index: Literal["flat", "hnsw", "ivf"] = Field(

@@ -51,6 +51,7 @@ def test_set_overrides_win_and_are_parsed_as_typed_values(tmp_path):
         ("- just\n- a list\n", [], "mapping"),
         ("rag: [unclosed\n", [], "not valid YAML"),
         ("", ["rag.top_k"], "section.key=value"),
+        ("rag:\n  abstain_below: sometimes\n", [], "rag.abstain_below: Value error, expected a number, auto, or null"),
     ],
 )
 def test_bad_configs_name_the_key_and_the_file(tmp_path, text, overrides, expected):
