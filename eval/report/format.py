@@ -28,3 +28,10 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def interval_order(a: list[float], b: list[float]) -> int:
+    """1 when interval `a` lies wholly above `b`, -1 wholly below, 0 when they overlap: the report
+    calls a difference only outside the intervals."""
+    (a_lo, a_hi), (b_lo, b_hi) = a, b
+    return 1 if a_lo > b_hi else -1 if b_lo > a_hi else 0

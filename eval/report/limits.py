@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eval.catalogue import FINETUNE, RAG, arm, metrics_in, reference_arm, side_arm
-from eval.report.format import markdown_table, pct, rate_cell
+from eval.report.format import interval_order, markdown_table, pct, rate_cell
 from eval.report.tables import metric_header
 
 RETRIEVAL, READING, BOTH = "retrieval", "reading", "retrieval and reading alike"
@@ -35,21 +35,11 @@ def _pct(record: dict, key: str) -> str:
 
 def limiting(record: dict) -> str:
     """RETRIEVAL, READING, or BOTH when the two losses' intervals overlap."""
-    (r_lo, r_hi), (d_lo, d_hi) = record["retrieval_miss_rate_ci"], record["reading_miss_rate_ci"]
-    if r_lo > d_hi:
-        return RETRIEVAL
-    if d_lo > r_hi:
-        return READING
-    return BOTH
+    return {1: RETRIEVAL, -1: READING, 0: BOTH}[interval_order(record["retrieval_miss_rate_ci"], record["reading_miss_rate_ci"])]
 
 
 def _ceiling_arm(arms: dict) -> str | None:
     return next((a for a in arms if arm(a) and arm(a).passages == "gold" and "accuracy" in arms[a]), None)
-
-
-def _overlap(a: dict, b: dict, key: str) -> bool:
-    (a_lo, a_hi), (b_lo, b_hi) = a[f"{key}_ci"], b[f"{key}_ci"]
-    return a_lo <= b_hi and b_lo <= a_hi
 
 
 LEVERS = {
@@ -121,7 +111,7 @@ def limits(summary: dict) -> Limits:
         sentences.append(_retrieving_sentence(name, arms[name], gated))
         if "gate_false_abstention_rate" in arms[name]:
             sentences.append(_gate_sentence(name, arms[name], summary["gate"]))
-        if ceiling and _overlap(arms[name], arms[ceiling], "accuracy"):
+        if ceiling and not interval_order(arms[name]["accuracy_ci"], arms[ceiling]["accuracy_ci"]):
             sentences.append(f"`{name}` is at the reader's ceiling within the intervals: better retrieval could not show on this run.")
     finetune = side_arm(FINETUNE, arms)
     if finetune:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eval.catalogue import FINETUNE, HYBRID, METRICS, RAG, metric, side_arm, side_of
-from eval.report.format import pct, rate_cell, seconds_text
+from eval.report.format import interval_order, pct, rate_cell, seconds_text
 from eval.report.limits import limits
 from eval.scoring import metrics
 
@@ -45,13 +45,8 @@ def rate_text(record: dict | None, key: str) -> str:
 
 def by_interval(rag: dict, finetune: dict, key: str) -> str:
     """The side whose interval lies wholly on the better side of the other's (better: the catalogue's `higher_is_better`)."""
-    higher_is_better = metric(key).higher_is_better
-    (r_lo, r_hi), (f_lo, f_hi) = rag[f"{key}_ci"], finetune[f"{key}_ci"]
-    if r_lo > f_hi:
-        return RAG if higher_is_better else FINETUNE
-    if f_lo > r_hi:
-        return FINETUNE if higher_is_better else RAG
-    return TIE
+    order = interval_order(rag[f"{key}_ci"], finetune[f"{key}_ci"]) * (1 if metric(key).higher_is_better else -1)
+    return {1: RAG, -1: FINETUNE, 0: TIE}[order]
 
 
 def by_cost(rag: float, finetune: float) -> str:
@@ -66,14 +61,14 @@ def _not_measured(aspect: str, why: str) -> VerdictRow:
     return VerdictRow(aspect, "–", "–", "–", "not measured", why)
 
 
-def sides(records: dict) -> tuple[dict | None, dict | None, dict | None]:
-    """The records of the arms standing for RAG, fine-tune and hybrid among `records` (by arm name)."""
-    return tuple(records.get(side_arm(side, records)) for side in (RAG, FINETUNE, HYBRID))
-
-
 def side_names(records: dict) -> tuple[str | None, str | None, str | None]:
     """The names of the arms standing for RAG, fine-tune and hybrid among `records`."""
     return tuple(side_arm(side, records) for side in (RAG, FINETUNE, HYBRID))
+
+
+def sides(records: dict) -> tuple[dict | None, dict | None, dict | None]:
+    """The records of the arms standing for RAG, fine-tune and hybrid among `records` (by arm name)."""
+    return tuple(records.get(name) for name in side_names(records))
 
 
 def _rate_row(arms: dict, aspect: str, key: str, *, note: str = "", extra: str | None = None) -> VerdictRow:
