@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from core.config import ExperimentConfig, load_config, with_overrides
+from core.config import ExperimentConfig
+from core.config_files import load_config, with_overrides
 from core.errors import InputError
 from eval import commands
 from eval.catalogue import ARMS

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from core.config import load_config
+from core.config_files import load_config
 from core.rundir import read_json
 from eval import commands
 from eval.cli import COMMANDS

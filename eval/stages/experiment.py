@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from core.config import ExperimentConfig, to_yaml
+from core.config import ExperimentConfig
+from core.config_files import to_yaml
 from core.corpus import GENERAL, UNANSWERABLE, Corpus, load_corpus, unanswerable_topics
 from core.errors import InputError
 from core.rundir import write_json, write_jsonl, write_text

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.config import ExperimentConfig, with_overrides
+from core.config import ExperimentConfig
+from core.config_files import with_overrides
 from core.corpus import Corpus
 from eval.catalogue import ARMS
 from eval.stages.experiment import evaluate_experiment

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from core.config import ExperimentConfig, with_overrides
+from core.config import ExperimentConfig
+from core.config_files import with_overrides
 from core.errors import InputError
 from core.models import load_lm
 from core.rundir import write_json

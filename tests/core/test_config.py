@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from core.config import ExperimentConfig, load_config, to_yaml, with_overrides
+from core.config import ExperimentConfig
+from core.config_files import load_config, to_yaml, with_overrides
 from core.errors import InputError
 from tests.conftest import REPO
 

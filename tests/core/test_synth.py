@@ -6,7 +6,8 @@ import shutil
 from pathlib import Path
 
 
-from core.config import ExperimentConfig, with_overrides
+from core.config import ExperimentConfig
+from core.config_files import with_overrides
 from core.corpus import Document, load_corpus, load_jsonl
 from core.synth import generators
 from core.synth.filters import overlap

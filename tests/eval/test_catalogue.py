@@ -2,7 +2,9 @@
 
 import pytest
 
-from core.config import ExperimentConfig, load_config, registry_names
+from core.config import ExperimentConfig
+from core.config_files import load_config
+from core.registry import registry_names
 from core.errors import InputError
 from eval.catalogue import ARMS, FINETUNE, METRICS, RAG, UPDATE_ARMS, side_arm
 from eval.scoring.scores import ROW_SCORES

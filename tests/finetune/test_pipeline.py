@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.config import load_config
+from core.config_files import load_config
 from core.corpus import load_corpus
 from core.errors import InputError
 from core.models import load_lm

@@ -1,6 +1,7 @@
 import pytest
 
-from core.config import RagConfig, load_config
+from core.config import RagConfig
+from core.config_files import load_config
 from core.corpus import Corpus, Document, load_corpus
 from core.errors import InputError
 from rag.chunking import chunk
