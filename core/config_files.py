@@ -27,31 +27,30 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> ExperimentConfig
     if not isinstance(data, dict):
         raise InputError(f"{path}: the top level must be a mapping of sections")
     data.setdefault("name", path.stem)
-    for item in overrides:
-        _apply_override(data, item)
-    try:
-        cfg = ExperimentConfig.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(f"{path}: {validation_message(exc, 'key')}") from None
+    cfg = _validated(data, overrides, str(path))
+    # only for a file: the seeds stage overrides run.seed per seed on a loaded config
     if cfg.run.seeds and cfg.run.seeds[0] != cfg.run.seed:
         raise InputError(f"{path}: run.seeds must start with run.seed ({cfg.run.seed}), the main run's seed")
     if cfg.run.seeds and len(set(cfg.run.seeds)) != len(cfg.run.seeds):
         raise InputError(f"{path}: run.seeds must not repeat a seed")
-    _check_chunking(cfg, str(path))
     return cfg
 
 
 def with_overrides(cfg: ExperimentConfig, overrides: list[str], where: str = "--set") -> ExperimentConfig:
     """A validated copy of `cfg` with `section.key=value` overrides applied. Raises InputError."""
-    data = cfg.model_dump(mode="json")
+    return _validated(cfg.model_dump(mode="json"), overrides, where)
+
+
+def _validated(data: dict, overrides: list[str], where: str) -> ExperimentConfig:
+    """`data` with the overrides applied, validated, and checked across keys; errors name `where`."""
     for item in overrides:
         _apply_override(data, item)
     try:
-        changed = ExperimentConfig.model_validate(data)
+        cfg = ExperimentConfig.model_validate(data)
     except ValidationError as exc:
         raise InputError(f"{where}: {validation_message(exc, 'key')}") from None
-    _check_chunking(changed, where)
-    return changed
+    _check_chunking(cfg, where)
+    return cfg
 
 
 def _check_chunking(cfg: ExperimentConfig, where: str) -> None:
