@@ -60,6 +60,13 @@ def _import(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="replace an existing documents.jsonl")
 
 
+def _ui(p: argparse.ArgumentParser) -> None:
+    _run_dir(p)
+    p.add_argument("--host", default="127.0.0.1", help="the address to serve on (default 127.0.0.1: this machine only; 0.0.0.0 for a room's network)")
+    p.add_argument("--port", type=int, default=None, help="the port (default 7860, or the next free one)")
+    p.add_argument("--share", action="store_true", help="also make a public gradio.live link (off unless asked; needs network)")
+
+
 def _none(p: argparse.ArgumentParser) -> None:
     pass
 
@@ -99,6 +106,10 @@ COMMANDS: dict[str, tuple[Callable, str | None, str, Arguments]] = {
   ragvsft synth --corpus my_corpus --set synth.generator=Qwen/Qwen2.5-7B-Instruct --set model.device=cuda""", _synth),
     "report": (commands.report, NO_CONFIG, """\
   ragvsft report --run runs/default""", _run_dir),
+    "ui": (commands.ui, NO_CONFIG, """\
+  make ui                                                      # set-up, the quick run if missing, then this
+  ragvsft ui --run runs/quick
+  ragvsft ui --run runs/default --host 0.0.0.0 --port 7860     # for a room on the same network""", _ui),
     "compare": (commands.compare, NO_CONFIG, """\
   ragvsft compare runs/default runs/default-gpu
   ragvsft compare runs/quick runs/k5 --out runs/compare/top-k""", _two_runs),

@@ -32,11 +32,11 @@ from rag.indexing import ensure_index, index_stats
 from rag.retriever import Retriever
 
 
-def _embedder(config: ExperimentConfig) -> Embedder:
+def load_embedder(config: ExperimentConfig) -> Embedder:
     return Embedder(config.rag.embedder, device=config.model.device, batch_size=config.rag.embed_batch_size)
 
 
-def _lm(config: ExperimentConfig):
+def load_base_lm(config: ExperimentConfig):
     return load_lm(config.model.name, config.model.device, config.model.dtype)
 
 
@@ -50,7 +50,7 @@ def run(*, config: ExperimentConfig, out: Path) -> None:
         update_plan(config, corpus)  # a bad round or deletion file stops the run now, not after the evaluation
     set_seed(config.run.seed, config.run.threads)
     with times.stage("load models"):
-        embedder, lm = _embedder(config), _lm(config)
+        embedder, lm = load_embedder(config), load_base_lm(config)
     write_config(config, out)
     with times.stage("index"):
         index, reused = ensure_index(out / "index", corpus, embedder, config.rag)
@@ -81,7 +81,7 @@ def index(*, config: ExperimentConfig, out: Path) -> None:
     """Chunk and index the corpus into <out>/index with the configured retriever (reused when its inputs are unchanged)."""
     corpus = load_experiment_corpus(config)
     set_seed(config.run.seed, config.run.threads)
-    embedder = _embedder(config)
+    embedder = load_embedder(config)
     write_config(config, out)
     built, reused = ensure_index(out / "index", corpus, embedder, config.rag)
     print(f"{'reused' if reused else 'built'} {config.rag.retriever} index of {len(built.chunks)} chunks in {out / 'index'}")
@@ -91,7 +91,7 @@ def train(*, config: ExperimentConfig, out: Path, resume: bool = False) -> None:
     """Build the training set and train the LoRA adapter into <out>/adapter (reused when model, data, settings and seed match)."""
     corpus = load_experiment_corpus(config)
     set_seed(config.run.seed, config.run.threads)
-    lm = _lm(config)
+    lm = load_base_lm(config)
     write_config(config, out)
     outcome = ensure_adapter(config, corpus, out, lm, resume=resume)
     m = outcome.record["metrics"]
@@ -109,11 +109,11 @@ def evaluate(*, config: ExperimentConfig, out: Path) -> None:
     set_seed(config.run.seed, config.run.threads)
     retriever, embedder_name = None, None
     if needs_retriever(config):
-        embedder = _embedder(config)
+        embedder = load_embedder(config)
         saved = load_index(out / "index", embedder=embedder, corpus_hash=corpus.content_hash())
         retriever, embedder_name = Retriever(saved, config.rag.top_k), embedder.name
     adapter = saved_adapter(out) if needs_adapter(config) else None
-    lm = _lm(config)
+    lm = load_base_lm(config)
     write_config(config, out)
     rows, summary = evaluate_experiment(config, corpus, lm, retriever, embedder_name=embedder_name, started=started, adapter=adapter)
     write_results(out, rows, summary)
@@ -127,10 +127,10 @@ def update(*, config: ExperimentConfig, out: Path, round: str) -> None:  # noqa:
     writes <out>/updates/<round>/ (summary.json, predictions.jsonl, report.md)."""
     corpus = load_experiment_corpus(config)
     set_seed(config.run.seed, config.run.threads)
-    embedder = _embedder(config)
+    embedder = load_embedder(config)
     built = load_index(out / "index", embedder=embedder, corpus_hash=corpus.content_hash())
     adapter = saved_adapter(out)
-    lm = _lm(config)
+    lm = load_base_lm(config)
     # the main comparison's answers, when it ran, give each arm's accuracy on the facts before the change
     predictions = out / "predictions.jsonl"
     before = main_rows(read_jsonl(predictions)) if predictions.is_file() else []
@@ -195,3 +195,16 @@ def compare(*, run_a: Path, run_b: Path, out: Path | None) -> None:
     write_text(out / "comparison.md", table)
     print(table)
     print(f"comparison: {(out / 'comparison.md').resolve()}")
+
+
+def ui(*, run: Path, host: str, port: int | None, share: bool) -> None:
+    """Serve the workshop UI on a finished run: ask every arm, edit and delete facts, retrain, read the
+    verdict; edits live in a per-browser copy, the run directory never changes."""
+    from eval.workshop.loaded_run import check_finished, load_run
+
+    check_finished(run)  # before loading models, so a missing run is said in a second
+    from eval.workshop.app import serve  # Gradio loads only for this command
+
+    loaded = load_run(run)
+    print(f"workshop UI on {loaded.cfg.name}: http://{host}:{port or 7860}  (Ctrl-C stops it)")
+    serve(loaded, host=host, port=port, share=share)

@@ -51,11 +51,13 @@ def ensure_adapter(
     start_from: AdapterOutcome | None = None,
     titles_from: Corpus | None = None,
     reuse_from: Path | None = None,
+    callbacks=(),
 ) -> AdapterOutcome:
     """Train <out>/adapter on the corpus's training set, from scratch or, with `start_from`,
     continuing that adapter; reuse the saved one when every input is the same. `titles_from`: where
     the gold documents' titles come from when `corpus` holds only some documents (delta training).
-    `reuse_from`: another run directory whose adapter is reused (never overwritten) when it matches."""
+    `reuse_from`: another run directory whose adapter is reused (never overwritten) when it matches.
+    `callbacks`: transformers TrainerCallbacks (a UI's progress bar)."""
     training_set = build_training_set(corpus, base_lm.tokenizer, cfg.finetune, seed=cfg.run.seed, titles_from=titles_from)
     key = adapter_key(base_lm, training_set, cfg)
     if start_from:  # the starting weights are an input too
@@ -73,7 +75,7 @@ def ensure_adapter(
         from peft import PeftModel
 
         model = PeftModel.from_pretrained(model, str(start_from.adapter_dir), is_trainable=True)
-    result = train_lora(model, base_lm.tokenizer, training_set, cfg.finetune, out_dir=Path(out), seed=cfg.run.seed, resume=resume, key=key)
+    result = train_lora(model, base_lm.tokenizer, training_set, cfg.finetune, out_dir=Path(out), seed=cfg.run.seed, resume=resume, key=key, callbacks=callbacks)
     return AdapterOutcome(result.adapter_dir, {"key": key, "metrics": result.metrics, "loss_curve": result.loss_curve}, reused=False)
 
 

@@ -182,7 +182,7 @@ def _run_rounds(
                 continue
             arm = strategy_arm(strategy)
             train_on = final if last and strategy.from_scratch and final is not None else corpus
-            outcome = _train_strategy(inputs, strategy, rnd, train_on, continued.get(strategy.name), out / rnd.name / arm)
+            outcome = train_strategy(cfg, inputs.lm, strategy, rnd, train_on, continued.get(strategy.name), out / rnd.name / arm)
             if not strategy.from_scratch:
                 continued[strategy.name] = outcome
             elif last:
@@ -236,13 +236,16 @@ def _timed_index_update(inputs: UpdateInputs, before: Corpus, after: Corpus, dir
     return seconds
 
 
-def _train_strategy(inputs: UpdateInputs, strategy: Strategy, rnd: UpdateRound, corpus: Corpus, current: AdapterOutcome | None, out: Path) -> AdapterOutcome:
-    """Train what the strategy's plan says: from the base model, or continuing `current`."""
-    cfg = inputs.cfg
+def train_strategy(
+    cfg: ExperimentConfig, lm, strategy: Strategy, rnd: UpdateRound, corpus: Corpus, current: AdapterOutcome | None, out: Path,
+    callbacks=(),
+) -> AdapterOutcome:
+    """Train what the strategy's plan says for the round: from the base model, or continuing
+    `current`. `corpus`: the corpus after the round; `callbacks`: Trainer callbacks (progress)."""
     plan = strategy.plan(corpus, rnd, cfg.run.seed, cfg.updates.replay_facts)
     if not plan.continues:
-        return ensure_adapter(cfg, plan.corpus, out, inputs.lm)
-    return ensure_adapter(cfg, plan.corpus, out, inputs.lm, start_from=current, titles_from=plan.titles_from)
+        return ensure_adapter(cfg, plan.corpus, out, lm, callbacks=callbacks)
+    return ensure_adapter(cfg, plan.corpus, out, lm, start_from=current, titles_from=plan.titles_from, callbacks=callbacks)
 
 
 def _tuned(cfg: ExperimentConfig, outcome: AdapterOutcome):
