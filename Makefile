@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test test-unit clean
+.PHONY: setup demo ui test test-unit clean
 
 setup: $(STAMP)
 
@@ -23,6 +23,11 @@ $(STAMP): pyproject.toml Makefile
 
 demo: setup
 	$(VENV)/bin/ragvsft run --config configs/default.yaml
+
+# The workshop UI on the quick run (made first when runs/quick has none; about 5 minutes on 2 cores).
+ui: setup
+	test -f runs/quick/summary.json || $(VENV)/bin/ragvsft run --config configs/quick.yaml
+	$(VENV)/bin/ragvsft ui --run runs/quick
 
 test: setup
 	$(PY) -m pytest

@@ -103,15 +103,17 @@ class Session:
         return Question.model_construct(id=ASKED_ID, question=text, answers=[], doc_ids=[], split="eval", kind="asked", fact_id=None, old_answers=[])
 
     # -- changing -------------------------------------------------------------------------------
-    def edit_document(self, doc_id: str, new_text: str) -> Change:
-        """Replace a document's text; the facts it no longer states change to what replaced them."""
+    def edit_document(self, doc_id: str, new_text: str, stated: FactChange | None = None) -> Change:
+        """Replace a document's text; the facts it no longer states change to what replaced them.
+        `stated`: a fact whose new value is known (a fact edit), whatever the diff reads."""
         document = self.document(doc_id)
         new_text = (new_text or "").strip()
         if not new_text:
             raise InputError(f"document {doc_id}: the new text is empty; to remove the document use Delete")
         if new_text == document.text:
             raise InputError(f"document {doc_id}: the text is unchanged; edit it first")
-        facts = changed_facts(self.corpus, doc_id, new_text)
+        facts = [f for f in changed_facts(self.corpus, doc_id, new_text) if not stated or f.fact_id != stated.fact_id]
+        facts += [stated] if stated else []
         after = with_changes(self.corpus, [document.model_copy(update={"text": new_text})], facts)
         what = "; ".join(f"{f.fact_id}: {' / '.join(f.old)} -> {f.new or '(removed)'}" for f in facts) or "text edited, no fact's value changed"
         return self._apply("edit", document, after, facts, what)
@@ -119,7 +121,8 @@ class Session:
     def edit_fact(self, fact_id: str, new_value: str) -> Change:
         """Change a fact's value: its gold document's text is changed where the old value occurs."""
         document, new_text = text_with_new_value(self.corpus, fact_id, new_value)
-        return self.edit_document(document.id, new_text)
+        old = fact_questions(self.corpus, fact_id)[0].answers
+        return self.edit_document(document.id, new_text, FactChange(fact_id, list(old), new_value.strip()))
 
     def delete_document(self, doc_id: str) -> Change:
         document = self.document(doc_id)
