@@ -152,11 +152,12 @@ class Session:
         return change
 
     def _probe(self, facts: list[FactChange], corpus: Corpus) -> Question | None:
-        """The first changed fact's eval phrasing (a train one when it has none)."""
+        """The first changed fact's first phrasing: the one the fact list shows, so the room sees
+        the question the change list reports on (the eval phrasings are measured by a saved round)."""
         for fact in facts:
             questions = fact_questions(corpus, fact.fact_id)
             if questions:
-                return min(questions, key=lambda q: q.split != "eval")
+                return questions[0]
         return None
 
     # -- retraining -----------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def changes_panel(changes: list[Change], arms: list[str]) -> str:
     rows = "".join(_change_row(c, arms) for c in changes)
     return (
         '<div class="changes"><table><tr><th>#</th><th>document</th><th>change</th><th>RAG absorbed in</th>'
-        f"<th>fine-tune absorbed</th><th>probe question</th>{head}</tr>{rows}</table></div>"
+        f"<th>fine-tune absorbed</th><th>asked after each change</th>{head}</tr>{rows}</table></div>"
     )
 
 

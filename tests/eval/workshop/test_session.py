@@ -39,7 +39,7 @@ def test_an_edited_fact_reaches_rag_at_once_and_the_fine_tune_after_a_retrain(se
     before = _files(tiny_run_dir)
     change = session.edit_fact("f1", "30")
     assert change.index_ms > 0 and change.what == "f1: 27 -> 30" and change.retrain is None
-    assert change.probe.id == "q2" and set(change.status) == {"base", "rag", "lora", "hybrid"}
+    assert change.probe.id == "q1" and set(change.status) == {"base", "rag", "lora", "hybrid"}
     question, replies = session.ask("How many leave days do staff get?")
     assert question.answers == ["30"]  # the corpus question now asks for the new value
     assert "Staff get 30 days of leave." in next(r for r in replies if r.arm == "rag").answer.passages[0].text
