@@ -61,8 +61,8 @@ def build_app(run: LoadedRun, workroot: Path) -> gr.Blocks:
 
         @functools.wraps(handler)  # Gradio reads the handler's signature (its gr.Progress argument)
         def wrapped(session, *args, **kwargs):
-            session = session or new_session()
             try:
+                session = session or new_session()
                 return {state: session, **handler(session, *args, **kwargs)}
             except InputError as exc:
                 return {state: session, note: message(str(exc), error=True)}
@@ -154,7 +154,8 @@ def build_app(run: LoadedRun, workroot: Path) -> gr.Blocks:
                 save = gr.Button("Save as update round", scale=1, elem_id="save-round")
         with gr.Tab("Report"):
             gr.Markdown(verdict_section(run.run_dir))
-            gr.Gallery(plots(run.run_dir), label="plots", columns=2, height="auto")
+            for path, caption in plots(run.run_dir):  # one per row, at its own aspect ratio (a gallery crops them square)
+                gr.Image(path, label=caption, interactive=False, buttons=[])
 
         everything = [state, question, answers, note, changes, fact, document, text_box]
         ask.click(guarded(on_ask), [state, question], everything)
