@@ -206,5 +206,5 @@ def ui(*, run: Path, host: str, port: int | None, share: bool) -> None:
     from eval.workshop.app import serve  # Gradio loads only for this command
 
     loaded = load_run(run)
-    print(f"workshop UI on {loaded.cfg.name}: http://{host}:{port or 7860}  (Ctrl-C stops it)")
+    print(f"workshop UI on the run {run} ({loaded.cfg.name}); the address follows. Ctrl-C stops it.")
     serve(loaded, host=host, port=port, share=share)

@@ -27,6 +27,7 @@ from finetune.strategies import STRATEGIES  # noqa: E402
 from eval.workshop.edits import facts_of  # noqa: E402
 from eval.workshop.loaded_run import LoadedRun  # noqa: E402
 from eval.workshop.report_tab import plots, verdict_section  # noqa: E402
+from eval.workshop.rounds import ROUND_NAME  # noqa: E402
 from eval.workshop.session import Session  # noqa: E402
 from eval.workshop.views import CSS, answers_panel, changes_panel, message  # noqa: E402
 
@@ -72,12 +73,15 @@ def build_app(run: LoadedRun, workroot: Path) -> gr.Blocks:
 
         return wrapped
 
-    def after_change(session: Session, text: str, done: str) -> dict:
-        """The question asked again on every arm (the probe of the last change when the box is empty)."""
+    def after_change(session: Session, text: str, done: str, shown_doc: str | None) -> dict:
+        """The question asked again on every arm (the probe of the last change when the box is empty),
+        the lists and the shown document's text as they now are."""
         text = (text or "").strip() or (session.changes[-1].probe.question if session.changes and session.changes[-1].probe else "")
+        shown = session.corpus.by_doc_id().get(shown_doc or "")
         out = {
-            note: message(done), changes: changes_panel(session.changes, run.arms),
-            fact: gr.Dropdown(choices=fact_choices(session)), document: gr.Dropdown(choices=document_choices(session)),
+            note: message(done), changes: changes_panel(session.changes, run.arms), text_box: shown.text if shown else "",
+            fact: gr.Dropdown(choices=fact_choices(session)),
+            document: gr.Dropdown(choices=document_choices(session), value=shown.id if shown else None),
         }
         if text:
             out.update(ask_outputs(session, text))
@@ -93,28 +97,28 @@ def build_app(run: LoadedRun, workroot: Path) -> gr.Blocks:
     def on_document(session, doc_id):
         return {text_box: session.document(doc_id).text if doc_id else ""}
 
-    def on_fact(session, fact_id, new_value, text):
+    def on_fact(session, fact_id, new_value, text, shown_doc):
         change = session.edit_fact(fact_id or "", new_value)
-        return after_change(session, text, f"change {change.number} applied: RAG re-indexed {change.title} in {change.index_ms:.0f} ms")
+        return after_change(session, text, f"change {change.number} applied: RAG re-indexed {change.title} in {change.index_ms:.0f} ms", shown_doc)
 
     def on_edit(session, doc_id, new_text, text):
         change = session.edit_document(doc_id or "", new_text)
-        return after_change(session, text, f"change {change.number} applied: RAG re-indexed {change.title} in {change.index_ms:.0f} ms")
+        return after_change(session, text, f"change {change.number} applied: RAG re-indexed {change.title} in {change.index_ms:.0f} ms", doc_id)
 
     def on_delete(session, doc_id, text):
         change = session.delete_document(doc_id or "")
-        return {**after_change(session, text, f"change {change.number}: {change.title} deleted; RAG dropped its chunks in {change.index_ms:.0f} ms"), text_box: ""}
+        return after_change(session, text, f"change {change.number}: {change.title} deleted; RAG dropped its chunks in {change.index_ms:.0f} ms", None)
 
     def retrain_handler(name: str):
-        def on_retrain(session, text, progress=gr.Progress()):
+        def on_retrain(session, text, shown_doc, progress=gr.Progress()):
             seconds = session.retrain(name, callbacks=[_Progress(progress)])
-            return after_change(session, text, f"retrained ({name}) in {seconds:.1f} s; the fine-tuned arms now use the new adapter")
+            return after_change(session, text, f"retrained ({name}) in {seconds:.1f} s; the fine-tuned arms now use the new adapter", shown_doc)
         return on_retrain
 
     def on_save(session, directory):
         target = session.save_round(directory)
         cmd = f"ragvsft run --config {run.run_dir / 'config.yaml'} --set corpus.dir={target} --out {target}-run"
-        return {note: message(f"saved the session's edits as update round w1-workshop in {target}; measure them with: {cmd}")}
+        return {note: message(f"saved the session's edits as update round {ROUND_NAME} in {target}; measure them with: {cmd}")}
 
     examples = [[q.question] for q in run.corpus.split("eval") if q.kind != GENERAL]
     with gr.Blocks(title=f"ragvsft workshop: {run.cfg.name}") as app:
@@ -161,12 +165,12 @@ def build_app(run: LoadedRun, workroot: Path) -> gr.Blocks:
         ask.click(guarded(on_ask), [state, question], everything)
         question.submit(guarded(on_ask), [state, question], everything)
         document.change(guarded(on_document), [state, document], everything)
-        apply_fact.click(guarded(on_fact), [state, fact, new_value, question], everything)
+        apply_fact.click(guarded(on_fact), [state, fact, new_value, question, document], everything)
         apply_edit.click(guarded(on_edit), [state, document, text_box, question], everything)
         delete.click(guarded(on_delete), [state, document, question], everything)
         for name, button in retrain.items():
             # not queued behind itself: a second click while one runs gets the session's "already running"
-            button.click(guarded(retrain_handler(name)), [state, question], everything, concurrency_limit=None)
+            button.click(guarded(retrain_handler(name)), [state, question, document], everything, concurrency_limit=None)
         save.click(guarded(on_save), [state, save_dir], everything)
     return app
 

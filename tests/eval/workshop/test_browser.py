@@ -67,6 +67,7 @@ def test_ask_edit_apply_in_a_browser(ui_url, page, tmp_path):
     page.click("#apply-fact")
     _wait_text(page, "#answers .arm-rag .passage", "Staff get 30 days of leave.")
     _wait_text(page, "#changes", "f1: 27 -> 30")
+    assert "Staff get 30 days" in page.input_value("#document-text textarea")  # the shown document as it now is
     changes = page.inner_text("#changes")
     assert "Leave Policy" in changes and " ms" in changes and "not yet: Retrain" in changes
     page.screenshot(path=str(tmp_path / "workshop-after-edit.png"), full_page=True)
