@@ -158,7 +158,7 @@ def _run_rounds(
     retrained = None
     strategies = [STRATEGIES[name] for name in cfg.updates.strategies]
     continued = {s.name: inputs.adapter for s in strategies if not s.from_scratch}
-    original = _tuned(cfg, inputs.adapter)  # for the hybrid conflict probe, every round
+    original = tuned_model(cfg, inputs.adapter)  # for the hybrid conflict probe, every round
     rows, results = [], []
     for number, rnd in enumerate(rounds):
         before, corpus = corpus, rnd.apply(corpus)
@@ -187,7 +187,7 @@ def _run_rounds(
                 continued[strategy.name] = outcome
             elif last:
                 retrained = outcome
-            tuned = _tuned(cfg, outcome)
+            tuned = tuned_model(cfg, outcome)
             arm_rows = answer_probe(arm, answerer(cfg, tuned, None, corpus), changed, locality)
             arms[arm] = round_metrics(cfg, arm_rows, outcome.record["metrics"]["seconds"], inputs.main_rows, TUNED_ARM)
             arms[arm]["reused"] = outcome.reused
@@ -216,7 +216,7 @@ def _run_deletions(
 
     arm = strategy_arm(RETRAIN)
     outcome = retrained or ensure_adapter(cfg, kept, out / arm, inputs.lm)
-    arm_rows = answer_probe(arm, answerer(cfg, _tuned(cfg, outcome), None, kept), probe, locality, "deleted")
+    arm_rows = answer_probe(arm, answerer(cfg, tuned_model(cfg, outcome), None, kept), probe, locality, "deleted")
     arms[arm] = {
         **deletion_metrics(cfg, arm_rows, outcome.record["metrics"]["seconds"]),
         "reused": outcome.reused,
@@ -248,5 +248,6 @@ def train_strategy(
     return ensure_adapter(cfg, plan.corpus, out, lm, start_from=current, titles_from=plan.titles_from, callbacks=callbacks)
 
 
-def _tuned(cfg: ExperimentConfig, outcome: AdapterOutcome):
+def tuned_model(cfg: ExperimentConfig, outcome: AdapterOutcome):
+    """The base model with this adapter, loaded as the config says (merged or not)."""
     return load_tuned_lm(cfg.model.name, outcome.adapter_dir, device=cfg.model.device, dtype=cfg.model.dtype, merge=cfg.finetune.merge_for_inference)

@@ -97,13 +97,16 @@ def build_app(run: LoadedRun, workroot: Path) -> gr.Blocks:
     def on_document(session, doc_id):
         return {text_box: session.document(doc_id).text if doc_id else ""}
 
+    def applied(change) -> str:
+        return f"change {change.number} applied: RAG re-indexed {change.title} in {change.index_ms:.0f} ms"
+
     def on_fact(session, fact_id, new_value, text, shown_doc):
         change = session.edit_fact(fact_id or "", new_value)
-        return after_change(session, text, f"change {change.number} applied: RAG re-indexed {change.title} in {change.index_ms:.0f} ms", shown_doc)
+        return after_change(session, text, applied(change), shown_doc)
 
     def on_edit(session, doc_id, new_text, text):
         change = session.edit_document(doc_id or "", new_text)
-        return after_change(session, text, f"change {change.number} applied: RAG re-indexed {change.title} in {change.index_ms:.0f} ms", doc_id)
+        return after_change(session, text, applied(change), doc_id)
 
     def on_delete(session, doc_id, text):
         change = session.delete_document(doc_id or "")

@@ -13,7 +13,6 @@ from core.corpus import Corpus
 from core.errors import InputError
 from core.rundir import read_json
 from eval.catalogue import ARMS
-from finetune.adapter import load_tuned_lm
 from finetune.pipeline import AdapterOutcome, saved_adapter
 from rag.index import META_FILE
 
@@ -46,7 +45,6 @@ class LoadedRun:
     run_dir: Path
     cfg: ExperimentConfig
     corpus: Corpus
-    summary: dict
     lm: object  # the base LoadedLM
     embedder: object
     tuned: object  # the LoadedLM with the run's adapter
@@ -61,15 +59,14 @@ class LoadedRun:
 def load_run(run_dir: Path) -> LoadedRun:
     from eval.commands import load_base_lm, load_embedder  # the models as every command loads them
     from eval.stages.experiment import load_experiment_corpus
+    from eval.stages.updates import tuned_model
 
     run_dir = Path(run_dir)
     check_finished(run_dir)
     cfg = load_config(run_dir / "config.yaml")
     corpus = load_experiment_corpus(cfg)
     adapter = saved_adapter(run_dir)
-    summary = read_json(run_dir / "summary.json")
     if not any(ARMS[a].tuned for a in live_arms(cfg)) or not any(ARMS[a].retrieves for a in live_arms(cfg)):
         raise InputError(f"{run_dir}: the UI compares RAG with the fine-tune; the run's arms are {', '.join(cfg.eval.arms)}")
-    tuned = load_tuned_lm(cfg.model.name, adapter.adapter_dir, device=cfg.model.device, dtype=cfg.model.dtype, merge=cfg.finetune.merge_for_inference)
-    gate = (summary.get("gate") or {}).get("threshold")
-    return LoadedRun(run_dir, cfg, corpus, summary, load_base_lm(cfg), load_embedder(cfg), tuned, adapter, gate)
+    gate = (read_json(run_dir / "summary.json").get("gate") or {}).get("threshold")
+    return LoadedRun(run_dir, cfg, corpus, load_base_lm(cfg), load_embedder(cfg), tuned_model(cfg, adapter), adapter, gate)

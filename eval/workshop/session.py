@@ -23,11 +23,10 @@ from core.text import normalize
 from eval.catalogue import ARMS
 from eval.scoring.metrics import accuracy
 from eval.stages.answerers import PASSAGE_SOURCES, answerer
-from eval.stages.updates import train_strategy
+from eval.stages.updates import train_strategy, tuned_model
 from eval.workshop.edits import FactChange, changed_facts, fact_questions, text_with_new_value, with_changes
 from eval.workshop.loaded_run import LoadedRun
 from eval.workshop.rounds import pending_round, save_as_round
-from finetune.adapter import load_tuned_lm
 from finetune.strategies import STRATEGIES
 from rag.index import load_index, save_index
 from rag.indexing import update_index
@@ -186,7 +185,7 @@ class Session:
         out = self.workdir / f"retrain-{self._versions['adapter'] + 1}-{strategy.name}"
         start = time.perf_counter()
         outcome = train_strategy(cfg, self.run.lm, strategy, rnd, target, None if strategy.from_scratch else self.adapter, out, callbacks)
-        tuned = load_tuned_lm(cfg.model.name, outcome.adapter_dir, device=cfg.model.device, dtype=cfg.model.dtype, merge=cfg.finetune.merge_for_inference)
+        tuned = tuned_model(cfg, outcome)
         seconds = time.perf_counter() - start
         self.tuned, self.adapter, self.trained_on = tuned, outcome, target
         self._versions["adapter"] += 1

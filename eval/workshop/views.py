@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 
 from eval.catalogue import ARMS
-from eval.workshop.session import NEW, OLD, Change, Reply
+from eval.workshop.session import ASKED_ID, NEITHER, NEW, OLD, Change, Reply
 
 CSS = """
 .answers { display: grid; grid-template-columns: repeat(auto-fit, minmax(220px, 1fr)); gap: 12px; }
@@ -24,8 +24,8 @@ CSS = """
 """
 
 STATUS_WORDS = {  # (action, status) -> what the change list says; the default names the status
-    ("edit", NEW): "new value", ("edit", OLD): "old value", ("edit", "neither"): "neither",
-    ("delete", OLD): "still answers", ("delete", "neither"): "forgotten",
+    ("edit", NEW): "new value", ("edit", OLD): "old value", ("edit", NEITHER): "neither",
+    ("delete", OLD): "still answers", ("delete", NEITHER): "forgotten",
 }
 
 
@@ -35,8 +35,7 @@ def message(text: str, *, error: bool = False) -> str:
 
 def answers_panel(question, replies: list[Reply], documents: dict) -> str:
     """The question, then one card per arm; `documents` by id, to name what an answer cites."""
-    known = question.answers and question.id != "asked"
-    gold = f' <span class="meta">(corpus question {escape(question.id)}; accepted: {escape(" / ".join(question.answers))})</span>' if known else ""
+    gold = f' <span class="meta">(corpus question {escape(question.id)}; accepted: {escape(" / ".join(question.answers))})</span>' if question.id != ASKED_ID else ""
     head = f"<p><b>Q:</b> {escape(question.question)}{gold}</p>"
     return head + '<div class="answers">' + "".join(_arm_card(r, documents) for r in replies) + "</div>"
 
@@ -75,7 +74,7 @@ def changes_panel(changes: list[Change], arms: list[str]) -> str:
 
 def _change_row(change: Change, arms: list[str]) -> str:
     cells = "".join(
-        f'<td class="status-{escape(change.status.get(a, "neither"))}">{escape(_status_word(change, a))}</td>' for a in arms
+        f'<td class="status-{escape(change.status.get(a, NEITHER))}">{escape(_status_word(change, a))}</td>' for a in arms
     )
     probe = escape(change.probe.question) if change.probe else "(no fact changed)"
     return (
