@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo ui test test-unit clean
+.PHONY: setup demo ui bench test test-unit clean
 
 setup: $(STAMP)
 
@@ -28,6 +28,10 @@ demo: setup
 ui: setup
 	test -f runs/quick/summary.json || $(VENV)/bin/ragvsft run --config configs/quick.yaml
 	$(VENV)/bin/ragvsft ui --run runs/quick
+
+# Speed and memory against the naive way and the machine's limit (about 15 minutes on 2 cores).
+bench: setup
+	$(VENV)/bin/ragvsft bench --config configs/default.yaml
 
 test: setup
 	$(PY) -m pytest

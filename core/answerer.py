@@ -68,9 +68,16 @@ class PromptAnswerer:
         self.batch_size = batch_size
         self.max_new_tokens = max_new_tokens
 
+    def prompts(self, questions: list[Question]) -> list[list[dict[str, str]]]:
+        """The chat messages this answerer sends for these questions (retrieval included)."""
+        return [build_prompt(q.question, p, self.corpus.style) for q, p in zip(questions, self._passages(questions))]
+
+    def _passages(self, questions: list[Question]) -> list[list[Passage]]:
+        return self.passage_source(questions) if self.passage_source else [[] for _ in questions]
+
     def answer(self, questions: list[Question]) -> list[Answer]:
         start = time.perf_counter()
-        passages = self.passage_source(questions) if self.passage_source else [[] for _ in questions]
+        passages = self._passages(questions)
         # Retrieval runs as one batch; its wall time is shared equally by the questions in it.
         retrieve_ms = (time.perf_counter() - start) * 1000 / max(len(questions), 1) if self.passage_source else 0.0
         prompts = [build_prompt(q.question, p, self.corpus.style) for q, p in zip(questions, passages)]

@@ -93,8 +93,11 @@ class RagConfig(Section):
         "flat", description="FAISS index of the dense retriever: exact inner product (`flat`), `hnsw`, or `ivf` (clustered)."
     )
     hnsw_m: int = Field(32, ge=4, description="HNSW graph degree.")
-    ivf_nlist: int = Field(16, ge=1, description="IVF clusters (capped at the number of chunks).")
-    ivf_nprobe: int = Field(4, ge=1, description="IVF clusters searched per query.")
+    ivf_nlist: int | None = Field(
+        None, ge=1, description="IVF clusters (default: 4 sqrt(chunks)); at most chunks / 39, which k-means needs."
+    )
+    # 4 gave recall@10 0.82 at a million clustered vectors, 8 gave 0.97, 16 gave 1.00 at 0.4 ms (ragvsft bench)
+    ivf_nprobe: int = Field(16, ge=1, description="IVF clusters searched per query.")
     embed_batch_size: int = Field(64, ge=1, description="Texts per embedding batch.")
 
 

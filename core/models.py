@@ -17,7 +17,7 @@ import logging
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -40,6 +40,9 @@ class LoadedLM:
     weights_sha256: str | None
     device: str
     dtype: str
+    # Greedy answers already generated with these weights: (prompt ids, max_new_tokens) -> Generation
+    # (core/generate.py). Not copied by dataclasses.replace, so a model with other weights starts empty.
+    generations: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 def cache_dir() -> Path:

@@ -67,6 +67,12 @@ def _ui(p: argparse.ArgumentParser) -> None:
     p.add_argument("--share", action="store_true", help="also make a public gradio.live link (off unless asked; needs network)")
 
 
+def _bench(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, default=Path("runs/bench"), help="where to write bench.json and bench.md (default runs/bench)")
+    p.add_argument("--quick", action="store_true", help="tiny sizes (seconds, not minutes): checks the benchmark runs, measures little")
+    p.add_argument("--vectors", default=None, help="comma-separated synthetic index sizes (default 10000,100000,1000000)")
+
+
 def _none(p: argparse.ArgumentParser) -> None:
     pass
 
@@ -110,6 +116,10 @@ COMMANDS: dict[str, tuple[Callable, str | None, str, Arguments]] = {
   make ui                                                      # set-up, the quick run if missing, then this
   ragvsft ui --run runs/quick
   ragvsft ui --run runs/default --host 0.0.0.0 --port 7860     # for a room on the same network""", _ui),
+    "bench": (commands.bench, OPTIONAL, """\
+  make bench                                                    # ragvsft bench --config configs/default.yaml
+  ragvsft bench --config configs/default.yaml --vectors 10000,100000
+  ragvsft bench --quick --out /tmp/bench""", _bench),
     "compare": (commands.compare, NO_CONFIG, """\
   ragvsft compare runs/default runs/default-gpu
   ragvsft compare runs/quick runs/k5 --out runs/compare/top-k""", _two_runs),

@@ -10,6 +10,7 @@ from pathlib import Path
 from core.config import ExperimentConfig
 from core.models import load_lm
 from core.rundir import read_jsonl, write_json, write_jsonl, write_text
+from core.errors import InputError
 from core.importing import import_folder, write_documents
 from core.seeding import set_seed
 from core.synth.pipeline import synth_corpus
@@ -195,6 +196,33 @@ def compare(*, run_a: Path, run_b: Path, out: Path | None) -> None:
     write_text(out / "comparison.md", table)
     print(table)
     print(f"comparison: {(out / 'comparison.md').resolve()}")
+
+
+def bench(*, config: ExperimentConfig, out: Path, quick: bool, vectors: str | None) -> None:
+    """Measure speed and memory against the naive way and the machine's limit: generation, LoRA training,
+    embedding, model loading and retrieval at up to a million chunks; writes bench.json and bench.md."""
+    from eval.bench.run import BenchSizes, run_bench
+    from eval.report.bench import bench_markdown
+
+    sizes = BenchSizes.quick() if quick else BenchSizes()
+    if vectors:
+        sizes.vectors = parse_sizes(vectors)
+    record = run_bench(config, sizes)
+    table = bench_markdown(record)
+    write_json(out / "bench.json", record)
+    write_text(out / "bench.md", table)
+    print(table)
+    print(f"bench: {(out / 'bench.md').resolve()}")
+
+
+def parse_sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(v.replace("_", "")) for v in text.split(",")]
+    except ValueError:
+        raise InputError(f"--vectors: {text!r} is not a comma-separated list of whole numbers") from None
+    if any(n < 100 for n in sizes):
+        raise InputError(f"--vectors: {text!r}: each size must be at least 100 (an IVF index needs points to cluster)")
+    return sizes
 
 
 def ui(*, run: Path, host: str, port: int | None, share: bool) -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from core.errors import InputError
 from core.rundir import read_json, read_jsonl
-from rag.index import META_FILE
+from rag.chunking import Chunk
+from rag.index import CHUNKS_FILE, META_FILE, read_chunks
 
 
 def main_rows(rows: list[dict]) -> list[dict]:
@@ -30,7 +31,11 @@ def load_sweeps(run_dir: Path) -> list[dict]:
 
 def chunk_texts(run_dir: Path) -> dict[str, dict]:
     """{chunk id: {title, text}} from the run's original index, for showing retrieved passages."""
-    meta = Path(run_dir) / "index" / META_FILE
-    if not meta.is_file():
+    index_dir = Path(run_dir) / "index"
+    if (index_dir / CHUNKS_FILE).is_file():
+        chunks = read_chunks(index_dir / CHUNKS_FILE).values()
+    elif (index_dir / META_FILE).is_file():  # runs made before the chunk table kept the chunks in meta.json
+        chunks = [Chunk(**{k: c[k] for k in ("id", "doc_id", "title", "text")}) for c in read_json(index_dir / META_FILE).get("chunks", [])]
+    else:
         return {}
-    return {c["id"]: {"title": c["title"], "text": c["text"]} for c in read_json(meta)["chunks"]}
+    return {c.id: {"title": c.title, "text": c.text} for c in chunks}

@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -87,11 +88,18 @@ def save_tiny_sentence_transformer(directory: Path, dim: int = 32) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_lm() -> LoadedLM:
+def _tiny_lm_once() -> LoadedLM:
     tok = tiny_tokenizer()
     model = tiny_llama(len(tok))
     model.generation_config.eos_token_id = tok.eos_token_id
     return LoadedLM(model, tok, "tiny-llama", None, "cpu", "float32")
+
+
+@pytest.fixture
+def tiny_lm(_tiny_lm_once) -> LoadedLM:
+    """The session's tiny model with an empty answer cache: a test that changes the weights in place
+    must not see answers another test cached."""
+    return replace(_tiny_lm_once)
 
 
 class HashingEmbedder:
@@ -137,3 +145,13 @@ def write_corpus(directory: Path, documents=SMALL_DOCS, questions=SMALL_QUESTION
 @pytest.fixture
 def small_corpus_dir(tmp_path) -> Path:
     return write_corpus(tmp_path / "corpus")
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dirs(tmp_path_factory):
+    """A tiny random LM and a tiny random sentence-transformer, saved as local directories."""
+    root = tmp_path_factory.mktemp("models")
+    tok = tiny_tokenizer()
+    tiny_llama(len(tok)).save_pretrained(root / "lm")
+    tok.save_pretrained(root / "lm")
+    return root / "lm", save_tiny_sentence_transformer(root / "embedder")

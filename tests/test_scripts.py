@@ -13,13 +13,13 @@ from core.config_files import load_config
 from core.rundir import read_json
 from eval import commands
 from eval.cli import COMMANDS
-from tests.conftest import REPO, run_entry_point as _run, save_tiny_sentence_transformer, tiny_llama, tiny_tokenizer, write_corpus
+from tests.conftest import REPO, run_entry_point as _run, write_corpus
 
 
 def test_ragvsft_help_lists_every_subcommand_and_each_shows_an_example():
     listed = subprocess.run([sys.executable, "-m", "eval.cli", "--help"], capture_output=True, text=True, cwd=REPO)
     assert listed.returncode == 0
-    assert set(COMMANDS) == {"run", "index", "train", "evaluate", "update", "sweep", "report", "compare", "import", "synth", "ui"}
+    assert set(COMMANDS) == {"run", "index", "train", "evaluate", "update", "sweep", "report", "compare", "import", "synth", "ui", "bench"}
     for name in COMMANDS:
         assert f"    {name} " in listed.stdout
         sub = subprocess.run([sys.executable, "-m", "eval.cli", name, "--help"], capture_output=True, text=True, cwd=REPO)
@@ -66,16 +66,6 @@ def test_scripts_needing_an_index_say_how_to_build_one(tmp_path, config_file, sc
     result = _run(script, "--config", str(config_file), "--out", str(tmp_path / "run"), *extra)
     assert result.returncode == 2 and "build one with `ragvsft index`" in result.stderr
     assert not (tmp_path / "run").exists()
-
-
-@pytest.fixture(scope="module")
-def tiny_model_dirs(tmp_path_factory):
-    """A tiny random LM and a tiny random sentence-transformer, saved as local directories."""
-    root = tmp_path_factory.mktemp("models")
-    tok = tiny_tokenizer()
-    tiny_llama(len(tok)).save_pretrained(root / "lm")
-    tok.save_pretrained(root / "lm")
-    return root / "lm", save_tiny_sentence_transformer(root / "embedder")
 
 
 def test_run_end_to_end_on_tiny_models(tmp_path, config_file, tiny_model_dirs, capsys):

@@ -1,4 +1,4 @@
-from core.generate import generate
+from core.generate import MIN_SHARED_PREFIX, generate, render, shared_prefix_length
 from core.prompt import build_prompt
 from core.answerer import Passage
 
@@ -40,3 +40,47 @@ def test_generation_stops_at_eos(tiny_lm):
         assert [g.text for g in out] == ["", ""]
     finally:
         weight.data[eos] = saved
+
+
+def _tokens_computed(tiny_lm, **kw) -> tuple[list[str], int]:
+    """(answers, token positions the model's embedding layer was asked for), on an empty cache
+    unless the caller passes an lm that has one."""
+    seen = []
+    hook = tiny_lm.model.get_input_embeddings().register_forward_hook(lambda mod, args, out: seen.append(args[0].numel()))
+    try:
+        texts = [g.text for g in generate(tiny_lm, _prompts(), batch_size=4, max_new_tokens=6, **kw)]
+    finally:
+        hook.remove()
+    return texts, sum(seen)
+
+
+def test_the_shared_prompt_opening_is_computed_once_per_batch_with_the_same_answers(tiny_lm):
+    from dataclasses import replace
+
+    shared_texts, shared_tokens = _tokens_computed(replace(tiny_lm))
+    plain_texts, plain_tokens = _tokens_computed(replace(tiny_lm), share_prefix=False)
+    assert shared_texts == plain_texts
+    opening = shared_prefix_length([tiny_lm.tokenizer(render(tiny_lm.tokenizer, p)).input_ids for p in _prompts()])
+    assert opening >= MIN_SHARED_PREFIX
+    assert plain_tokens - shared_tokens == 3 * opening  # four rows, the opening computed once instead of four times
+
+
+def test_the_shared_prefix_leaves_every_row_a_token_of_its_own():
+    assert shared_prefix_length([[1, 2, 3], [1, 2, 3, 4]]) == 2
+    assert shared_prefix_length([[1, 2, 3], [1, 5, 3]]) == 1
+    assert shared_prefix_length([[7, 8]]) == 1
+
+
+def test_a_prompt_these_weights_already_answered_is_not_generated_again(tiny_lm):
+    from dataclasses import replace
+
+    lm = replace(tiny_lm)  # same weights, an empty cache of its own
+    prompts = _prompts()
+    first = generate(lm, prompts[:2], batch_size=4, max_new_tokens=6)
+    _, computed = _tokens_computed(lm)  # all four again: two are cached, two are new
+    repeated, none = _tokens_computed(lm)
+    assert none == 0 and repeated[:2] == [g.text for g in first]
+    _, all_four = _tokens_computed(replace(tiny_lm), share_prefix=True)
+    assert 0 < computed < all_four
+    twice = generate(replace(tiny_lm), [prompts[0], prompts[0]], batch_size=4, max_new_tokens=6)
+    assert twice[0] is twice[1]

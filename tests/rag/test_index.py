@@ -139,7 +139,7 @@ def _ranked(index, queries):
     return [sorted(((c.id, c.text, round(s, 5)) for c, s in row), key=lambda t: (-t[2], t[0])) for row in rows]
 
 
-@pytest.mark.parametrize("kind", ["dense-flat", "dense-hnsw", "bm25", "hybrid"], ids=str)
+@pytest.mark.parametrize("kind", KINDS, ids=str)
 def test_an_incremental_update_searches_exactly_like_a_full_rebuild(tmp_path, corpus, kind):
     docs = [dict(d) for d in SMALL_DOCS if d["id"] != "badges"]  # one document deleted
     docs[0]["text"] = "Staff now get 30 days of paid leave each year. Requests go through TimeLedger."  # one changed
@@ -170,3 +170,16 @@ def test_tied_chunks_share_a_rank_so_fusion_does_not_depend_on_ids():
     forward = fuse([[(1, 0.9), (2, 0.5), (3, 0.5)], [(9, 1.0)]], rrf_k=60)
     backward = fuse([[(1, 0.9), (3, 0.5), (2, 0.5)], [(9, 1.0)]], rrf_k=60)
     assert dict(forward) == dict(backward) and dict(forward)[2] == dict(forward)[3] == pytest.approx(1 / 62)
+
+
+def test_removed_chunk_ids_are_never_given_out_again(tmp_path, corpus, hashing_embedder):
+    index = index_corpus(corpus, hashing_embedder, _cfg(index="hnsw"))
+    last = max(index.chunks)
+    last_doc = index.chunks[last].doc_id
+    index.remove_documents({last_doc})
+    index.add_chunks(chunk([d for d in corpus.documents if d.id == last_doc], 12, 0))
+    assert min(i for i, c in index.chunks.items() if c.doc_id == last_doc) > last
+    save_index(index, tmp_path / "idx")
+    loaded = load_index(tmp_path / "idx", embedder=hashing_embedder, corpus_hash=corpus.content_hash())
+    assert loaded.meta["next_id"] == index.meta["next_id"] and loaded.chunks == index.chunks
+    assert loaded.ids_by_doc[last_doc] == index.ids_by_doc[last_doc]

@@ -1,0 +1,66 @@
+"""Generation on RAG prompts: the project's generator, a naive one-question-at-a-time `generate`
+loop, and the compute floor (2 x parameters FLOPs per token at the matmul rate measured in this
+process).
+
+The prompts are the real thing: the corpus's eval fact questions with the passages the configured
+retriever finds, laid out by the shared prompt builder, as the rag arm sends them.
+"""
+
+from __future__ import annotations
+
+import time
+
+import torch
+
+from core.answerer import PromptAnswerer
+from core.corpus import CONTROL_KINDS
+from core.generate import generate, render
+from eval.bench.memory import peak_rss
+
+
+def rag_prompts(corpus, retriever, questions: int) -> list[list[dict[str, str]]]:
+    asked = [q for q in corpus.split("eval") if q.kind not in CONTROL_KINDS][:questions]
+    return PromptAnswerer(None, retriever, corpus, batch_size=1, max_new_tokens=1).prompts(asked)
+
+
+def matmul_gflops(dtype: torch.dtype, size: int = 2048, repeats: int = 5) -> float:
+    """The best of a few square matmuls: the machine's sustained rate for the model's dtype."""
+    a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
+    torch.mm(a, b)  # warm-up (thread pool, caches)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        torch.mm(a, b)
+        best = min(best, time.perf_counter() - start)
+    return 2 * size**3 / best / 1e9
+
+
+def bench_generation(lm, prompts, *, batch_size: int, max_new_tokens: int, naive_questions: int) -> dict:
+    record = {"questions": len(prompts), "batch_size": batch_size, "max_new_tokens": max_new_tokens}
+    with peak_rss(record):
+        start = time.perf_counter()
+        outputs = generate(lm, prompts, batch_size=batch_size, max_new_tokens=max_new_tokens)
+        record["project_s_per_question"] = (time.perf_counter() - start) / len(prompts)
+        naive = prompts[:naive_questions]
+        start = time.perf_counter()
+        _naive_loop(lm, naive, max_new_tokens)
+        record["naive_s_per_question"] = (time.perf_counter() - start) / len(naive)
+        record["naive_questions"] = len(naive)
+    record["prompt_tokens"] = sum(o.prompt_tokens for o in outputs) / len(outputs)
+    record["output_tokens"] = sum(o.output_tokens for o in outputs) / len(outputs)
+    record["parameters"] = sum(p.numel() for p in lm.model.parameters())
+    record["matmul_gflops"] = matmul_gflops(next(lm.model.parameters()).dtype)
+    flops = 2 * record["parameters"] * (record["prompt_tokens"] + record["output_tokens"])
+    record["floor_s_per_question"] = flops / (record["matmul_gflops"] * 1e9)
+    record["project_vs_floor"] = record["floor_s_per_question"] / record["project_s_per_question"]
+    record["project_vs_naive"] = record["naive_s_per_question"] / record["project_s_per_question"]
+    return record
+
+
+@torch.inference_mode()
+def _naive_loop(lm, prompts, max_new_tokens: int) -> None:
+    """What a first script does: tokenize one prompt, `generate`, next."""
+    tok, model = lm.tokenizer, lm.model
+    for p in prompts:
+        enc = tok(render(tok, p), add_special_tokens=False, return_tensors="pt").to(model.device)
+        model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tok.pad_token_id)
