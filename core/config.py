@@ -93,6 +93,8 @@ class RagConfig(Section):
         "flat", description="FAISS index of the dense retriever: exact inner product (`flat`), `hnsw`, or `ivf` (clustered)."
     )
     hnsw_m: int = Field(32, ge=4, description="HNSW graph degree.")
+    # At a million clustered vectors (ragvsft bench): recall@10 0.95 at 256 (0.9 ms/query), 0.98 at 512 (1.2 ms).
+    hnsw_ef_search: int = Field(512, ge=1, description="HNSW candidates kept while searching (recall against speed).")
     ivf_nlist: int | None = Field(
         None, ge=1, description="IVF clusters (default: 4 sqrt(chunks)); at most chunks / 39, which k-means needs."
     )

@@ -1,17 +1,14 @@
 """Batched greedy generation: the one generator every arm uses.
 
 Prompts are chat messages rendered with the tokenizer's chat template, left padded (decoder-only
-models continue from the right edge), and batched. Batches are formed from prompts of similar
-length (sorted), which wastes less compute on padding; results come back in input order.
+models continue from the right edge), and batched; results come back in input order.
 Decoding reads every weight once per step whatever the batch, so batching pays (measured by
 `ragvsft bench` against a one-question-at-a-time loop).
 
-Prompts share a long opening (the system message with the house rules, the chat template's
-markers; prompts on the same passage share the passage too). A batch's shared opening is run once
-and its keys and values are repeated for every row, so each row computes only what is its own:
-`[shared][padding][own tokens]`, the padding masked out, positions counted from the mask, so
-every token sits at the position it has in the whole prompt. Greedy decoding makes the answers
-the same up to floating-point rounding (a test compares them with and without sharing).
+Prompts share a long opening, and prompts on the same passage share the passage: batches are
+formed from prompts in sorted order (so those sit together) and each shared stretch is computed
+once (core/prefill.py). Greedy decoding makes the answers the same up to floating-point rounding
+(a test compares them with and without sharing).
 """
 
 from __future__ import annotations
@@ -21,6 +18,8 @@ from dataclasses import dataclass
 
 import torch
 from tqdm.auto import tqdm
+
+from core.prefill import prefilled_inputs, shared_prefix_length  # noqa: F401 (shared_prefix_length: re-exported)
 
 
 @dataclass
@@ -38,7 +37,7 @@ def render(tokenizer, messages: list[dict[str, str]]) -> str:
     return "\n\n".join(m["content"] for m in messages) + "\nAnswer:"
 
 
-MIN_SHARED_PREFIX = 8  # below this the extra forward pass saves less than it costs
+MIN_SHARED_PREFIX = 8  # a shorter shared stretch saves less than its extra forward pass costs
 
 
 @torch.inference_mode()
@@ -63,15 +62,18 @@ def generate(
 
 
 def _generate_new(model, tok, ids: list[list[int]], batch_size: int, max_new_tokens: int, share_prefix: bool) -> list[Generation]:
-    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    order = sorted(range(len(ids)), key=lambda i: ids[i])  # token order: prompts that share a stretch sit together
     results: list[Generation | None] = [None] * len(ids)
     eos_ids = _eos_ids(model, tok)
     for start in tqdm(range(0, len(order), batch_size), desc="generate", unit="batch", leave=False):
         idx = order[start : start + batch_size]
         t0 = time.perf_counter()
-        rows = [ids[i] for i in idx]
-        shared = shared_prefix_length(rows) if share_prefix else 0
-        inputs = _with_shared_prefix(model, tok, rows, shared) if shared >= MIN_SHARED_PREFIX else _left_padded(tok, rows)
+        prefilled = prefilled_inputs(model, tok.pad_token_id, [ids[i] for i in idx], MIN_SHARED_PREFIX) if share_prefix else None
+        if prefilled:
+            row_order, inputs = prefilled
+            idx = [idx[r] for r in row_order]
+        else:
+            inputs = dict(tok.pad({"input_ids": [ids[i] for i in idx]}, return_tensors="pt").to(model.device))
         out = model.generate(
             **inputs,
             max_new_tokens=max_new_tokens,
@@ -86,41 +88,6 @@ def _generate_new(model, tok, ids: list[list[int]], batch_size: int, max_new_tok
             text = tok.decode(out_ids, skip_special_tokens=True).strip()
             results[i] = Generation(text, len(ids[i]), len(out_ids), share_ms)
     return results
-
-
-def shared_prefix_length(rows: list[list[int]]) -> int:
-    """Leading tokens every row has in common, leaving each row at least one token of its own (the
-    one whose logits start the answer)."""
-    first, shortest = rows[0], min(len(r) for r in rows)
-    n = 0
-    while n < shortest - 1 and all(r[n] == first[n] for r in rows):
-        n += 1
-    return n
-
-
-def _left_padded(tok, rows: list[list[int]]) -> dict:
-    return dict(tok.pad({"input_ids": rows}, return_tensors="pt"))
-
-
-def _with_shared_prefix(model, tok, rows: list[list[int]], shared: int) -> dict:
-    """Generate inputs whose first `shared` positions are already in a key/value cache, computed once."""
-    from transformers import DynamicCache
-
-    cache = DynamicCache(config=model.config)
-    prefix = torch.tensor([rows[0][:shared]], device=model.device)
-    model(input_ids=prefix, past_key_values=cache, use_cache=True, logits_to_keep=1)
-    cache.batch_repeat_interleave(len(rows))
-    width = max(len(r) for r in rows) - shared
-    input_ids, mask = [], []
-    for r in rows:
-        pad = width - (len(r) - shared)
-        input_ids.append(r[:shared] + [tok.pad_token_id] * pad + r[shared:])
-        mask.append([1] * shared + [0] * pad + [1] * (len(r) - shared))
-    return {
-        "input_ids": torch.tensor(input_ids, device=model.device),
-        "attention_mask": torch.tensor(mask, device=model.device),
-        "past_key_values": cache,
-    }
 
 
 def _eos_ids(model, tok) -> list[int]:

@@ -26,9 +26,9 @@ from rag.chunking import Chunk
 INDEX_FILE = "index.faiss"
 TOMBSTONES_FILE = "tombstones.npy"
 HNSW_REBUILD_FRACTION = 0.2  # share of an HNSW graph that may be tombstones before it is rebuilt
-HNSW_EF_SEARCH = 128
-# FAISS's default of 40 gave recall@10 0.94 at 100k clustered vectors; 100 gave 0.998 and faster
-# searches (a better graph), for 1.6x the build time (eval/bench).
+# FAISS's default of 40 gave recall@10 0.94 at 100k clustered vectors, 100 gave 0.998 and faster
+# searches (a better graph) for 1.6x the build time; at a million, 64 gave 0.91 at efSearch 512
+# where 100 gave 0.98 (ragvsft bench).
 HNSW_EF_CONSTRUCTION = 100
 IVF_POINTS_PER_LIST = 39  # k-means needs a few dozen points per cluster; fewer lists below that
 IVF_TRAIN_POINTS_PER_LIST = 64  # k-means sample per list: FAISS's 256 makes training minutes at 1M
@@ -59,7 +59,9 @@ class DenseSearch:
 
     @staticmethod
     def settings_from(cfg: RagConfig) -> dict:
-        return {"index": cfg.index, "hnsw_m": cfg.hnsw_m, "ivf_nlist": cfg.ivf_nlist, "ivf_nprobe": cfg.ivf_nprobe}
+        return {
+            "index": cfg.index, "hnsw_m": cfg.hnsw_m, "hnsw_ef_search": cfg.hnsw_ef_search, "ivf_nlist": cfg.ivf_nlist, "ivf_nprobe": cfg.ivf_nprobe,
+        }
 
     def build(self, ids: list[int], chunks: list[Chunk]) -> None:
         self.build_from_vectors(ids, self._embed(chunks))
@@ -135,7 +137,7 @@ class DenseSearch:
         # The selector is kept on self: FAISS holds a raw pointer to it.
         self._excluded = faiss.IDSelectorBatch(np.array(sorted(tombstones), dtype=np.int64))
         self._selector = faiss.IDSelectorNot(self._excluded)
-        self._search_params = faiss.SearchParametersHNSW(sel=self._selector, efSearch=HNSW_EF_SEARCH)
+        self._search_params = faiss.SearchParametersHNSW(sel=self._selector, efSearch=self.settings["hnsw_ef_search"])
 
     def _rebuild_without(self, gone: set[int]) -> None:
         """A fresh graph of the vectors that stay, read from the graph's own storage."""
@@ -184,7 +186,7 @@ def _training_sample(vectors: np.ndarray, nlist: int) -> np.ndarray:
 
 def _set_search_params(index: faiss.Index, settings: dict) -> None:
     if settings["index"] == "hnsw":
-        faiss.downcast_index(index).hnsw.efSearch = HNSW_EF_SEARCH
+        faiss.downcast_index(index).hnsw.efSearch = settings["hnsw_ef_search"]
     elif settings["index"] == "ivf":
         index.nprobe = min(settings["ivf_nprobe"], index.nlist)
 

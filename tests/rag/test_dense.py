@@ -10,7 +10,7 @@ def _unit_vectors(n, d=16, seed=0):
 
 
 def _hnsw(n):
-    search = DenseSearch({"index": "hnsw", "hnsw_m": 8, "ivf_nlist": None, "ivf_nprobe": 4}, embedder=None)
+    search = DenseSearch({"index": "hnsw", "hnsw_m": 8, "hnsw_ef_search": 64, "ivf_nlist": None, "ivf_nprobe": 4}, embedder=None)
     vectors = _unit_vectors(n)
     search.build_from_vectors(list(range(1000, 1000 + n)), vectors)
     return search, vectors

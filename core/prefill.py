@@ -1,0 +1,106 @@
+"""Prefill that computes each shared stretch of a batch's prompts once.
+
+Prompts in a batch share an opening (system message, house rules, the chat template's markers),
+and prompts on the same retrieved passage share everything up to their question. The batch's
+common opening is run once; each group of prompts with a longer common stretch (the same passage)
+runs that stretch once from there; each prompt then runs only its own tokens. The keys and values
+are assembled into one left-padded cache (padding and gaps masked, positions counted from the
+mask), and `generate` decodes the whole batch together from each prompt's last token.
+Measured by `ragvsft bench` against the compute floor.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+
+
+def shared_prefix_length(rows: list[list[int]]) -> int:
+    """Leading tokens every row has in common, leaving each row at least one token of its own (the
+    one whose logits start the answer)."""
+    first, shortest = rows[0], min(len(r) for r in rows)
+    n = 0
+    while n < shortest - 1 and all(r[n] == first[n] for r in rows):
+        n += 1
+    return n
+
+
+def prefix_groups(rows: list[list[int]], opening: int, min_extra: int) -> list[list[int]]:
+    """Row numbers grouped by a common stretch at least `min_extra` tokens past the batch's opening;
+    rows sharing nothing more go in one group of their own. `rows` come sorted, so groups are runs."""
+    groups, rest, start = [], [], 0
+    while start < len(rows):
+        end = start + 1
+        while end < len(rows) and shared_prefix_length([rows[start], rows[end]]) >= opening + min_extra:
+            end += 1
+        (groups.append(list(range(start, end))) if end - start > 1 else rest.append(start))
+        start = end
+    return groups + ([rest] if rest else [])
+
+
+def plain_cache(model):
+    """An empty cache of the plain kind this module assembles, or None for a model whose cache is
+    another kind (sliding windows, offloading): those are prefilled the usual way."""
+    from transformers import DynamicCache
+    from transformers.cache_utils import DynamicLayer
+
+    cache = DynamicCache(config=model.config)
+    return cache if all(type(layer) is DynamicLayer for layer in cache.layers) else None
+
+
+def prefilled_inputs(model, pad_id: int, rows: list[list[int]], min_extra: int) -> tuple[list[int], dict] | None:
+    """(row order, `generate` inputs) with every row's prompt but its last token already in the
+    cache; None when sharing does not apply (nothing shared, or a cache of another kind)."""
+    opening = shared_prefix_length(rows)
+    base = plain_cache(model)
+    if base is None or opening < min_extra:
+        return None
+    _extend(model, base, [rows[0][:opening]], [[1] * opening], start=0)
+    order, caches, masks = [], [], []
+    for group in prefix_groups(rows, opening, min_extra):
+        own = [rows[i] for i in group]
+        shared = shared_prefix_length(own) if len(group) > 1 else opening
+        cache = copy.deepcopy(base)
+        if shared > opening:
+            _extend(model, cache, [own[0][opening:shared]], [[1] * shared], start=opening)
+        cache.batch_repeat_interleave(len(group))
+        rest = [r[shared:-1] for r in own]  # each row's last token is what generate starts from
+        width = max(len(r) for r in rest)
+        mask = [[1] * shared + [0] * (width - len(r)) + [1] * len(r) for r in rest]
+        if width:
+            _extend(model, cache, [[pad_id] * (width - len(r)) + r for r in rest], mask, start=shared)
+        order += group
+        caches.append(cache)
+        masks.append(mask)
+    return order, _assembled(model, pad_id, [rows[i][-1] for i in order], caches, masks)
+
+
+def _extend(model, cache, input_ids: list[list[int]], mask: list[list[int]], *, start: int) -> None:
+    """Run `input_ids` (right-aligned, padding on the left) on top of `cache`; `mask` covers the
+    cache and them. Positions: a row's real tokens continue from `start`; padding is masked."""
+    ids = torch.tensor(input_ids, device=model.device)
+    real = torch.tensor(mask, device=model.device)[:, -ids.shape[1] :]
+    positions = start + (real.cumsum(-1) - 1).clamp(min=0)
+    model(input_ids=ids, attention_mask=torch.tensor(mask, device=model.device), position_ids=positions,
+          past_key_values=cache, use_cache=True, logits_to_keep=1)
+
+
+def _assembled(model, pad_id: int, last_tokens: list[int], caches: list, masks: list[list[list[int]]]) -> dict:
+    """One left-padded cache and mask from the groups', plus each row's last token to start from."""
+    width = max(len(m[0]) for m in masks)
+    cache = plain_cache(model)
+    for n in range(len(caches[0].layers)):
+        keys = torch.cat([_left_pad(c.layers[n].keys, width) for c in caches])
+        values = torch.cat([_left_pad(c.layers[n].values, width) for c in caches])
+        cache.update(keys, values, n)
+    mask = [[0] * (width - len(row)) + row + [1] for m in masks for row in m]
+    return {
+        "input_ids": torch.tensor([[pad_id] * width + [t] for t in last_tokens], device=model.device),
+        "attention_mask": torch.tensor(mask, device=model.device),
+        "past_key_values": cache,
+    }
+
+
+def _left_pad(states: torch.Tensor, width: int) -> torch.Tensor:
+    return torch.nn.functional.pad(states, (0, 0, width - states.shape[2], 0))
