@@ -122,6 +122,9 @@ class FinetuneConfig(Section):
         "the same loss and gradients (with lora_dropout 0), 15-25% faster steps on a 2-core CPU. With dropout "
         "on, one mask is drawn for that prefix per batch.",
     )
+    max_tokens_per_pass: int | None = Field(
+        512, ge=16, description="A batch runs in passes of at most this many tokens past its shared prefix, gradients summed: the same update in less memory (null: one pass)."
+    )
     lora_r: int = Field(16, ge=1, description="LoRA rank.")
     lora_alpha: int = Field(32, ge=1, description="LoRA scaling numerator (scale = alpha / r).")
     # 0: on a 2-core CPU dropout on every adapted layer's input cost ~20% of each step (12-step

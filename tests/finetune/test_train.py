@@ -158,3 +158,59 @@ def test_training_with_a_shared_prefix_runs_through_the_trainer(tmp_path, small_
         train_module.with_shared_prefix = original
     assert calls == [1, 2, 3, 4] and result.metrics["final_loss"] > 0
     assert shared  # at least one batch of QA pairs took the shared-prefix path
+
+
+def test_passes_keep_each_group_within_the_budget_past_the_shared_prefix():
+    from finetune.train import passes
+
+    rows = [{"input_ids": [5] * n, "labels": [5] * n} for n in (4, 6, 6, 9)]
+    batch = collate(rows, 0)
+    parts = passes(batch, max_tokens=12)
+    assert [p["input_ids"].shape for p in parts] == [torch.Size([2, 6]), torch.Size([1, 6]), torch.Size([1, 9])]
+    assert sum(len(p["shift_labels"]) for p in parts) == len(batch["shift_labels"])
+    assert passes(batch, max_tokens=24, shared=3) == [batch]  # 4 rows x (9 - 3 shared) fit: one pass, as it is
+
+
+def test_a_batch_in_passes_gives_the_loss_and_gradients_of_one_pass(setup):
+    from peft import LoraConfig, get_peft_model
+
+    from finetune.train import passes
+
+    tok, ts, _ = setup
+    docs = [ex for ex in ts.examples if ex.source == "document"][:3] + [ex for ex in ts.examples if ex.source == "qa"][:2]
+    batch = collate([{"input_ids": ex.input_ids, "labels": ex.labels} for ex in docs], tok.pad_token_id)
+    model = get_peft_model(tiny_llama(len(tok)), LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0, target_modules="all-linear"))
+    total = len(batch["shift_labels"])
+
+    def loss_and_grads(parts):
+        model.zero_grad()
+        loss = 0
+        for part in parts:
+            part_loss = model(**part, num_items_in_batch=total).loss
+            part_loss.backward()
+            loss += part_loss.detach()
+        return loss, [p.grad.clone() for p in model.parameters() if p.requires_grad]
+
+    parts = passes(batch, max_tokens=2 * max(len(ex.input_ids) for ex in docs))
+    assert len(parts) >= 2
+    one_loss, one_grads = loss_and_grads([batch])
+    split_loss, split_grads = loss_and_grads(parts)
+    assert torch.allclose(one_loss, split_loss, atol=1e-5)
+    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(one_grads, split_grads))
+
+
+def test_training_in_passes_reaches_the_adapter_of_one_pass(tmp_path, setup):
+    tok, ts, cfg = setup
+    import finetune.train as train_module
+
+    one = _train(tmp_path / "one", setup, cfg=cfg.model_copy(update={"max_tokens_per_pass": None}))
+    counts, original = [], train_module.passes
+    train_module.passes = lambda *a: counts.append(len(parts := original(*a))) or parts
+    try:
+        split = _train(tmp_path / "split", setup, cfg=cfg.model_copy(update={"max_tokens_per_pass": 16}))
+    finally:
+        train_module.passes = original
+    assert max(counts) > 1  # some batch did run in several passes
+    assert one.metrics["final_loss"] == pytest.approx(split.metrics["final_loss"], abs=1e-4)
+    a, b = load_file(one.adapter_dir / "adapter_model.safetensors"), load_file(split.adapter_dir / "adapter_model.safetensors")
+    assert all(torch.allclose(a[k], b[k], atol=1e-4) for k in a)
