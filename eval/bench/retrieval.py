@@ -98,7 +98,7 @@ def bench_index_kind(kind: str, chunks: list[Chunk], vectors: np.ndarray, querie
             start = time.perf_counter()
             save_index(index, directory)
             record["save_s"] = time.perf_counter() - start
-            del index, search
+            index = search = None  # freed before loading, so load_s and peak RSS are the loaded copy's
             start = time.perf_counter()
             loaded = load_index(directory, embedder=_Named(), corpus_hash="synthetic")
             record["load_s"] = time.perf_counter() - start

@@ -71,11 +71,14 @@ def run_bench(cfg: ExperimentConfig, sizes: BenchSizes) -> dict:
     result["generation"] = bench_generation(
         lm, prompts, batch_size=cfg.model.batch_size, max_new_tokens=cfg.model.max_new_tokens, naive_questions=sizes.naive_questions
     )
-    del lm
+    tokenizer, parameters = lm.tokenizer, result["generation"]["parameters"]
+    del lm  # the trainers load their own fp32 copies; this one would only add to their memory
     result["training"] = []
     for source in SOURCES:
         log.info("bench: training on %s", source)
-        result["training"].append(bench_training(cfg, corpus, source, steps=sizes.train_steps, gflops=result["machine"]["matmul_gflops"]))
+        result["training"].append(
+            bench_training(cfg, corpus, tokenizer, parameters, source, steps=sizes.train_steps, gflops=result["machine"]["matmul_gflops"])
+        )
     result["retrieval"] = []
     for n in sizes.vectors:
         log.info("bench: retrieval at %d vectors", n)

@@ -25,9 +25,9 @@ from finetune.train import lora_config, train_lora
 SOURCES = {"qa": {"use_documents": False, "use_qa": True}, "documents": {"use_documents": True, "use_qa": False}}
 
 
-def bench_training(cfg, corpus, source: str, *, steps: int, gflops: float) -> dict:
+def bench_training(cfg, corpus, tokenizer, parameters: int, source: str, *, steps: int, gflops: float) -> dict:
+    """`parameters`: the model's count (the compute limit); each trainer loads its own fp32 copy."""
     ft = cfg.finetune.model_copy(update={**SOURCES[source], "max_steps": steps, "save_steps": steps + 1, "early_stopping_patience": None})
-    tokenizer = load_lm(cfg.model.name, "cpu", "fp32").tokenizer
     training_set = build_training_set(corpus, tokenizer, ft, seed=cfg.run.seed)
     record = {"source": source, "steps": steps, "batch_size": ft.batch_size, "max_length": ft.max_length,
               "examples": len(training_set.examples),
@@ -38,7 +38,6 @@ def bench_training(cfg, corpus, source: str, *, steps: int, gflops: float) -> di
     with peak_rss(theirs := {}):
         record["trainer_defaults_tokens_per_s"] = _trainer_defaults(cfg, ft, tokenizer, training_set)
     record["trainer_defaults_peak_rss_mb"] = theirs["peak_rss_mb"]
-    parameters = sum(p.numel() for p in load_lm(cfg.model.name, "cpu", "fp32").model.parameters())
     record["limit_tokens_per_s"] = gflops * 1e9 / (4 * parameters)
     record["project_vs_trainer_defaults"] = record["project_tokens_per_s"] / record["trainer_defaults_tokens_per_s"]
     return record
