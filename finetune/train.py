@@ -63,14 +63,18 @@ def collate(batch: list[dict], pad_id: int) -> dict[str, torch.Tensor]:
     targets. A QA example trains on its ~5 answer tokens out of ~55, so this skips most of the
     head's forward and backward work; the loss is the same as over the full logits.
     """
-    width = max(len(row["input_ids"]) for row in batch)
+    return with_head_targets(right_padded(batch, pad_id, max(len(row["input_ids"]) for row in batch)))
+
+
+def right_padded(batch: list[dict], pad_id: int, width: int) -> dict[str, torch.Tensor]:
+    """input_ids, attention_mask and labels, every row padded on the right to `width`."""
     out = {"input_ids": [], "attention_mask": [], "labels": []}
     for row in batch:
         pad = width - len(row["input_ids"])
         out["input_ids"].append(row["input_ids"] + [pad_id] * pad)
         out["attention_mask"].append([1] * len(row["input_ids"]) + [0] * pad)
         out["labels"].append(row["labels"] + [IGNORE] * pad)
-    return with_head_targets({k: torch.tensor(v) for k, v in out.items()})
+    return {k: torch.tensor(v) for k, v in out.items()}
 
 
 def with_head_targets(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

@@ -1,12 +1,18 @@
 """Peak resident memory of one part of the benchmark, inside one process.
 
 Linux lets a process reset its high-water mark (`/proc/self/clear_refs`, value 5), so each part's
-peak is its own and not the largest of everything before it. Where that is not possible (macOS,
-old kernels) the process-wide peak is reported and marked as such.
+peak is its own and not the largest of everything before it. Before the reset, memory freed by
+earlier parts is handed back to the system (`malloc_trim`): glibc otherwise keeps it, and every
+later part would start from the largest heap so far. A part's peak still includes what the
+process holds for it (the loaded models). Where a reset is not possible (macOS, old kernels) the
+process-wide peak is reported and marked as such.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import resource
 import sys
 from contextlib import contextmanager
@@ -17,6 +23,10 @@ _STATUS = Path("/proc/self/status")
 
 
 def _reset_peak() -> bool:
+    gc.collect()
+    libc = ctypes.util.find_library("c")
+    if libc and hasattr(ctypes.CDLL(libc), "malloc_trim"):
+        ctypes.CDLL(libc).malloc_trim(0)
     try:
         _CLEAR_REFS.write_text("5")
         return True

@@ -34,12 +34,12 @@ INDEX_KINDS = ["flat", "hnsw", "ivf"]
 @dataclass
 class BenchSizes:
     questions: int = 64  # RAG prompts for the project's generator
-    naive_questions: int = 16  # of those, answered one at a time by the naive loop
-    train_steps: int = 8  # optimizer steps per trainer and source
+    naive_questions: int = 12  # of those, answered one at a time by the naive loop
+    train_steps: int = 6  # optimizer steps per trainer and source
     embed_chunks: int = 512
     vectors: list[int] = field(default_factory=lambda: [10_000, 100_000, 1_000_000])
     queries: int = 1000  # batched queries per size (recall is measured on these)
-    single_queries: int = 200  # of those, searched one at a time
+    single_queries: int = 100  # of those, searched one at a time
     deletions: int = 5  # documents deleted one by one; the median is reported
 
     @classmethod

@@ -19,8 +19,8 @@ import torch
 
 from core.models import load_lm
 from eval.bench.memory import peak_rss
-from finetune.dataset import IGNORE, build_training_set
-from finetune.train import lora_config, train_lora
+from finetune.dataset import build_training_set
+from finetune.train import lora_config, right_padded, train_lora
 
 SOURCES = {"qa": {"use_documents": False, "use_qa": True}, "documents": {"use_documents": True, "use_qa": False}}
 
@@ -65,7 +65,9 @@ def _trainer_defaults(cfg, ft, tokenizer, training_set) -> float:
         remove_unused_columns=False, include_num_input_tokens_seen="non_padding",
     )
     rows = [{"input_ids": e.input_ids, "labels": e.labels} for e in training_set.examples]
-    trainer = Trainer(model=model, args=args, train_dataset=rows, data_collator=lambda b: _pad_to_max_length(b, tokenizer.pad_token_id, ft.max_length))
+    # what DataCollatorWithPadding(padding="max_length") gives: every row max_length long
+    pad_to_max = lambda b: right_padded(b, tokenizer.pad_token_id, ft.max_length)  # noqa: E731
+    trainer = Trainer(model=model, args=args, train_dataset=rows, data_collator=pad_to_max)
     try:
         start = time.perf_counter()
         trainer.train()
@@ -73,14 +75,3 @@ def _trainer_defaults(cfg, ft, tokenizer, training_set) -> float:
     finally:
         shutil.rmtree(out, ignore_errors=True)
     return int(trainer.state.num_input_tokens_seen) / seconds
-
-
-def _pad_to_max_length(batch: list[dict], pad_id: int, max_length: int) -> dict:
-    """What `DataCollatorWithPadding(padding="max_length")` with labels gives: every row max_length long."""
-    out = {"input_ids": [], "attention_mask": [], "labels": []}
-    for row in batch:
-        pad = max_length - len(row["input_ids"])
-        out["input_ids"].append(row["input_ids"] + [pad_id] * pad)
-        out["attention_mask"].append([1] * len(row["input_ids"]) + [0] * pad)
-        out["labels"].append(row["labels"] + [IGNORE] * pad)
-    return {k: torch.tensor(v) for k, v in out.items()}
