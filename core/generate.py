@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 from tqdm.auto import tqdm
 
-from core.prefill import prefilled_inputs, shared_prefix_length  # noqa: F401 (shared_prefix_length: re-exported)
+from core.prefill import prefilled_inputs
 
 
 @dataclass

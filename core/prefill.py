@@ -34,7 +34,10 @@ def prefix_groups(rows: list[list[int]], opening: int, min_extra: int) -> list[l
         end = start + 1
         while end < len(rows) and shared_prefix_length([rows[start], rows[end]]) >= opening + min_extra:
             end += 1
-        (groups.append(list(range(start, end))) if end - start > 1 else rest.append(start))
+        if end - start > 1:
+            groups.append(list(range(start, end)))
+        else:
+            rest.append(start)
         start = end
     return groups + ([rest] if rest else [])
 
