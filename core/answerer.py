@@ -70,7 +70,10 @@ class PromptAnswerer:
 
     def prompts(self, questions: list[Question]) -> list[list[dict[str, str]]]:
         """The chat messages this answerer sends for these questions (retrieval included)."""
-        return [build_prompt(q.question, p, self.corpus.style) for q, p in zip(questions, self._passages(questions))]
+        return self._prompts(questions, self._passages(questions))
+
+    def _prompts(self, questions: list[Question], passages: list[list[Passage]]) -> list[list[dict[str, str]]]:
+        return [build_prompt(q.question, p, self.corpus.style) for q, p in zip(questions, passages)]
 
     def _passages(self, questions: list[Question]) -> list[list[Passage]]:
         return self.passage_source(questions) if self.passage_source else [[] for _ in questions]
@@ -80,8 +83,7 @@ class PromptAnswerer:
         passages = self._passages(questions)
         # Retrieval runs as one batch; its wall time is shared equally by the questions in it.
         retrieve_ms = (time.perf_counter() - start) * 1000 / max(len(questions), 1) if self.passage_source else 0.0
-        prompts = [build_prompt(q.question, p, self.corpus.style) for q, p in zip(questions, passages)]
-        outputs = generate(self.lm, prompts, batch_size=self.batch_size, max_new_tokens=self.max_new_tokens)
+        outputs = generate(self.lm, self._prompts(questions, passages), batch_size=self.batch_size, max_new_tokens=self.max_new_tokens)
         return [self._answer(q, p, out, retrieve_ms) for q, p, out in zip(questions, passages, outputs)]
 
     def _answer(self, question: Question, passages: list[Passage], out, retrieve_ms: float) -> Answer:

@@ -123,7 +123,8 @@ class FinetuneConfig(Section):
         "on, one mask is drawn for that prefix per batch.",
     )
     max_tokens_per_pass: int | None = Field(
-        512, ge=16, description="A batch runs in passes of at most this many tokens past its shared prefix, gradients summed: the same update in less memory (null: one pass)."
+        512, ge=16, description="A batch runs in passes of at most this many tokens past its shared prefix, "
+        "gradients summed: the same update in less memory (null: one pass).",
     )
     lora_r: int = Field(16, ge=1, description="LoRA rank.")
     lora_alpha: int = Field(32, ge=1, description="LoRA scaling numerator (scale = alpha / r).")

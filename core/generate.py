@@ -57,8 +57,7 @@ def generate(
     todo = [i for k, i in first.items() if k not in cache]
     fresh = _generate_new(model, tok, [all_ids[i] for i in todo], batch_size, max_new_tokens, share_prefix)
     cache.update((keys[i], g) for i, g in zip(todo, fresh))
-    new = dict(zip(todo, fresh))
-    return [new.get(i) or cache[k] for i, k in enumerate(keys)]
+    return [cache[k] for k in keys]
 
 
 def _generate_new(model, tok, ids: list[list[int]], batch_size: int, max_new_tokens: int, share_prefix: bool) -> list[Generation]:

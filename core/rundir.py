@@ -29,6 +29,19 @@ def write_bytes(path: str | Path, data: bytes) -> None:
         raise
 
 
+def write_file(target: str | Path, write: Callable[[Path], None]) -> None:
+    """`write(tmp)` writes a temp file beside `target`, which then replaces it: for libraries that
+    write files themselves (FAISS, Arrow, NumPy), so a large file is never copied into memory."""
+    target = Path(target)
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        write(tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    tmp.replace(target)
+
+
 def write_dir(target: str | Path, write: Callable[[Path], None]) -> Path:
     """`write(tmp)` fills a temp directory beside `target`, which then replaces `target`: a crash
     never leaves half a directory (a library's own save, such as an adapter's or an index's)."""

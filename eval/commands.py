@@ -9,8 +9,8 @@ from pathlib import Path
 
 from core.config import ExperimentConfig
 from core.models import load_lm
-from core.rundir import read_jsonl, write_json, write_jsonl, write_text
 from core.errors import InputError
+from core.rundir import read_jsonl, write_json, write_jsonl, write_text
 from core.importing import import_folder, write_documents
 from core.seeding import set_seed
 from core.synth.pipeline import synth_corpus

@@ -3,8 +3,8 @@
 
 Every chunk has a stable id (IVF lists store ids themselves; flat and HNSW indexes sit behind an
 `IndexIDMap`), so a document update removes that document's chunks and adds its new ones without
-re-embedding anything else. Flat and IVF indexes delete in place. HNSW graphs cannot delete, and rebuilding one costs minutes at a million chunks, so a
-deleted HNSW chunk becomes a tombstone: searches skip it (a FAISS id selector), its node stays in
+re-embedding anything else. Flat and IVF indexes delete in place. HNSW graphs cannot delete, and
+rebuilding one costs minutes at a million chunks, so a deleted HNSW chunk becomes a tombstone: searches skip it (a FAISS id selector), its node stays in
 the graph as a waypoint, and the graph is rebuilt from the stored vectors (no re-embedding) only
 once tombstones pass `HNSW_REBUILD_FRACTION` of it, which keeps the rebuild's cost amortized
 over many deletions.
@@ -20,7 +20,7 @@ import numpy as np
 
 from core.config import RagConfig
 from core.errors import InputError
-from core.rundir import write_bytes
+from core.rundir import write_file
 from rag.chunking import Chunk
 
 INDEX_FILE = "index.faiss"
@@ -60,7 +60,8 @@ class DenseSearch:
     @staticmethod
     def settings_from(cfg: RagConfig) -> dict:
         return {
-            "index": cfg.index, "hnsw_m": cfg.hnsw_m, "hnsw_ef_search": cfg.hnsw_ef_search, "ivf_nlist": cfg.ivf_nlist, "ivf_nprobe": cfg.ivf_nprobe,
+            "index": cfg.index, "hnsw_m": cfg.hnsw_m, "hnsw_ef_search": cfg.hnsw_ef_search,
+            "ivf_nlist": cfg.ivf_nlist, "ivf_nprobe": cfg.ivf_nprobe,
         }
 
     def build(self, ids: list[int], chunks: list[Chunk]) -> None:
@@ -105,10 +106,14 @@ class DenseSearch:
         return {"dimension": self.faiss_index.d}
 
     def save(self, directory: Path) -> None:
-        write_bytes(directory / TOMBSTONES_FILE, _npy_bytes(np.array(sorted(self.tombstones), dtype=np.int64)))
-        tmp = directory / f".{INDEX_FILE}.tmp"  # FAISS writes the file itself (no copy in memory), then it is renamed
-        faiss.write_index(self.faiss_index, str(tmp))
-        tmp.replace(directory / INDEX_FILE)
+        tombstones = np.array(sorted(self.tombstones), dtype=np.int64)
+
+        def write_tombstones(tmp: Path) -> None:
+            with tmp.open("wb") as fh:  # a file object: np.save would add ".npy" to a path
+                np.save(fh, tombstones)
+
+        write_file(directory / TOMBSTONES_FILE, write_tombstones)
+        write_file(directory / INDEX_FILE, lambda tmp: faiss.write_index(self.faiss_index, str(tmp)))
 
     @classmethod
     def load(cls, directory: Path, settings: dict, embedder, chunks: dict[int, Chunk]) -> DenseSearch:
@@ -190,10 +195,3 @@ def _set_search_params(index: faiss.Index, settings: dict) -> None:
     elif settings["index"] == "ivf":
         index.nprobe = min(settings["ivf_nprobe"], index.nlist)
 
-
-def _npy_bytes(array: np.ndarray) -> bytes:
-    import io
-
-    buffer = io.BytesIO()
-    np.save(buffer, array)
-    return buffer.getvalue()

@@ -21,7 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from core.errors import InputError
-from core.rundir import read_json, write_json
+from core.rundir import read_json, write_file, write_json
 from rag.chunking import Chunk
 from rag.retrievers import RETRIEVERS, Search, new_search
 
@@ -122,10 +122,13 @@ def _write_chunks(path: Path, chunks: dict[int, Chunk]) -> None:
     columns = {"index_id": pa.array(list(chunks), pa.int64())}
     for name in CHUNK_COLUMNS:
         columns[name] = pa.array([getattr(c, name) for c in chunks.values()], pa.string())
-    tmp = path.with_name(f".{path.name}.tmp")
-    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, pa.schema([(k, v.type) for k, v in columns.items()])) as writer:
-        writer.write_table(pa.table(columns))
-    tmp.replace(path)
+    table = pa.table(columns)
+
+    def write(tmp: Path) -> None:
+        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+
+    write_file(path, write)
 
 
 def read_chunks(path: Path) -> dict[int, Chunk]:

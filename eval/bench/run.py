@@ -69,7 +69,8 @@ def run_bench(cfg: ExperimentConfig, sizes: BenchSizes) -> dict:
     retriever = Retriever(index_corpus(corpus, embedder, cfg.rag), cfg.rag.top_k)
     prompts = rag_prompts(corpus, retriever, sizes.questions)
     result["generation"] = bench_generation(
-        lm, prompts, batch_size=cfg.model.batch_size, max_new_tokens=cfg.model.max_new_tokens, naive_questions=sizes.naive_questions
+        lm, prompts, batch_size=cfg.model.batch_size, max_new_tokens=cfg.model.max_new_tokens, naive_questions=sizes.naive_questions,
+        gflops=result["machine"]["matmul_gflops"],
     )
     tokenizer, parameters = lm.tokenizer, result["generation"]["parameters"]
     del lm  # the trainers load their own fp32 copies; this one would only add to their memory

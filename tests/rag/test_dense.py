@@ -1,3 +1,4 @@
+import faiss
 import numpy as np
 import pytest
 
@@ -7,6 +8,16 @@ from rag.dense import HNSW_REBUILD_FRACTION, DenseSearch, ivf_lists
 def _unit_vectors(n, d=16, seed=0):
     x = np.random.default_rng(seed).standard_normal((n, d)).astype(np.float32)
     return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """FAISS inserts into an HNSW graph from several threads, which makes a tiny graph differ run to
+    run; one thread makes these tests deterministic."""
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    yield
+    faiss.omp_set_num_threads(before)
 
 
 def _hnsw(n):
