@@ -8,7 +8,8 @@ Decoding reads every weight once per step whatever the batch, so batching pays (
 Prompts share a long opening, and prompts on the same passage share the passage: batches are
 formed from prompts in sorted order (so those sit together) and each shared stretch is computed
 once (core/prefill.py). Greedy decoding makes the answers the same up to floating-point rounding
-(a test compares them with and without sharing).
+(a test compares them with and without sharing). Decoding drops each row once its answer has
+ended (core/decode.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 import torch
 from tqdm.auto import tqdm
 
+from core.decode import decodes_plainly, greedy_decode
 from core.prefill import prefilled_inputs
 
 
@@ -64,6 +66,7 @@ def _generate_new(model, tok, ids: list[list[int]], batch_size: int, max_new_tok
     order = sorted(range(len(ids)), key=lambda i: ids[i])  # token order: prompts that share a stretch sit together
     results: list[Generation | None] = [None] * len(ids)
     eos_ids = _eos_ids(model, tok)
+    plainly = decodes_plainly(model)
     for start in tqdm(range(0, len(order), batch_size), desc="generate", unit="batch", leave=False):
         idx = order[start : start + batch_size]
         t0 = time.perf_counter()
@@ -73,14 +76,12 @@ def _generate_new(model, tok, ids: list[list[int]], batch_size: int, max_new_tok
             idx = [idx[r] for r in row_order]
         else:
             inputs = dict(tok.pad({"input_ids": [ids[i] for i in idx]}, return_tensors="pt").to(model.device))
-        out = model.generate(
-            **inputs,
-            max_new_tokens=max_new_tokens,
-            do_sample=False,
-            eos_token_id=eos_ids,
-            pad_token_id=tok.pad_token_id,
-        )
-        new = out[:, inputs["input_ids"].shape[1] :].tolist()
+        if plainly:
+            new = greedy_decode(model, inputs, max_new_tokens=max_new_tokens, eos_ids=eos_ids)
+        else:
+            out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False, eos_token_id=eos_ids,
+                                 pad_token_id=tok.pad_token_id)
+            new = out[:, inputs["input_ids"].shape[1] :].tolist()
         share_ms = (time.perf_counter() - t0) * 1000 / len(idx)
         for row, i in enumerate(idx):
             out_ids = _until_eos(new[row], eos_ids)
