@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from core.registry import ArmName, RetrieverName, StrategyName, registry_names
+from core.registry import ArmName, ExecutorName, RetrieverName, StrategyName, registry_names
 
 
 class Section(BaseModel):
@@ -213,6 +213,31 @@ class SynthConfig(Section):
     seed: int = Field(0, description="Chooses the changed facts, the deleted documents and the unanswerable topics.")
 
 
+class KbConfig(Section):
+    """`ragvsft kb` and `ragvsft scale`: a generated fictional knowledge base (core/kb), seeded by `run.seed`."""
+
+    train_phrasings: int = Field(3, ge=1, le=3, description="Train phrasings per fact.")
+    eval_phrasings: int = Field(2, ge=1, le=2, description="Eval phrasings per fact.")
+    changed_fraction: float = Field(0.1, gt=0, le=1, description="Share of the facts the counterfactual update round changes.")
+    deleted_fraction: float = Field(0.05, ge=0, lt=1, description="Share of the pages the round leaves alone that the deletions remove.")
+    unanswerable_fraction: float = Field(
+        0.05, ge=0, le=1, description="Unanswerable topics per fact (at least 2), alternately in the train and eval split."
+    )
+
+
+class ScaleConfig(Section):
+    """`ragvsft scale`: the comparison on generated knowledge bases of several sizes (eval/stages/scale.py)."""
+
+    sizes: list[int] = Field([100, 300, 1000], min_length=2, description="Facts in each knowledge base, smallest first.")
+
+    @field_validator("sizes")
+    @classmethod
+    def _growing(cls, sizes: list[int]) -> list[int]:
+        if any(n < 10 for n in sizes) or sizes != sorted(set(sizes)):
+            raise ValueError("sizes must be distinct, increasing and at least 10 facts each")
+        return sizes
+
+
 class RunConfig(Section):
     """Run-wide settings."""
 
@@ -224,6 +249,15 @@ class RunConfig(Section):
         "the first is the main run's, so it must equal `seed`.",
     )
     threads: int | None = Field(None, ge=1, description="CPU threads for torch (default: all cores).")
+    executor: ExecutorName = Field(
+        "local", description="How independent points (sweep values, scale sizes) run: `local`, one after another in "
+        "this process, or `ray`, each a Ray task (the registry in eval/stages/executor.py; `pip install '.[ray]'`).",
+    )
+    ray_address: str | None = Field(
+        None, description="`ray`: an existing cluster to run on (`auto`, or `ray://<head>:10001`); default: a local Ray instance."
+    )
+    point_cpus: int | None = Field(None, ge=1, description="`ray`: CPUs each point asks for (default: run.threads, else 1).")
+    point_gpus: float | None = Field(None, ge=0, description="`ray`: GPUs each point asks for (default: 1 when model.device is cuda).")
 
 
 class ExperimentConfig(Section):
@@ -237,4 +271,6 @@ class ExperimentConfig(Section):
     eval: EvalConfig = Field(default_factory=EvalConfig)
     updates: UpdatesConfig = Field(default_factory=UpdatesConfig)
     synth: SynthConfig = Field(default_factory=SynthConfig)
+    kb: KbConfig = Field(default_factory=KbConfig)
+    scale: ScaleConfig = Field(default_factory=ScaleConfig)
     run: RunConfig = Field(default_factory=RunConfig)

@@ -13,6 +13,11 @@ class InputError(Exception):
     """Bad input from the user: a readable message, exit code 2, nothing half-written."""
 
 
+class PointsFailed(Exception):
+    """Some independent points of a sweep or a scale run failed; the others' results are written.
+    Entry points print the message and exit with code 1."""
+
+
 def read_utf8(path: str | Path) -> str:
     """A user's text file, or an InputError naming the file and the line of the first byte that is not UTF-8."""
     data = Path(path).read_bytes()

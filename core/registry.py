@@ -36,3 +36,4 @@ def _registered(registry: str):
 ArmName = Annotated[str, _registered("eval.catalogue:ARMS")]
 RetrieverName = Annotated[str, _registered("rag.retrievers:RETRIEVERS")]
 StrategyName = Annotated[str, _registered("finetune.strategies:STRATEGIES")]
+ExecutorName = Annotated[str, _registered("eval.stages.executor:EXECUTORS")]

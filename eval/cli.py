@@ -17,7 +17,7 @@ from typing import Callable
 
 from core.config import ExperimentConfig
 from core.config_files import load_config, with_overrides
-from core.errors import InputError
+from core.errors import InputError, PointsFailed
 from eval import commands
 from eval.catalogue import ARMS
 
@@ -36,6 +36,12 @@ def _sweep(p: argparse.ArgumentParser) -> None:
     p.add_argument("--arm", required=True, choices=list(ARMS), help="the arm to evaluate at every point")
     p.add_argument("--key", required=True, help="the config key to vary, e.g. rag.top_k")
     p.add_argument("--values", required=True, help="comma-separated values, e.g. 1,2,3,5,8")
+
+
+def _kb(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--facts", required=True, type=int, help="how many facts the knowledge base states, e.g. 300")
+    p.add_argument("--out", required=True, type=Path, help="the corpus directory to write, e.g. corpora/kb-300")
+    p.add_argument("--force", action="store_true", help="replace an existing directory")
 
 
 def _run_dir(p: argparse.ArgumentParser) -> None:
@@ -103,6 +109,10 @@ COMMANDS: dict[str, tuple[Callable, str | None, str, Arguments]] = {
   ragvsft sweep --config configs/default.yaml --arm rag --key rag.top_k --values 1,2,3,5,8
   ragvsft sweep --config configs/default.yaml --arm rag --key rag.retriever --values dense,bm25,hybrid
   ragvsft sweep --config configs/quick.yaml --arm lora --key finetune.paraphrases_per_fact --values 1,2,3""", _sweep),
+    "scale": (commands.scale, RUN, """\
+  ragvsft scale --config configs/scale.yaml                       # 100, 300 and 1000 facts: about an hour on 2 cores
+  ragvsft scale --config configs/scale.yaml --set "scale.sizes=[100,300,1000,3000]" --out runs/scale-3k
+  ragvsft scale --config configs/scale.yaml --set run.executor=ray --set run.ray_address=auto   # sizes on a Ray cluster""", _none),
     "import": (commands.import_documents, NO_CONFIG, """\
   ragvsft import ~/company-docs --out corpora/company
   ragvsft synth --corpus corpora/company && ragvsft run --config configs/default.yaml --set corpus.dir=corpora/company""", _import),
@@ -110,6 +120,10 @@ COMMANDS: dict[str, tuple[Callable, str | None, str, Arguments]] = {
   ragvsft synth --corpus my_corpus                                   # offline rules generator
   ragvsft synth --corpus my_corpus --set synth.facts_per_document=6 --force
   ragvsft synth --corpus my_corpus --set synth.generator=Qwen/Qwen2.5-7B-Instruct --set model.device=cuda""", _synth),
+    "kb": (commands.kb, OPTIONAL, """\
+  ragvsft kb --facts 300 --out corpora/kb-300
+  ragvsft run --config configs/default.yaml --set corpus.dir=corpora/kb-300 --out runs/kb-300
+  ragvsft kb --facts 1000 --out corpora/kb-1000 --set run.seed=1 --set kb.eval_phrasings=1""", _kb),
     "report": (commands.report, NO_CONFIG, """\
   ragvsft report --run runs/default""", _run_dir),
     "ui": (commands.ui, NO_CONFIG, """\
@@ -167,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except PointsFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -8,72 +8,37 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.config import ExperimentConfig
-from core.models import load_lm
 from core.errors import InputError
 from core.rundir import read_jsonl, write_json, write_jsonl, write_text
 from core.importing import import_folder, write_documents
+from core.kb.build import ROUND_NAME, generate_kb, write_kb
 from core.seeding import set_seed
 from core.synth.pipeline import synth_corpus
 from eval.report.compare import compare_runs, render_comparison
 from eval.report.console import print_report_paths, print_summary
 from eval.report.render import render_run, render_sweep
+from eval.report.scale import scale_markdown, write_scale_plots
 from eval.report.tables import arms_table, round_table
 from eval.rundir import main_rows
 from eval.stages.answerers import needs_adapter, needs_retriever
 from eval.stages.gate import resolve_gate
 from eval.stages.experiment import evaluate_experiment, load_experiment_corpus, write_config, write_results
-from eval.stages.run_info import StageTimes, now
-from eval.stages.seeds import run_seeds
+from eval.stages.run_info import now
+from eval.stages.run import load_base_lm, load_embedder, run_experiment
+from eval.stages.executor import raise_if_failed
+from eval.stages.scale import run_dir_for, run_scale
 from eval.stages.sweep import run_sweep, sweep_dir
-from eval.stages.updates import UpdateInputs, run_one_round, run_updates, update_plan
+from eval.stages.updates import UpdateInputs, run_one_round
 from finetune.pipeline import ensure_adapter, saved_adapter
-from rag.embedding import Embedder
 from rag.index import load_index
-from rag.indexing import ensure_index, index_stats
+from rag.indexing import ensure_index
 from rag.retriever import Retriever
-
-
-def load_embedder(config: ExperimentConfig) -> Embedder:
-    return Embedder(config.rag.embedder, device=config.model.device, batch_size=config.rag.embed_batch_size)
-
-
-def load_base_lm(config: ExperimentConfig):
-    return load_lm(config.model.name, config.model.device, config.model.dtype)
 
 
 def run(*, config: ExperimentConfig, out: Path) -> None:
     """Index, train (or reuse), answer with every arm (the fine-tune arms once per seed in
     `run.seeds`), apply the update rounds and deletions; write the run directory and its report."""
-    started, times = now(), StageTimes()
-    corpus = load_experiment_corpus(config)
-    updates = config.updates.rounds or config.updates.deletions
-    if updates:
-        update_plan(config, corpus)  # a bad round or deletion file stops the run now, not after the evaluation
-    set_seed(config.run.seed, config.run.threads)
-    with times.stage("load models"):
-        embedder, lm = load_embedder(config), load_base_lm(config)
-    write_config(config, out)
-    with times.stage("index"):
-        index, reused = ensure_index(out / "index", corpus, embedder, config.rag)
-    retriever = Retriever(index, config.rag.top_k)
-    adapter = None
-    if updates or needs_adapter(config):
-        with times.stage("fine-tune"):
-            adapter = ensure_adapter(config, corpus, out, lm)
-    with times.stage("evaluate"):
-        rows, summary = evaluate_experiment(config, corpus, lm, retriever, embedder_name=embedder.name, started=started, adapter=adapter)
-    summary["index"] = index_stats(out / "index", index, reused)
-    if config.run.seeds and needs_adapter(config):
-        with times.stage("seeds"):
-            seed_rows, summary["seeds"] = run_seeds(config, corpus, out, lm, retriever, summary, embedder_name=embedder.name)
-        rows += seed_rows
-    if updates:
-        with times.stage("updates and deletions"):
-            gate = summary["gate"]["threshold"]
-            update_rows, parts = run_updates(UpdateInputs(config, out, corpus, lm, index, adapter, rows, gate))
-        rows, summary = rows + update_rows, {**summary, **parts}
-    summary["run_info"].update(finished=now(), stages=times.seconds)
-    write_results(out, rows, summary)
+    rows, summary = run_experiment(config, out)
     render_run(out)
     print_summary(out, summary, rows)
 
@@ -158,6 +123,7 @@ def sweep(*, config: ExperimentConfig, out: Path, arm: str, key: str, values: st
         render_run(out)  # the run's own report gains the sweep's table and plot
     print(table)
     print(f"sweep: {(directory / 'sweep.md').resolve()}")
+    raise_if_failed(record["failed"], directory / "sweep.json")
 
 
 def import_documents(*, source: Path, out: Path, max_words: int, force: bool = False) -> None:
@@ -179,6 +145,29 @@ def synth(*, config: ExperimentConfig, corpus: Path, force: bool = False) -> Non
     for stage, n in result.stages.items():
         print(f"{n:6d}  {stage}")
     print(f"report: {(corpus / 'synth_report.md').resolve()}\nnext:   ragvsft run --config configs/default.yaml --set corpus.dir={corpus}")
+
+
+def kb(*, config: ExperimentConfig, facts: int, out: Path, force: bool = False) -> None:
+    """Write a fictional knowledge base of FACTS facts (offices, people, programmes, products, systems;
+    deterministic by run.seed) as a corpus directory with questions, an update round and deletions."""
+    knowledge = generate_kb(facts, config.kb, config.run.seed)
+    write_kb(knowledge, out, {"generator": "ragvsft kb", "seed": config.run.seed, "settings": config.kb.model_dump()}, force=force)
+    print(f"{len(knowledge.facts)} facts on {len(knowledge.documents)} pages, {len(knowledge.questions)} questions, "
+          f"{len({q.fact_id for q in knowledge.round_questions})} changed in {ROUND_NAME}, {len(knowledge.deleted)} pages deleted -> {out.resolve()}")
+    print(f"next: ragvsft run --config configs/default.yaml --set corpus.dir={out}")
+
+
+def scale(*, config: ExperimentConfig, out: Path) -> None:
+    """Run the comparison on generated knowledge bases of each size in scale.sizes (default 100, 300, 1000
+    facts): accuracy, cost and update time of rag and lora as facts grow; writes scale.json, scale.md, plots."""
+    record = run_scale(config, out)
+    for row in record["rows"]:
+        render_run(run_dir_for(out, row["facts"]))
+    markdown = scale_markdown(record, write_scale_plots(out, record))
+    write_text(out / "scale.md", markdown)
+    print(markdown)
+    print(f"scale: {(out / 'scale.md').resolve()}")
+    raise_if_failed(record["failed"], out / "scale.json")
 
 
 def report(*, run: Path) -> None:

@@ -26,7 +26,9 @@ def load_run(run_dir: Path) -> tuple[dict, list[dict]]:
 
 
 def load_sweeps(run_dir: Path) -> list[dict]:
-    return [read_json(p) for p in sorted(Path(run_dir).glob("sweeps/*/sweep.json"))]
+    """The run's sweeps that have at least one point with a result (a point can fail: sweep.json `failed`)."""
+    sweeps = [read_json(p) for p in sorted(Path(run_dir).glob("sweeps/*/sweep.json"))]
+    return [s for s in sweeps if s["points"]]
 
 
 def chunk_texts(run_dir: Path) -> dict[str, dict]:

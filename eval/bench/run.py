@@ -48,7 +48,7 @@ class BenchSizes:
 
 
 def run_bench(cfg: ExperimentConfig, sizes: BenchSizes) -> dict:
-    from eval.commands import load_base_lm, load_embedder
+    from eval.stages.run import load_base_lm, load_embedder
 
     set_seed(cfg.run.seed, cfg.run.threads)
     started = time.time()

@@ -187,13 +187,13 @@ def write_plots(plots_dir: Path, summary: dict, main_rows: list[dict], sweeps: l
         for name, fig in figures.items():
             if fig is None:
                 continue
-            write_bytes(Path(plots_dir) / f"{name}.png", _png(fig))
+            write_bytes(Path(plots_dir) / f"{name}.png", png_bytes(fig))
             plt.close(fig)
             written[name] = f"{name}.png"
     return written
 
 
-def _png(fig: Figure) -> bytes:
+def png_bytes(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight")
     return buffer.getvalue()

@@ -108,7 +108,10 @@ def compose_markdown(summary: dict, rows: list[dict], plots: dict[str, str], swe
 
 def render_sweep(record: dict) -> str:
     """The sweep on its own (`sweep.md`)."""
-    return TEMPLATES.get_template("sweep.md.j2").render(key=record["key"], arm=record["arm"], config=record["config"], table=tables.sweep_table(record))
+    return TEMPLATES.get_template("sweep.md.j2").render(
+        key=record["key"], arm=record["arm"], config=record["config"], table=tables.sweep_table(record) if record["points"] else "",
+        failed=record.get("failed", []),
+    )
 
 
 def render_run(run_dir: Path) -> dict[str, Path]:

@@ -1,7 +1,9 @@
 """Sweeps: one arm over a list of values of one config key, each point a normal run directory,
 and the arm's metrics per value in `sweep.json` (the command renders `sweep.md` and the reports).
 
-Each point reuses what it can: the language model and embedder stay loaded, the index and the
+Points run on the executor `run.executor` names (eval/stages/executor.py); a failed point is listed
+under `failed` with its error. Each point reuses what it can: the models stay loaded in the
+process that runs it, the index and the
 adapter of the run directory the sweep belongs to are reused when a point's inputs match them
 (a `rag.top_k` sweep builds no index, a `rag.*` sweep of the lora arm trains nothing), and a
 point's own index or adapter is kept in its directory for the next sweep.
@@ -15,14 +17,14 @@ from pathlib import Path
 from core.config import ExperimentConfig
 from core.config_files import with_overrides
 from core.errors import InputError
-from core.models import load_lm
 from core.rundir import write_json
 from core.seeding import set_seed
 from eval.catalogue import ARMS, METRICS
 from eval.stages.experiment import evaluate_experiment, load_experiment_corpus, write_config, write_results
 from eval.stages.run_info import now
+from eval.stages.executor import Point, failures, run_points
+from eval.stages.run import loaded_models
 from finetune.pipeline import ensure_adapter
-from rag.embedding import Embedder
 from rag.indexing import ensure_index, matching_index
 from rag.retriever import Retriever
 
@@ -41,14 +43,10 @@ def run_sweep(cfg: ExperimentConfig, run_dir: Path, *, arm: str, key: str, value
         raise InputError(f"--arm {arm}: not an arm (one of {', '.join(ARMS)})")
     points_cfg = [_point_config(cfg, arm, key, v) for v in values]  # every value validated before any work
     out = sweep_dir(run_dir, arm, key)
-    loaded: dict = {}
-    points = []
-    for value, pcfg in zip(values, points_cfg):
-        log.info("sweep %s=%s (%s arm)", key, value, arm)
-        point_out = out / f"{key}={value}"
-        summary = _run_point(pcfg, point_out, run_dir, arm, loaded)
-        points.append({"value": getattr_path(pcfg, key), "dir": point_out.name, **_point_metrics(summary, arm)})
-    record = {"arm": arm, "key": key, "config": cfg.name, "points": points}
+    todo = [Point(f"{key}={value}", sweep_point, (pcfg, out / f"{key}={value}", run_dir, arm)) for value, pcfg in zip(values, points_cfg)]
+    outcomes = run_points(todo, cfg)
+    points = [{"value": getattr_path(pcfg, key), "dir": p.args[1].name, **o.result} for p, pcfg, o in zip(todo, points_cfg, outcomes) if not o.error]
+    record = {"arm": arm, "key": key, "config": cfg.name, "points": points, "failed": failures(outcomes)}
     write_json(out / "sweep.json", record)
     return record
 
@@ -70,29 +68,22 @@ def getattr_path(cfg: ExperimentConfig, key: str):
     return node.as_posix() if isinstance(node, Path) else node
 
 
-def _run_point(cfg: ExperimentConfig, out: Path, run_dir: Path, arm: str, loaded: dict) -> dict:
+def sweep_point(cfg: ExperimentConfig, out: Path, run_dir: Path, arm: str, *, models: dict) -> dict:
+    """One value: its run directory written, the arm's metrics returned (an executor point)."""
+    log.info("sweep point %s (%s arm)", out.name, arm)
     started = now()
     corpus = load_experiment_corpus(cfg)
     set_seed(cfg.run.seed, cfg.run.threads)
-    lm = _cached(loaded, ("lm", cfg.model.name, cfg.model.device, cfg.model.dtype), lambda: load_lm(cfg.model.name, cfg.model.device, cfg.model.dtype))
+    embedder, lm = loaded_models(cfg, models, embedder=ARMS[arm].retrieves)
     write_config(cfg, out)
     retriever = embedder_name = None
     if ARMS[arm].retrieves:
-        embedder = _cached(
-            loaded, ("embedder", cfg.rag.embedder), lambda: Embedder(cfg.rag.embedder, device=cfg.model.device, batch_size=cfg.rag.embed_batch_size)
-        )
         index = matching_index(Path(run_dir) / "index", corpus, embedder, cfg.rag) or ensure_index(out / "index", corpus, embedder, cfg.rag)[0]
         retriever, embedder_name = Retriever(index, cfg.rag.top_k), embedder.name
     adapter = ensure_adapter(cfg, corpus, out, lm, reuse_from=Path(run_dir)) if ARMS[arm].tuned else None
     rows, summary = evaluate_experiment(cfg, corpus, lm, retriever, embedder_name=embedder_name, started=started, adapter=adapter)
     write_results(out, rows, summary)
-    return summary
-
-
-def _cached(loaded: dict, key: tuple, load):
-    if key not in loaded:
-        loaded[key] = load()
-    return loaded[key]
+    return _point_metrics(summary, arm)
 
 
 def _point_metrics(summary: dict, arm: str) -> dict:

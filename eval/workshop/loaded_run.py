@@ -57,7 +57,7 @@ class LoadedRun:
 
 
 def load_run(run_dir: Path) -> LoadedRun:
-    from eval.commands import load_base_lm, load_embedder  # the models as every command loads them
+    from eval.stages.run import load_base_lm, load_embedder  # the models as every command loads them
     from eval.stages.experiment import load_experiment_corpus
     from eval.stages.updates import tuned_model
 

@@ -1,0 +1,1 @@
+"""Generated fictional knowledge bases of any size (`ragvsft kb`, `ragvsft scale`)."""

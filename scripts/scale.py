@@ -1,0 +1,11 @@
+"""`ragvsft scale` as a script, for those who run scripts/: the same arguments, the same function.
+
+    python scripts/scale.py --help
+"""
+
+import sys
+
+from eval.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["scale", *sys.argv[1:]]))
