@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml Makefile
 demo: setup
 	$(VENV)/bin/ragvsft run --config configs/default.yaml
 
-# The workshop UI on the quick run (made first when runs/quick has none; about 3.5 minutes on 2 cores).
+# The workshop UI on the quick run (made first when runs/quick has none; about 3 minutes on 2 cores).
 ui: setup
 	test -f runs/quick/summary.json || $(VENV)/bin/ragvsft run --config configs/quick.yaml
 	$(VENV)/bin/ragvsft ui --run runs/quick
