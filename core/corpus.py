@@ -32,6 +32,7 @@ from core.errors import InputError, read_utf8, validation_message
 from core.style import HouseStyle, load_house_style
 
 SYNTH_MANIFEST = "synth.json"  # written by `ragvsft synth` beside the questions it wrote (core/synth)
+KB_MANIFEST = "kb.json"  # written by `ragvsft kb` with the knowledge base it generated (core/kb)
 HAND_WRITTEN = {"questions": "hand-written"}
 STANDARD_GENERAL_KNOWLEDGE = Path(__file__).with_name("general_knowledge.jsonl")
 UNANSWERABLE = "unanswerable"
@@ -180,8 +181,11 @@ def unanswerable_topics(corpus: Corpus) -> dict:
 
 
 def questions_origin(directory: Path) -> dict:
-    """Hand-written, or synthesized by which generator (from synth.json), and whether questions.jsonl
-    was edited after it was synthesized (its hash no longer the one synth recorded)."""
+    """Hand-written, generated with its documents (kb.json), or synthesized by which generator (from
+    synth.json), and whether questions.jsonl was edited after it was synthesized (its hash no longer
+    the one synth recorded)."""
+    if (directory / KB_MANIFEST).is_file():
+        return {"questions": "generated with the documents by `ragvsft kb` (a fictional knowledge base; see the corpus's kb.json)"}
     path = directory / SYNTH_MANIFEST
     if not path.is_file():
         return dict(HAND_WRITTEN)

@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.corpus import Document, Question, UNANSWERABLE
+from core.corpus import KB_MANIFEST, UNANSWERABLE, Document, Question
 from core.errors import InputError
 from core.kb.kinds import CLOSINGS, KINDS, Attribute, fill
 from core.kb.names import Names
@@ -25,7 +25,6 @@ from core.text import contains_phrase
 from core.updates import DELETIONS_FILE, UPDATES_DIR
 
 ROUND_NAME = "r1-counterfactual"
-MANIFEST = "kb.json"
 STYLE = HouseStyle(
     instruction="End the answer with the title of the source document in square brackets.",
     template="{answer} [{title}]",
@@ -138,7 +137,7 @@ def write_kb(kb: KnowledgeBase, out: Path, manifest: dict, *, force: bool = Fals
         write_jsonl(tmp / UPDATES_DIR / ROUND_NAME / "documents.jsonl", [d.model_dump(exclude_none=True) for d in kb.round_documents])
         write_jsonl(tmp / UPDATES_DIR / ROUND_NAME / "questions.jsonl", [q.model_dump() for q in kb.round_questions])
         write_jsonl(tmp / DELETIONS_FILE, [{"id": d, "reason": "withdrawn (chosen by ragvsft kb)"} for d in kb.deleted])
-        write_json(tmp / MANIFEST, {**manifest, "company": kb.company, "documents": len(kb.documents), "facts": len(kb.facts),
+        write_json(tmp / KB_MANIFEST, {**manifest, "company": kb.company, "documents": len(kb.documents), "facts": len(kb.facts),
                                     "questions": len(kb.questions), "changed_facts": len({q.fact_id for q in kb.round_questions}),
                                     "deleted_documents": len(kb.deleted)})
 

@@ -52,6 +52,7 @@ def test_the_written_corpus_loads_and_its_round_replaces_old_values_with_new(tmp
     write_kb(kb, tmp_path / "kb", {"generator": "test"})
     corpus = load_corpus(tmp_path / "kb")
     assert len(corpus.documents) == len(kb.documents) and corpus.style.template == "{answer} [{title}]"
+    assert "`ragvsft kb`" in corpus.origin["questions"]  # the report says where the questions came from
     [round_] = load_update_rounds(tmp_path / "kb", corpus)
     assert round_.name == ROUND_NAME and len(round_.fact_ids()) == 5
     after = round_.apply(corpus).by_doc_id()
