@@ -81,12 +81,16 @@ def generate_kb(facts: int, settings, seed: int) -> KnowledgeBase:
     return kb
 
 
+def _split_templates(attribute: Attribute, settings) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(split, id tag, the templates used) for the train and the eval split, in that order."""
+    return [("train", "t", attribute.train[: settings.train_phrasings]), ("eval", "e", attribute.eval[: settings.eval_phrasings])]
+
+
 def _phrasings(fact: Fact, value: str, settings, round_tag: str = "", old: str | None = None) -> list[Question]:
-    splits = [("train", "t", fact.attribute.train[: settings.train_phrasings]), ("eval", "e", fact.attribute.eval[: settings.eval_phrasings])]
     return [
         Question(id=f"{fact.id}{round_tag}-{tag}{n}", question=fill(template, fact.subject), answers=[value], doc_ids=[fact.doc_id],
                  split=split, kind="fact", fact_id=fact.id, old_answers=[old] if old else [])
-        for split, tag, templates in splits
+        for split, tag, templates in _split_templates(fact.attribute, settings)
         for n, template in enumerate(templates, 1)
     ]
 
@@ -100,7 +104,7 @@ def _unanswerable(rng: random.Random, names: Names, topics: int, settings) -> li
         _, kind = kinds[n % len(kinds)]
         name = kind.name(names)
         attribute = rng.choice(kind.attributes)
-        split, tag, templates = ("train", "t", attribute.train[: settings.train_phrasings]) if n % 2 == 0 else ("eval", "e", attribute.eval[: settings.eval_phrasings])
+        split, tag, templates = _split_templates(attribute, settings)[n % 2]
         questions += [
             Question(id=f"unans-{n}-{tag}{i}", question=fill(t, kind.subject.replace("{name}", name)), answers=[STYLE.abstention],
                      split=split, kind=UNANSWERABLE, fact_id=f"unans-{n}")

@@ -55,9 +55,13 @@ def run_local(points: list[Point], run_cfg, resources: Resources) -> list[Outcom
         except InputError:
             raise
         except Exception as exc:  # one point's failure is reported; the others still run
-            log.exception("point %s failed", point.name)
-            outcomes.append(Outcome(point.name, error=f"{type(exc).__name__}: {exc}"))
+            outcomes.append(_failed(point, exc))
     return outcomes
+
+
+def _failed(point: Point, exc: BaseException) -> Outcome:
+    log.error("point %s failed", point.name, exc_info=exc)  # with its traceback, for whoever debugs it
+    return Outcome(point.name, error=f"{type(exc).__name__}: {exc}")
 
 
 _WORKER_MODELS: dict = {}  # in a Ray worker process: models stay loaded for its next point
@@ -91,15 +95,12 @@ def run_ray(points: list[Point], run_cfg, resources: Resources) -> list[Outcome]
             point = by_ref[done[0]]
             try:
                 outcomes[point.name] = Outcome(point.name, ray.get(done[0]))
-            except ray.exceptions.RayTaskError as exc:
-                cause = exc.cause if isinstance(exc.cause, BaseException) else exc
+            except ray.exceptions.RayError as exc:  # the task raised (its exception is the cause), or its worker died
+                cause = getattr(exc, "cause", None)
+                cause = cause if isinstance(cause, BaseException) else exc
                 if isinstance(cause, InputError):
                     raise cause from None
-                log.error("point %s failed: %s", point.name, cause)
-                outcomes[point.name] = Outcome(point.name, error=f"{type(cause).__name__}: {cause}")
-            except ray.exceptions.RayError as exc:  # the worker died (out of memory, killed)
-                log.error("point %s failed: %s", point.name, exc)
-                outcomes[point.name] = Outcome(point.name, error=f"{type(exc).__name__}: {exc}")
+                outcomes[point.name] = _failed(point, cause)
             bar.update()
     return [outcomes[p.name] for p in points]
 
