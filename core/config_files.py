@@ -11,15 +11,14 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from core.bundled import config_file
 from core.config import ExperimentConfig
 from core.errors import InputError, read_utf8, validation_message
 
 
 def load_config(path: str | Path, overrides: list[str] = ()) -> ExperimentConfig:
-    """Read a YAML config, apply `section.key=value` overrides, validate. Raises InputError."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"config file {path} does not exist")
+    """Read a YAML config (a file, or a bundled config by name: `quick`), apply `section.key=value` overrides, validate. Raises InputError."""
+    path = config_file(path)
     try:
         data = yaml.safe_load(read_utf8(path)) or {}
     except yaml.YAMLError as exc:

@@ -31,8 +31,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from core.errors import InputError, read_utf8, validation_message
 from core.style import HouseStyle, load_house_style
 
-SYNTH_MANIFEST = "synth.json"  # written by `ragvsft synth` beside the questions it wrote (core/synth)
-KB_MANIFEST = "kb.json"  # written by `ragvsft kb` with the knowledge base it generated (core/kb)
+SYNTH_MANIFEST = "synth.json"  # written by `ragvsft synth` beside the questions it wrote (corpora/synth)
+KB_MANIFEST = "kb.json"  # written by `ragvsft kb` with the knowledge base it generated (corpora/kb)
 HAND_WRITTEN = {"questions": "hand-written"}
 STANDARD_GENERAL_KNOWLEDGE = Path(__file__).with_name("general_knowledge.jsonl")
 UNANSWERABLE = "unanswerable"

@@ -38,17 +38,17 @@ def decodes_plainly(model) -> bool:
 
 def greedy_decode(model, inputs: dict, *, max_new_tokens: int, eos_ids: list[int]) -> list[list[int]]:
     """Each row's new token ids, up to and including its first EOS. `inputs`: left-padded
-    `input_ids` and `attention_mask`, and optionally a `past_key_values` cache already holding the
+    `input_ids` and `attention_mask`, and optionally a `cache` already holding the
     first positions (core/prefill.py), in which case only the positions after them are run."""
     ids, mask = inputs["input_ids"], inputs["attention_mask"]
-    cache = inputs.get("past_key_values") or plain_cache(model)
+    cache = inputs.get("cache") or plain_cache(model)
     step_ids = ids[:, cache.get_seq_length() :]
     rows = torch.arange(ids.shape[0], device=ids.device)  # batch row -> input row
     eos = torch.tensor(eos_ids, device=ids.device)
     new: list[list[int]] = [[] for _ in range(ids.shape[0])]
     for step in range(max_new_tokens):
         positions = (mask.cumsum(-1) - 1).clamp(min=0)[:, -step_ids.shape[1] :]  # padding is masked
-        logits = model(input_ids=step_ids, attention_mask=mask, position_ids=positions, past_key_values=cache,
+        logits = model(input_ids=step_ids, attention_mask=mask, position_ids=positions, cache=cache,
                        use_cache=True, logits_to_keep=1).logits[:, -1]
         chosen = logits.argmax(-1)
         for row, token in zip(rows.tolist(), chosen.tolist()):

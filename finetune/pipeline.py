@@ -17,7 +17,7 @@ from core.errors import InputError
 from core.models import LoadedLM, load_lm, resolve_lm
 from core.rundir import read_json
 from finetune.dataset import TrainingSet, build_training_set
-from finetune.train import TRAINING_FILE, cached_training, train_lora
+from finetune.train import ADAPTER_DIR, TRAINING_FILE, cached_training, train_lora
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +62,8 @@ def ensure_adapter(
     key = adapter_key(base_lm, training_set, cfg)
     if start_from:  # the starting weights are an input too
         key = hashlib.sha256(f"{key}+{start_from.record['key']}".encode()).hexdigest()[:16]
-    adapter_dir = Path(out) / "adapter"
-    candidates = ([Path(reuse_from) / "adapter"] if reuse_from else []) + [adapter_dir]
+    adapter_dir = Path(out) / ADAPTER_DIR
+    candidates = ([Path(reuse_from) / ADAPTER_DIR] if reuse_from else []) + [adapter_dir]
     for candidate in [] if resume else candidates:
         if record := cached_training(candidate, key):
             log.info("reusing the adapter in %s (same model, data, settings and seed)", candidate)
@@ -81,7 +81,7 @@ def ensure_adapter(
 
 def saved_adapter(out: Path) -> AdapterOutcome:
     """The adapter already trained into <out>/adapter (for evaluating without training)."""
-    adapter_dir = Path(out) / "adapter"
+    adapter_dir = Path(out) / ADAPTER_DIR
     record_path = adapter_dir / TRAINING_FILE
     if not record_path.is_file():
         raise InputError(f"no trained adapter in {adapter_dir}; train one with `ragvsft train`")

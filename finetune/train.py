@@ -25,6 +25,7 @@ from finetune.dataset import IGNORE, Example, TrainingSet
 
 log = logging.getLogger(__name__)
 
+ADAPTER_DIR = "adapter"  # <out>/adapter: the saved adapter, with its training record beside the weights
 TRAINING_FILE = "training.json"  # metrics + loss curve + the key of the inputs, next to the adapter
 
 
@@ -117,7 +118,7 @@ def with_shared_prefix(model, batch: dict[str, torch.Tensor], n: int) -> dict:
     """The batch's inputs with its first n positions, identical in every row, computed once: their
     keys and values are repeated for each row, and the rows carry on from there."""
     rows, width = batch["input_ids"].shape
-    cache = model(input_ids=batch["input_ids"][:1, :n], use_cache=True, logits_to_keep=1).past_key_values
+    cache = model(input_ids=batch["input_ids"][:1, :n], use_cache=True, logits_to_keep=1).cache
     cache.batch_repeat_interleave(rows)
     return {
         **batch,
@@ -125,7 +126,7 @@ def with_shared_prefix(model, batch: dict[str, torch.Tensor], n: int) -> dict:
         "labels": batch["labels"][:, n:],
         "logits_to_keep": batch["logits_to_keep"][:, n:],
         "position_ids": torch.arange(n, width).expand(rows, -1),
-        "past_key_values": cache,  # attention_mask stays full width: prefix + rest
+        "cache": cache,  # attention_mask stays full width: prefix + rest
     }
 
 
@@ -230,7 +231,7 @@ def train_lora(
     start = time.perf_counter()
     trainer.train(resume_from_checkpoint=resume or None)
     seconds = time.perf_counter() - start
-    adapter_dir = write_dir(out_dir / "adapter", lambda tmp: peft_model.save_pretrained(str(tmp)))
+    adapter_dir = write_dir(out_dir / ADAPTER_DIR, lambda tmp: peft_model.save_pretrained(str(tmp)))
     curve = [{"step": e["step"], "loss": e["loss"]} for e in trainer.state.log_history if "loss" in e]
     curve += [{"step": e["step"], "eval_loss": e["eval_loss"]} for e in trainer.state.log_history if "eval_loss" in e]
     tokens = int(trainer.state.num_input_tokens_seen)

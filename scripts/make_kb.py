@@ -5,7 +5,7 @@
 
 import sys
 
-from eval.cli import main
+from app.cli import main
 
 if __name__ == "__main__":
     sys.exit(main(["kb", *sys.argv[1:]]))

@@ -15,7 +15,9 @@ import numpy as np
 import pytest
 import torch
 
+from core import tiny_models
 from core.models import LoadedLM
+from core.tiny_models import save_tiny_sentence_transformer, tiny_llama  # noqa: F401 (the tests import them from here)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -29,62 +31,11 @@ WORDS = (
     "answer question passages passage using above short sentence one annual carry over request system "
     "badge colour red blue green 1 2 3 4 5 6 7 8 9 10 alpha beta gamma delta"
 ).split()
-CHAT_TEMPLATE = (
-    "{% for m in messages %}<|{{ m['role'] }}|> {{ m['content'] }} <|end|> {% endfor %}"
-    "{% if add_generation_prompt %}<|assistant|> {% endif %}"
-)
 
 
 def tiny_tokenizer():
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
-
-    special = ["<unk>", "<pad>", "<|end|>", "<|system|>", "<|user|>", "<|assistant|>"]
-    vocab = {tok: i for i, tok in enumerate(special + sorted(set(WORDS)) + list("[].,?:;'\"!-#"))}
-    backend = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
-    backend.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()])
-    tok = PreTrainedTokenizerFast(
-        tokenizer_object=backend, unk_token="<unk>", pad_token="<pad>", eos_token="<|end|>", padding_side="left"
-    )
-    tok.add_special_tokens({"additional_special_tokens": special[3:]})
-    tok.chat_template = CHAT_TEMPLATE
-    return tok
-
-
-def tiny_llama(vocab_size: int, seed: int = 0):
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    torch.manual_seed(seed)
-    config = LlamaConfig(
-        vocab_size=vocab_size,
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=512,
-        pad_token_id=1,
-        eos_token_id=2,
-        bos_token_id=None,
-    )
-    return LlamaForCausalLM(config).eval()
-
-
-def save_tiny_sentence_transformer(directory: Path, dim: int = 32) -> Path:
-    """A randomly initialised 1-layer BERT with mean pooling, saved as a sentence-transformers dir."""
-    from sentence_transformers import SentenceTransformer
-    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
-    from transformers import BertConfig, BertModel, BertTokenizerFast
-
-    words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "leave", "days", "badge", "red", "vpn", "how", "many"]
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "vocab.txt").write_text("\n".join(words) + "\n")
-    BertTokenizerFast(vocab_file=str(directory / "vocab.txt")).save_pretrained(directory / "bert")
-    config = BertConfig(vocab_size=len(words), hidden_size=dim, num_hidden_layers=1, num_attention_heads=2, intermediate_size=2 * dim)
-    BertModel(config).save_pretrained(directory / "bert")
-    st = SentenceTransformer(modules=[Transformer(str(directory / "bert")), Pooling(dim, pooling_mode="mean")], device="cpu")
-    st.save(str(directory / "st"))
-    return directory / "st"
+    """The tests' word-level tokenizer over WORDS (core/tiny_models.py)."""
+    return tiny_models.tiny_tokenizer(WORDS)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import nbformat
 import pytest
 
 from tests.conftest import REPO
-from tests.eval.workshop.tiny_run import tiny_experiment
+from tests.app.workshop.tiny_run import tiny_experiment
 
 NOTEBOOK = REPO / "notebooks" / "walkthrough.ipynb"
 

@@ -11,18 +11,18 @@ import pytest
 
 from core.config_files import load_config
 from core.rundir import read_json
-from eval import commands
-from eval.cli import COMMANDS
+from app import commands
+from app.cli import COMMANDS
 from tests.conftest import REPO, run_entry_point as _run, write_corpus
 
 
 def test_ragvsft_help_lists_every_subcommand_and_each_shows_an_example():
-    listed = subprocess.run([sys.executable, "-m", "eval.cli", "--help"], capture_output=True, text=True, cwd=REPO)
+    listed = subprocess.run([sys.executable, "-m", "app.cli", "--help"], capture_output=True, text=True, cwd=REPO)
     assert listed.returncode == 0
     assert set(COMMANDS) == {"run", "index", "train", "evaluate", "update", "sweep", "report", "compare", "import", "synth", "ui", "bench", "kb", "scale"}
     for name in COMMANDS:
         assert f"    {name} " in listed.stdout
-        sub = subprocess.run([sys.executable, "-m", "eval.cli", name, "--help"], capture_output=True, text=True, cwd=REPO)
+        sub = subprocess.run([sys.executable, "-m", "app.cli", name, "--help"], capture_output=True, text=True, cwd=REPO)
         assert sub.returncode == 0 and "examples:" in sub.stdout and f"  ragvsft {name} " in sub.stdout.split("examples:")[1]
 
 

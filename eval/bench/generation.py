@@ -23,14 +23,17 @@ def rag_prompts(corpus, retriever, questions: int) -> list[list[dict[str, str]]]
     return PromptAnswerer(None, retriever, corpus, batch_size=1, max_new_tokens=1).prompts(asked)
 
 
-def matmul_gflops(dtype: torch.dtype, size: int = 2048, repeats: int = 5) -> float:
-    """The best of a few square matmuls: the machine's sustained rate for the model's dtype."""
-    a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
-    torch.mm(a, b)  # warm-up (thread pool, caches)
+def matmul_gflops(dtype: torch.dtype, size: int = 2048, repeats: int = 5, device: str = "cpu") -> float:
+    """The best of a few square matmuls: the machine's sustained rate for the model's dtype and device."""
+    a, b = torch.randn(size, size, dtype=dtype, device=device), torch.randn(size, size, dtype=dtype, device=device)
+    sync = torch.cuda.synchronize if str(device).startswith("cuda") else (lambda: None)
+    torch.mm(a, b)  # warm-up (thread pool, caches, kernels)
+    sync()
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
         torch.mm(a, b)
+        sync()
         best = min(best, time.perf_counter() - start)
     return 2 * size**3 / best / 1e9
 

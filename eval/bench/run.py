@@ -21,10 +21,9 @@ from eval.bench.generation import bench_generation, matmul_gflops, rag_prompts
 from eval.bench.memory import peak_rss
 from eval.bench.retrieval import bench_index_kind, exact_top_k, synthetic_chunks, synthetic_vectors
 from eval.bench.training import SOURCES, bench_training
-from eval.stages.experiment import load_experiment_corpus
+from eval.assembly import Assembly, load_base_lm, load_embedder, load_experiment_corpus
 from rag.chunking import chunk
 from rag.indexing import index_corpus
-from rag.retriever import Retriever
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +47,6 @@ class BenchSizes:
 
 
 def run_bench(cfg: ExperimentConfig, sizes: BenchSizes) -> dict:
-    from eval.stages.run import load_base_lm, load_embedder
-
     set_seed(cfg.run.seed, cfg.run.threads)
     started = time.time()
     corpus = load_experiment_corpus(cfg)
@@ -62,18 +59,18 @@ def run_bench(cfg: ExperimentConfig, sizes: BenchSizes) -> dict:
         embedder = load_embedder(cfg)
         load["embedder_s"] = time.perf_counter() - start
     result["load"] = load
-    result["machine"]["matmul_gflops"] = matmul_gflops(next(lm.model.parameters()).dtype)
+    result["machine"]["matmul_gflops"] = matmul_gflops(next(lm.model.parameters()).dtype, device=lm.device)
     log.info("bench: embedding")
     result["embedding"] = _bench_embedding(embedder, corpus, cfg, sizes.embed_chunks)
     log.info("bench: generation")
-    retriever = Retriever(index_corpus(corpus, embedder, cfg.rag), cfg.rag.top_k)
-    prompts = rag_prompts(corpus, retriever, sizes.questions)
+    parts = Assembly(cfg, corpus, lm, embedder, index_corpus(corpus, embedder, cfg.rag))
+    prompts = rag_prompts(corpus, parts.retriever, sizes.questions)
     result["generation"] = bench_generation(
         lm, prompts, batch_size=cfg.model.batch_size, max_new_tokens=cfg.model.max_new_tokens, naive_questions=sizes.naive_questions,
         gflops=result["machine"]["matmul_gflops"],
     )
     tokenizer, parameters = lm.tokenizer, result["generation"]["parameters"]
-    del lm  # the trainers load their own fp32 copies; this one would only add to their memory
+    del lm, parts  # the trainers load their own fp32 copies; this one would only add to their memory
     result["training"] = []
     for source in SOURCES:
         log.info("bench: training on %s", source)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eval.catalogue import FINETUNE, RAG, arm, metrics_in, reference_arm, side_arm
+from eval.catalogue import FINETUNE, GOLD, RAG, arm, metrics_in, reference_arm, side_arm
 from eval.report.format import interval_order, markdown_table, pct, rate_cell
 from eval.report.tables import metric_header
 
@@ -39,7 +39,7 @@ def limiting(record: dict) -> str:
 
 
 def _ceiling_arm(arms: dict) -> str | None:
-    return next((a for a in arms if arm(a) and arm(a).passages == "gold" and "accuracy" in arms[a]), None)
+    return next((a for a in arms if arm(a) and arm(a).passages is GOLD and "accuracy" in arms[a]), None)
 
 
 LEVERS = {

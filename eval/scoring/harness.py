@@ -12,7 +12,6 @@ from core.corpus import CONTROL_KINDS, GENERAL, UNANSWERABLE, Corpus, Question
 from eval.catalogue import ALL, ANSWERABLE, GENERAL_SET, METRICS, UNANSWERABLE_SET, Metric, applies, reference_arm
 from eval.schema import PredictionRow
 from eval.scoring import metrics
-from eval.scoring.scores import ROW_SCORES
 
 
 def run_arm(arm: str, answerer: Answerer, questions: list[Question], corpus: Corpus) -> list[dict]:
@@ -73,7 +72,7 @@ def metric_scores(rows: list[dict], arm: str, general_ids: set[str] | None = Non
     out = {}
     for metric in METRICS.values():
         subset = question_set(rows, metric.over, general_ids)
-        scores = [ROW_SCORES[metric.name](r) for r in subset]
+        scores = [metric.score(r) for r in subset]
         if subset and applies(metric, arm) and all(s is not None for s in scores):
             out[metric] = {r["question_id"]: float(s) for r, s in zip(subset, scores)}
     return out

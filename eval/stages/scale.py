@@ -1,7 +1,7 @@
 """`ragvsft scale`: the comparison on generated knowledge bases of growing size.
 
 Each size in `scale.sizes` is one executor point (eval/stages/executor.py): a fictional knowledge
-base of that many facts (core/kb, seeded by `run.seed`) written to <out>/corpora/facts-<n>/, and a
+base of that many facts (corpora/kb, seeded by `run.seed`) written to <out>/corpora/facts-<n>/, and a
 whole ordinary run on it in <out>/facts-<n>/ (eval/stages/run.py, so its report, predictions and
 adapter are there too). What grows with the facts is then read from each run's summary: for RAG
 the index (build seconds, MB), recall@1, accuracy and latency; for LoRA the training seconds at the
@@ -17,7 +17,7 @@ from pathlib import Path
 from core.config import ExperimentConfig
 from core.config_files import with_overrides
 from core.errors import InputError
-from core.kb.build import generate_kb, write_kb
+from corpora.kb.build import generate_kb, write_kb
 from core.rundir import write_json
 from eval.stages.executor import Point, failures, run_points
 from eval.stages.run import run_experiment

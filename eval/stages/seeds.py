@@ -9,13 +9,13 @@ trains its own adapter in <out>/seeds/seed-<n>/ (reused when its inputs match).
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from core.config import ExperimentConfig
 from core.config_files import with_overrides
-from core.corpus import Corpus
+from eval.assembly import Assembly
 from eval.catalogue import ARMS
 from eval.stages.experiment import evaluate_experiment
 from finetune.pipeline import ensure_adapter
@@ -23,16 +23,18 @@ from finetune.pipeline import ensure_adapter
 log = logging.getLogger(__name__)
 
 
-def run_seeds(cfg: ExperimentConfig, corpus: Corpus, out: Path, lm, retriever, main_summary: dict, *, embedder_name) -> tuple[list[dict], dict]:
-    """(prediction rows tagged with their seed, summary part `seeds`) for every seed after the first."""
+def run_seeds(parts: Assembly, out: Path, main_summary: dict) -> tuple[list[dict], dict]:
+    """(prediction rows tagged with their seed, summary part `seeds`) for every seed after the first:
+    the main run's parts with each seed's own adapter."""
+    cfg = parts.cfg
     arms = [a for a in cfg.eval.arms if ARMS[a].tuned]
     per_seed = {cfg.run.seed: {a: main_summary["arms"][a] for a in arms}}
     rows: list[dict] = []
     for seed in cfg.run.seeds[1:]:
         log.info("seed %d: training and evaluating %s", seed, ", ".join(arms))
         scfg = with_overrides(cfg, [f"run.seed={seed}", f"eval.arms=[{','.join(arms)}]"], where=f"run.seeds ({seed})")
-        adapter = ensure_adapter(scfg, corpus, out / "seeds" / f"seed-{seed}", lm)
-        seed_rows, summary = evaluate_experiment(scfg, corpus, lm, retriever, embedder_name=embedder_name, started="", adapter=adapter)
+        adapter = ensure_adapter(scfg, parts.corpus, out / "seeds" / f"seed-{seed}", parts.lm)
+        seed_rows, summary = evaluate_experiment(replace(parts, cfg=scfg, adapter=adapter, tuned=None), started="")
         rows += [{**r, "stage": "seed", "seed": seed} for r in seed_rows]
         per_seed[seed] = summary["arms"]
     return rows, {"seeds": list(per_seed), "arms": {a: spread({s: arm_by[a] for s, arm_by in per_seed.items()}) for a in arms}}

@@ -18,15 +18,12 @@ from core.config import ExperimentConfig
 from core.config_files import with_overrides
 from core.errors import InputError
 from core.rundir import write_json
-from core.seeding import set_seed
+from eval.assembly import assemble
 from eval.catalogue import ARMS, METRICS
-from eval.stages.experiment import evaluate_experiment, load_experiment_corpus, write_config, write_results
-from eval.stages.run_info import now
+from eval.rundir import write_results
 from eval.stages.executor import Point, failures, run_points
-from eval.stages.run import loaded_models
-from finetune.pipeline import ensure_adapter
-from rag.indexing import ensure_index, matching_index
-from rag.retriever import Retriever
+from eval.stages.experiment import evaluate_experiment
+from eval.stages.run_info import now
 
 log = logging.getLogger(__name__)
 
@@ -72,16 +69,8 @@ def sweep_point(cfg: ExperimentConfig, out: Path, run_dir: Path, arm: str, *, mo
     """One value: its run directory written, the arm's metrics returned (an executor point)."""
     log.info("sweep point %s (%s arm)", out.name, arm)
     started = now()
-    corpus = load_experiment_corpus(cfg)
-    set_seed(cfg.run.seed, cfg.run.threads)
-    embedder, lm = loaded_models(cfg, models, embedder=ARMS[arm].retrieves)
-    write_config(cfg, out)
-    retriever = embedder_name = None
-    if ARMS[arm].retrieves:
-        index = matching_index(Path(run_dir) / "index", corpus, embedder, cfg.rag) or ensure_index(out / "index", corpus, embedder, cfg.rag)[0]
-        retriever, embedder_name = Retriever(index, cfg.rag.top_k), embedder.name
-    adapter = ensure_adapter(cfg, corpus, out, lm, reuse_from=Path(run_dir)) if ARMS[arm].tuned else None
-    rows, summary = evaluate_experiment(cfg, corpus, lm, retriever, embedder_name=embedder_name, started=started, adapter=adapter)
+    parts = assemble(cfg, out, models=models, reuse_from=Path(run_dir))
+    rows, summary = evaluate_experiment(parts, started=started)
     write_results(out, rows, summary)
     return _point_metrics(summary, arm)
 

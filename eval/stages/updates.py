@@ -20,39 +20,44 @@ from __future__ import annotations
 import logging
 import random
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.config import ExperimentConfig
 from core.corpus import Corpus, Question, load_corpus
 from core.errors import InputError
 from core.updates import UpdateRound, delete_documents, load_deletions, load_update_rounds
-from eval.catalogue import ARMS, FINETUNE, HYBRID, RAG, side_arm
+from eval.assembly import Assembly
+from eval.catalogue import ARMS, FINETUNE, HYBRID, RAG, UPDATE_ARMS, side_arm
+from eval.rundir import INDEX_DIR
 from eval.schema import tagged
-from eval.stages.answerers import answerer
 from eval.scoring.update_rates import answer_probe, deletion_metrics, round_metrics
-from finetune.adapter import load_tuned_lm
 from finetune.pipeline import AdapterOutcome, ensure_adapter
 from finetune.strategies import STRATEGIES, Strategy
-from rag.index import ChunkIndex, save_index
+from finetune.updating import train_strategy, tuned_model
+from rag.index import save_index
 from rag.indexing import update_index
-from rag.retriever import Retriever
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class UpdateInputs:
-    """What the main comparison leaves for the update stage."""
+    """What the main comparison leaves for the update stage: its assembled parts (whose index the
+    rounds update in place, and whose adapter was trained on the original corpus), where to write,
+    and its predictions (each arm's accuracy on the facts before the change)."""
 
-    cfg: ExperimentConfig
+    parts: Assembly
     out: Path
-    corpus: Corpus  # the corpus the main arms ran on
-    lm: object  # the base LoadedLM
-    index: ChunkIndex  # updated in place, round by round
-    adapter: AdapterOutcome  # the adapter trained on the original corpus
-    main_rows: list[dict]  # the main run's predictions, for accuracy before the change
-    abstain_below: float | None = None  # the main run's retrieval-confidence gate, kept by the retrieving arms
+    main_rows: list[dict]
+
+    @property
+    def cfg(self) -> ExperimentConfig:
+        return self.parts.cfg
+
+    @property
+    def corpus(self) -> Corpus:  # the corpus the main arms ran on
+        return self.parts.corpus
 
 
 def update_plan(cfg: ExperimentConfig, corpus: Corpus) -> tuple[list[UpdateRound], list[str]]:
@@ -89,8 +94,9 @@ def locality_sample(cfg: ExperimentConfig, corpus: Corpus, rounds: list[UpdateRo
     return random.Random(cfg.run.seed).sample(stable, min(cfg.updates.locality_questions, len(stable)))
 
 
-def run_updates(inputs: UpdateInputs) -> tuple[list[dict], dict]:
+def run_updates(parts: Assembly, out: Path, main_rows: list[dict]) -> tuple[list[dict], dict]:
     """(prediction rows, summary parts `updates` and `deletions`) for the configured rounds and deletions."""
+    inputs = UpdateInputs(parts, out, main_rows)
     cfg = inputs.cfg
     rounds, deleted = update_plan(cfg, inputs.corpus)
     corpus = inputs.corpus
@@ -112,12 +118,13 @@ def run_updates(inputs: UpdateInputs) -> tuple[list[dict], dict]:
     return rows, summary
 
 
-def run_one_round(inputs: UpdateInputs, name: str) -> tuple[list[dict], dict]:
+def run_one_round(parts: Assembly, out: Path, main_rows: list[dict], name: str) -> tuple[list[dict], dict]:
     """(prediction rows, summary part `updates`) for round `name` alone, whatever the config selects.
 
     The rounds before it are applied to the corpus and the index first, unmeasured; the delta
     strategies continue the run's adapter (trained on the original corpus).
     """
+    inputs = UpdateInputs(parts, out, main_rows)
     _, all_rounds, left_out = _corpus_rounds(inputs.cfg, inputs.corpus)
     rounds = _on_subset(all_rounds, left_out)
     names = [r.name for r in rounds]
@@ -127,11 +134,11 @@ def run_one_round(inputs: UpdateInputs, name: str) -> tuple[list[dict], dict]:
     corpus = inputs.corpus
     for earlier in rounds[:position]:
         after = earlier.apply(corpus)
-        update_index(inputs.index, corpus, after)
+        update_index(parts.index, corpus, after)
         corpus = after
     locality = locality_sample(inputs.cfg, inputs.corpus, rounds[: position + 1], [])
     # one round asked for by name: every configured strategy, `full` included
-    rows, updates, _ = _run_rounds(replace(inputs, corpus=corpus), [rounds[position]], locality, 1)
+    rows, updates, _ = _run_rounds(inputs, [rounds[position]], locality, 1, start=corpus)
     return rows, updates
 
 
@@ -146,19 +153,21 @@ def strategy_arm(strategy: Strategy) -> str:
 
 
 def _run_rounds(
-    inputs: UpdateInputs, rounds: list[UpdateRound], locality: list[Question], full_rounds: int, final: Corpus | None = None
+    inputs: UpdateInputs, rounds: list[UpdateRound], locality: list[Question], full_rounds: int, final: Corpus | None = None,
+    start: Corpus | None = None,
 ) -> tuple[list[dict], dict, AdapterOutcome | None]:
     """(rows, summary part `updates`, the from-scratch adapter of the last round if it ran). A
     from-scratch strategy runs on the last `full_rounds` rounds; on the last one it retrains on
     `final` (when given), the corpus after every round and deletion: one retraining absorbs all
     pending changes, as a full retrain would in practice, and the deletions reuse it (their probe
-    and the locality sample never overlap a round)."""
-    cfg, out = inputs.cfg, inputs.out / "updates"
-    corpus = inputs.corpus
+    and the locality sample never overlap a round). `start`: the corpus before the first of
+    `rounds` (default: the main run's)."""
+    parts, cfg, out = inputs.parts, inputs.cfg, inputs.out / "updates"
+    corpus = inputs.corpus if start is None else start
     retrained = None
     strategies = [STRATEGIES[name] for name in cfg.updates.strategies]
-    continued = {s.name: inputs.adapter for s in strategies if not s.from_scratch}
-    original = tuned_model(cfg, inputs.adapter)  # for the hybrid conflict probe, every round
+    continued = {s.name: parts.adapter for s in strategies if not s.from_scratch}
+    original = tuned_model(cfg, parts.adapter)  # for the hybrid conflict probe, every round
     rows, results = [], []
     for number, rnd in enumerate(rounds):
         before, corpus = corpus, rnd.apply(corpus)
@@ -166,13 +175,12 @@ def _run_rounds(
         arms: dict[str, dict] = {}
         log.info("update round %s: %d changed facts", rnd.name, len(rnd.fact_ids()))
 
-        seconds = _timed_index_update(inputs, before, corpus, out / rnd.name / "index")
-        retriever = Retriever(inputs.index, cfg.rag.top_k)
-        arm_rows = answer_probe(RAG_ARM, answerer(cfg, inputs.lm, retriever, corpus, inputs.abstain_below), changed, locality)
+        seconds = _timed_index_update(parts, before, corpus, out / rnd.name / INDEX_DIR)
+        arm_rows = answer_probe(RAG_ARM, parts.answerer(ARMS[RAG_ARM], corpus=corpus), changed, locality)
         arms[RAG_ARM] = round_metrics(cfg, arm_rows, seconds, inputs.main_rows, RAG_ARM)
         rows += tagged(arm_rows, stage="update", round=rnd.name)
 
-        probe_rows = answer_probe(PROBE_ARM, answerer(cfg, original, retriever, corpus, inputs.abstain_below), changed, [])
+        probe_rows = answer_probe(PROBE_ARM, parts.answerer(ARMS[PROBE_ARM], corpus=corpus, tuned=original), changed, [])
         arms[PROBE_ARM] = round_metrics(cfg, probe_rows, None, inputs.main_rows, PROBE_ARM)
         rows += tagged(probe_rows, stage="update", round=rnd.name)
 
@@ -182,13 +190,13 @@ def _run_rounds(
                 continue
             arm = strategy_arm(strategy)
             train_on = final if last and strategy.from_scratch and final is not None else corpus
-            outcome = train_strategy(cfg, inputs.lm, strategy, rnd, train_on, continued.get(strategy.name), out / rnd.name / arm)
+            outcome = train_strategy(cfg, parts.lm, strategy, rnd, train_on, continued.get(strategy.name), out / rnd.name / arm)
             if not strategy.from_scratch:
                 continued[strategy.name] = outcome
             elif last:
                 retrained = outcome
             tuned = tuned_model(cfg, outcome)
-            arm_rows = answer_probe(arm, answerer(cfg, tuned, None, corpus), changed, locality)
+            arm_rows = answer_probe(arm, parts.answerer(UPDATE_ARMS[arm], corpus=corpus, tuned=tuned), changed, locality)
             arms[arm] = round_metrics(cfg, arm_rows, outcome.record["metrics"]["seconds"], inputs.main_rows, TUNED_ARM)
             arms[arm]["reused"] = outcome.reused
             rows += tagged(arm_rows, stage="update", round=rnd.name)
@@ -202,21 +210,20 @@ def _run_deletions(
     inputs: UpdateInputs, corpus: Corpus, deleted: list[str], locality: list[Question], retrained: AdapterOutcome | None
 ) -> tuple[list[dict], dict]:
     """`retrained`: the last round's from-scratch adapter, already trained without the deleted documents."""
-    cfg, out = inputs.cfg, inputs.out / "deletions"
+    parts, cfg, out = inputs.parts, inputs.cfg, inputs.out / "deletions"
     kept, removed = delete_documents(corpus, deleted)
     probe = [q for q in removed if q.split == "eval"]
     log.info("deleting %d documents: %d probe questions", len(deleted), len(probe))
     arms, rows = {}, []
 
-    seconds = _timed_index_update(inputs, corpus, kept, out / "index")
-    retriever = Retriever(inputs.index, cfg.rag.top_k)
-    arm_rows = answer_probe(RAG_ARM, answerer(cfg, inputs.lm, retriever, kept, inputs.abstain_below), probe, locality, "deleted")
+    seconds = _timed_index_update(parts, corpus, kept, out / INDEX_DIR)
+    arm_rows = answer_probe(RAG_ARM, parts.answerer(ARMS[RAG_ARM], corpus=kept), probe, locality, "deleted")
     arms[RAG_ARM] = deletion_metrics(cfg, arm_rows, seconds)
     rows += tagged(arm_rows, stage="deletion", round=None)
 
     arm = strategy_arm(RETRAIN)
-    outcome = retrained or ensure_adapter(cfg, kept, out / arm, inputs.lm)
-    arm_rows = answer_probe(arm, answerer(cfg, tuned_model(cfg, outcome), None, kept), probe, locality, "deleted")
+    outcome = retrained or ensure_adapter(cfg, kept, out / arm, parts.lm)
+    arm_rows = answer_probe(arm, parts.answerer(UPDATE_ARMS[arm], corpus=kept, tuned=tuned_model(cfg, outcome)), probe, locality, "deleted")
     arms[arm] = {
         **deletion_metrics(cfg, arm_rows, outcome.record["metrics"]["seconds"]),
         "reused": outcome.reused,
@@ -226,28 +233,11 @@ def _run_deletions(
     return rows, {"documents": deleted, "questions": len(probe), "arms": arms}
 
 
-def _timed_index_update(inputs: UpdateInputs, before: Corpus, after: Corpus, directory: Path) -> float:
+def _timed_index_update(parts: Assembly, before: Corpus, after: Corpus, directory: Path) -> float:
     """Seconds to make the change live for RAG: re-index changed documents, update and save the index."""
     start = time.perf_counter()
-    touched = update_index(inputs.index, before, after)
-    save_index(inputs.index, directory)
+    touched = update_index(parts.index, before, after)
+    save_index(parts.index, directory)
     seconds = time.perf_counter() - start
     log.info("index updated in %.2f s: %s", seconds, touched)
     return seconds
-
-
-def train_strategy(
-    cfg: ExperimentConfig, lm, strategy: Strategy, rnd: UpdateRound, corpus: Corpus, current: AdapterOutcome | None, out: Path,
-    callbacks=(),
-) -> AdapterOutcome:
-    """Train what the strategy's plan says for the round: from the base model, or continuing
-    `current`. `corpus`: the corpus after the round; `callbacks`: Trainer callbacks (progress)."""
-    plan = strategy.plan(corpus, rnd, cfg.run.seed, cfg.updates.replay_facts)
-    if not plan.continues:
-        return ensure_adapter(cfg, plan.corpus, out, lm, callbacks=callbacks)
-    return ensure_adapter(cfg, plan.corpus, out, lm, start_from=current, titles_from=plan.titles_from, callbacks=callbacks)
-
-
-def tuned_model(cfg: ExperimentConfig, outcome: AdapterOutcome):
-    """The base model with this adapter, loaded as the config says (merged or not)."""
-    return load_tuned_lm(cfg.model.name, outcome.adapter_dir, device=cfg.model.device, dtype=cfg.model.dtype, merge=cfg.finetune.merge_for_inference)

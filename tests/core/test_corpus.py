@@ -190,7 +190,7 @@ def test_control_questions_can_be_capped_per_kind_and_split(bundled):
 def test_invalid_utf8_in_any_corpus_file_names_the_file_and_line(tmp_path, capsys, relative):
     """Every loader (corpus, house style, update rounds, deletions) reports a bad byte as one line, exit 2."""
     from core.updates import load_deletions, load_update_rounds
-    from eval.cli import main
+    from app.cli import main
 
     corpus_dir = write_corpus(tmp_path / "corpus")
     (corpus_dir / "house_style.json").write_text('{"abstention": "I don\'t know"}\n')

@@ -13,7 +13,8 @@ from eval.report.render import render_run
 from eval.schema import tagged
 from eval.scoring import metrics
 from eval.scoring.harness import run_arm
-from eval.stages.experiment import summarize, write_results
+from eval.rundir import write_results
+from eval.stages.experiment import summarize
 from rag.indexing import ensure_index, index_stats
 from tests.conftest import SMALL_DOCS, SMALL_QUESTIONS, HashingEmbedder, write_corpus
 from tests.eval.fakes import FakeAnswerer

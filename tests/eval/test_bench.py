@@ -4,7 +4,7 @@ import pytest
 
 from core.config_files import load_config
 from core.errors import InputError
-from eval import commands
+from app import commands
 from eval.bench.memory import peak_rss
 from eval.bench.retrieval import exact_top_k, synthetic_vectors
 

@@ -6,19 +6,29 @@ from core.config import ExperimentConfig
 from core.config_files import load_config
 from core.registry import registry_names
 from core.errors import InputError
-from eval.catalogue import ARMS, FINETUNE, METRICS, RAG, UPDATE_ARMS, side_arm
-from eval.scoring.scores import ROW_SCORES
-from eval.stages.answerers import PASSAGE_SOURCES
+from eval.catalogue import ARMS, FINETUNE, GOLD, METRICS, NO_PASSAGES, RAG, RETRIEVED, UPDATE_ARMS, UPDATE_METRICS, side_arm
 from finetune.strategies import STRATEGIES
 
 
-def test_every_metric_has_a_per_row_score_and_every_score_a_metric():
-    assert set(ROW_SCORES) == set(METRICS)
+def test_every_metric_holds_its_per_row_score_function():
+    row = {"correct": True, "retrieved": [{"doc_id": "a"}], "gold_doc_ids": ["a"], "gated": False}
+    assert all(callable(m.score) for m in METRICS.values())
+    assert METRICS["accuracy"].score(row) is True and METRICS["recall_at_k"].score(row) == 1.0
+    assert METRICS["retrieval_miss_rate"].score(row) == 0.0 and METRICS["reading_miss_rate"].score(row) == 0.0
+    assert METRICS["exact_match"].score(row) is None  # a field an older run's rows lack leaves the metric out
+    assert all(m.score is None for m in UPDATE_METRICS.values())  # computed by the update stage over its probes
 
 
 def test_every_arm_has_a_passage_source_and_the_config_offers_exactly_the_catalogue():
-    assert {a.passages for a in ARMS.values()} <= set(PASSAGE_SOURCES)
+    assert {a.passages for a in ARMS.values()} == {NO_PASSAGES, RETRIEVED, GOLD}
+    assert GOLD.source(_Corpus(), None)  # the gold source needs no retriever; the others pass it through or give none
+    assert RETRIEVED.source(_Corpus(), "the retriever") == "the retriever" and NO_PASSAGES.source(_Corpus(), "r") is None
     assert ExperimentConfig().eval.arms == list(ARMS) == registry_names("eval.catalogue:ARMS")
+
+
+class _Corpus:
+    def by_doc_id(self):
+        return {}
 
 
 def test_each_update_strategy_is_an_arm_of_the_fine_tune_side():

@@ -5,7 +5,7 @@ import pytest
 
 from core.config_files import load_config, with_overrides
 from core.rundir import read_json
-from eval import commands
+from app import commands
 from eval.stages.executor import Point, run_points
 from eval.stages.scale import scale_point
 from tests.conftest import write_corpus

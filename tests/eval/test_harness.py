@@ -8,7 +8,8 @@ from core.config import ExperimentConfig
 from core.corpus import load_corpus
 from eval.report.render import render_run
 from eval.scoring.harness import run_arm, summarize_arm
-from eval.stages.experiment import summarize, write_results
+from eval.rundir import write_results
+from eval.stages.experiment import summarize
 from tests.conftest import SMALL_QUESTIONS, write_corpus
 from tests.eval.fakes import FakeAnswerer
 

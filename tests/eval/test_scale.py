@@ -4,7 +4,7 @@ import pytest
 
 from core.config_files import load_config
 from core.rundir import read_json
-from eval import commands
+from app import commands
 from eval.report.scale import accuracy_statement, cost_statement
 from eval.stages.scale import growth_fits, power_fit
 

@@ -11,7 +11,8 @@ from core.errors import InputError
 from core.models import load_lm
 from core.updates import delete_documents
 from eval.report.tables import deletions_table, round_table
-from eval.stages.updates import UpdateInputs, run_one_round, run_updates, update_plan
+from eval.assembly import Assembly
+from eval.stages.updates import run_one_round, run_updates, update_plan
 from finetune.dataset import build_training_set
 from finetune.pipeline import ensure_adapter
 from rag.indexing import index_corpus
@@ -58,9 +59,9 @@ def stage(tmp_path_factory):
     adapter = ensure_adapter(cfg, corpus, out, lm)
 
     def fresh_inputs(config):  # the stage updates the index in place: each run starts from a new one
-        return UpdateInputs(config, out, corpus, lm, index_corpus(corpus, embedder, cfg.rag), adapter, main_rows=[])
+        return Assembly(config, corpus, lm, embedder, index_corpus(corpus, embedder, cfg.rag), adapter=adapter)
 
-    rows, parts = run_updates(fresh_inputs(cfg))
+    rows, parts = run_updates(fresh_inputs(cfg), out, [])
     return cfg, out, rows, parts, fresh_inputs
 
 
@@ -143,8 +144,8 @@ def test_one_round_by_name_runs_every_strategy_and_refuses_unknown_names(stage):
     cfg, _, _, _, fresh_inputs = stage
     no_full = cfg.model_copy(update={"updates": cfg.updates.model_copy(update={"rounds": False, "deletions": False, "full_rounds": 0})})
     with pytest.raises(InputError, match=r"no round 'r9' about the selected documents \(rounds: r1\)"):
-        run_one_round(fresh_inputs(no_full), "r9")
-    rows, updates = run_one_round(fresh_inputs(no_full), "r1")
+        run_one_round(fresh_inputs(no_full), out, [], "r9")
+    rows, updates = run_one_round(fresh_inputs(no_full), out, [], "r1")
     (rnd,) = updates["rounds"]
     assert rnd["name"] == "r1" and set(rnd["arms"]) == {"rag", "hybrid", "lora_full", "lora_delta", "lora_delta_replay"}
     assert updates["full_rounds"] == ["r1"] and {r["round"] for r in rows} == {"r1"}

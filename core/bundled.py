@@ -1,0 +1,67 @@
+"""What ships inside the package itself: the bundled corpora (the `data` package) and the bundled
+experiment configs (the `configs` package). Found through importlib.resources, so they resolve the
+same in a checkout, an editable install and a plain `pip install`, from any working directory.
+
+    bundled_corpus("quillfeather")   # the directory with documents.jsonl and questions.jsonl
+    config_file("quick")             # configs/quick.yaml
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from core.errors import InputError
+
+BUNDLED_PREFIX = "bundled:"
+
+
+def corpora_dir() -> Path:
+    return Path(str(files("data")))
+
+
+def configs_dir() -> Path:
+    return Path(str(files("configs")))
+
+
+def bundled_corpora() -> list[str]:
+    return sorted(p.name for p in corpora_dir().iterdir() if (p / "documents.jsonl").is_file())
+
+
+def bundled_configs() -> list[str]:
+    return sorted(p.stem for p in configs_dir().glob("*.yaml"))
+
+
+def bundled_corpus(name: str) -> Path:
+    """The installed directory of the bundled corpus `name`; ValueError naming the known ones."""
+    if name not in bundled_corpora():
+        raise ValueError(f"no bundled corpus {name!r} (bundled: {', '.join(bundled_corpora())})")
+    return corpora_dir() / name
+
+
+def corpus_path(value: str | Path) -> Path:
+    """A config's corpus.dir as an absolute path: `bundled:<name>` is the installed copy; a relative
+    path means what it means from the working directory, except that `data/<name>`, when no such
+    directory is there, is the bundled corpus (configs and runs written before corpora were
+    bundled say so)."""
+    text = str(value)
+    if text.startswith(BUNDLED_PREFIX):
+        return bundled_corpus(text.removeprefix(BUNDLED_PREFIX))
+    path = Path(text).expanduser()
+    if not path.is_absolute() and not path.exists() and path.parent == Path("data") and path.name in bundled_corpora():
+        return bundled_corpus(path.name)
+    return path.absolute()
+
+
+def config_file(name_or_path: str | Path) -> Path:
+    """A config file: a path that exists, else the bundled config of that name (`quick`,
+    `default`, or `quick.yaml`). An InputError names what is neither."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    bundled = configs_dir() / (path.name if path.suffix in (".yaml", ".yml") else f"{path.name}.yaml")
+    if path.parent == Path(".") and bundled.is_file():
+        return bundled
+    if path.parent == Path("configs") and bundled.is_file():  # `configs/quick.yaml` from outside a checkout
+        return bundled
+    raise InputError(f"config file {path} does not exist (bundled configs, usable by name: {', '.join(bundled_configs())})")

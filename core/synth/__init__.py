@@ -1,3 +1,0 @@
-"""Questions from documents (`ragvsft synth`): facts found in the text, phrasings written by a
-generator, filters every phrasing passes, an update round, deletions and controls. The pipeline
-is core/synth/pipeline.py; each step is one small module."""

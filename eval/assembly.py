@@ -1,0 +1,183 @@
+"""One assembly of a run: the one place that builds what a run needs (the corpus, the models, the
+index and its retriever, the retrieval-confidence gate, the adapter and the tuned model) and turns
+an arm's catalogue entry into its answerer. `ragvsft run`, evaluate, update, sweep points, scale
+sizes, the seeds stage, the update rounds, the workshop session and bench all get their parts here.
+
+    parts = assemble(cfg, out)            # index and adapter built in `out`, or reused when their inputs match
+    parts = assemble_saved(cfg, run_dir)  # the index and adapter a finished run left
+    parts.answerers()                     # one answerer per configured arm
+    parts.answerer(arm, corpus=after)     # the update stage: an arm on the corpus after a change
+
+The order of the steps is part of the contract: the seed is set once, then models load, then the
+index, then training; the same config and seed give the same numbers because that order never
+changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.answerer import PromptAnswerer
+from core.config import ExperimentConfig
+from core.config_files import to_yaml
+from core.corpus import Corpus, load_corpus, unanswerable_topics
+from core.errors import InputError
+from core.models import LoadedLM, load_lm
+from core.rundir import write_text
+from core.seeding import set_seed
+from eval.catalogue import ARMS, Arm
+from eval.rundir import CONFIG_FILE, INDEX_DIR
+from eval.stages.gate import Gate, resolve_gate
+from eval.stages.run_info import StageTimes
+from finetune.pipeline import AdapterOutcome, ensure_adapter, saved_adapter
+from finetune.updating import tuned_model
+from rag.embedding import Embedder
+from rag.index import ChunkIndex, load_index
+from rag.indexing import ensure_index, matching_index
+from rag.retriever import Retriever
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Assembly:
+    """What a run answers with. `tuned` is the fine-tuned model once loaded (`load_tuned`, or the
+    evaluation stage, which also times it merged and unmerged)."""
+
+    cfg: ExperimentConfig
+    corpus: Corpus
+    lm: LoadedLM  # the base model
+    embedder: Embedder | None = None
+    index: ChunkIndex | None = None
+    index_reused: bool = False
+    gate: Gate | None = None
+    adapter: AdapterOutcome | None = None
+    tuned: LoadedLM | None = None
+    times: StageTimes = field(default_factory=StageTimes, repr=False)
+
+    @property
+    def retriever(self) -> Retriever | None:
+        return Retriever(self.index, self.cfg.rag.top_k) if self.index is not None else None
+
+    def load_tuned(self) -> LoadedLM:
+        if self.adapter is None:
+            raise ValueError("no adapter in this assembly to load the tuned model from")
+        self.tuned = tuned_model(self.cfg, self.adapter)
+        return self.tuned
+
+    def answerer(self, arm: Arm, *, corpus: Corpus | None = None, tuned: LoadedLM | None = None) -> PromptAnswerer:
+        """The shared prompt answerer for `arm` (a main or update-stage catalogue entry): its passage
+        source over `corpus` (default: the assembly's), the tuned model (`tuned`, default the
+        assembly's) when the arm is tuned, and the gate when it retrieves."""
+        corpus = self.corpus if corpus is None else corpus
+        model = (self.tuned if tuned is None else tuned) if arm.tuned else self.lm
+        if model is None:
+            raise ValueError(f"the {arm.name} arm needs the fine-tuned model")
+        retriever = self.retriever
+        if arm.retrieves and retriever is None:
+            raise ValueError(f"the {arm.name} arm needs a retriever")
+        gate = self.gate.threshold if arm.retrieves and self.gate is not None else None
+        return PromptAnswerer(
+            model, arm.passages.source(corpus, retriever), corpus,
+            batch_size=self.cfg.model.batch_size, max_new_tokens=self.cfg.model.max_new_tokens, abstain_below=gate,
+        )
+
+    def answerers(self) -> dict[str, PromptAnswerer]:
+        """One answerer per configured arm, in report order."""
+        return {name: self.answerer(ARMS[name]) for name in self.cfg.eval.arms}
+
+
+def needs_retriever(cfg: ExperimentConfig) -> bool:
+    return any(ARMS[a].retrieves for a in cfg.eval.arms)
+
+
+def needs_adapter(cfg: ExperimentConfig) -> bool:
+    return any(ARMS[a].tuned for a in cfg.eval.arms)
+
+
+def load_experiment_corpus(cfg: ExperimentConfig) -> Corpus:
+    """The corpus (or its configured subset) with the standard general-knowledge controls, checked to
+    have questions in the evaluated split; says when unanswerable eval topics were also trained on."""
+    corpus = load_corpus(
+        cfg.corpus.dir, cfg.corpus.max_documents, cfg.corpus.max_control_questions, general_knowledge=cfg.corpus.general_knowledge
+    )
+    if not corpus.split(cfg.eval.split):
+        raise InputError(f"{cfg.corpus.dir}: no questions in split {cfg.eval.split!r} for the selected documents")
+    topics = unanswerable_topics(corpus)
+    if topics["seen_in_training"]:
+        log.warning(
+            "%d of %d unanswerable eval topics also have train questions: abstaining on them measures memory, not abstention",
+            topics["seen_in_training"], topics["eval_topics"],
+        )
+    return corpus
+
+
+def load_embedder(cfg: ExperimentConfig) -> Embedder:
+    return Embedder(cfg.rag.embedder, device=cfg.model.device, batch_size=cfg.rag.embed_batch_size)
+
+
+def load_base_lm(cfg: ExperimentConfig) -> LoadedLM:
+    return load_lm(cfg.model.name, cfg.model.device, cfg.model.dtype)
+
+
+def load_models(cfg: ExperimentConfig, models: dict | None = None, *, embedder: bool = True) -> tuple[Embedder | None, LoadedLM]:
+    """(embedder or None, base language model), from `models` when an earlier run in this process
+    loaded them (sweep points and scale sizes share them, and the answers the model already gave)."""
+    models = {} if models is None else models
+    lm_key = ("lm", cfg.model.name, cfg.model.device, cfg.model.dtype)
+    embedder_key = ("embedder", cfg.rag.embedder, cfg.model.device, cfg.rag.embed_batch_size)
+    if embedder and embedder_key not in models:
+        models[embedder_key] = load_embedder(cfg)
+    if lm_key not in models:
+        models[lm_key] = load_base_lm(cfg)
+    return models.get(embedder_key) if embedder else None, models[lm_key]
+
+
+def write_config(cfg: ExperimentConfig, out: Path) -> None:
+    write_text(Path(out) / CONFIG_FILE, to_yaml(cfg))
+
+
+def assemble(
+    cfg: ExperimentConfig, out: Path, *, models: dict | None = None, corpus: Corpus | None = None, retrieval: bool | None = None,
+    tuning: bool | None = None, reuse_from: Path | None = None, times: StageTimes | None = None,
+) -> Assembly:
+    """Build a run's parts into `out`: the index and the adapter are trained there, or reused when
+    `out` (or the run `reuse_from`, never written) already has them from the same inputs.
+    `retrieval` / `tuning`: whether to build the index / adapter (default: whether a configured arm
+    needs it; `ragvsft run` builds both for its update stage)."""
+    times = times or StageTimes()
+    retrieval = needs_retriever(cfg) if retrieval is None else retrieval
+    tuning = needs_adapter(cfg) if tuning is None else tuning
+    corpus = load_experiment_corpus(cfg) if corpus is None else corpus
+    set_seed(cfg.run.seed, cfg.run.threads)
+    with times.stage("load models"):
+        embedder, lm = load_models(cfg, models, embedder=retrieval)
+    write_config(cfg, out)
+    parts = Assembly(cfg, corpus, lm, embedder, times=times)
+    if retrieval:
+        with times.stage("index"):
+            reused = matching_index(Path(reuse_from) / INDEX_DIR, corpus, embedder, cfg.rag) if reuse_from else None
+            parts.index, parts.index_reused = (reused, True) if reused is not None else ensure_index(Path(out) / INDEX_DIR, corpus, embedder, cfg.rag)
+    if tuning:
+        with times.stage("fine-tune"):
+            parts.adapter = ensure_adapter(cfg, corpus, out, lm, reuse_from=reuse_from)
+    if retrieval:
+        parts.gate = resolve_gate(cfg, corpus, parts.retriever)
+    return parts
+
+
+def assemble_saved(cfg: ExperimentConfig, run_dir: Path, *, retrieval: bool | None = None, tuning: bool | None = None) -> Assembly:
+    """A finished run's parts: its index and adapter as saved (an InputError says which is missing)."""
+    retrieval = needs_retriever(cfg) if retrieval is None else retrieval
+    tuning = needs_adapter(cfg) if tuning is None else tuning
+    corpus = load_experiment_corpus(cfg)
+    set_seed(cfg.run.seed, cfg.run.threads)
+    embedder, lm = load_models(cfg, embedder=retrieval)
+    index = load_index(Path(run_dir) / INDEX_DIR, embedder=embedder, corpus_hash=corpus.content_hash()) if retrieval else None
+    adapter = saved_adapter(run_dir) if tuning else None
+    parts = Assembly(cfg, corpus, lm, embedder, index, index_reused=True, adapter=adapter)
+    if retrieval:
+        parts.gate = resolve_gate(cfg, corpus, parts.retriever)
+    return parts
