@@ -55,12 +55,12 @@ class Steps:
         return value
 
 
-def smoke_config(root: Path, device: str, dtype: str) -> ExperimentConfig:
+def smoke_config(root: Path, embedder: Path, device: str, dtype: str) -> ExperimentConfig:
     corpus = root / "corpus"
     return with_overrides(ExperimentConfig(), [
         f"name=smoke-{device.replace(':', '')}", f"corpus.dir={corpus}", "corpus.general_knowledge=false",
         f"model.name={root / 'lm'}", f"model.device={device}", f"model.dtype={dtype}", "model.max_new_tokens=4",
-        f"rag.embedder={root / 'embedder'}", "rag.retriever=dense", "rag.chunk_size=40", "rag.chunk_overlap=0",
+        f"rag.embedder={embedder}", "rag.retriever=dense", "rag.chunk_size=40", "rag.chunk_overlap=0",
         "finetune.max_steps=2", "finetune.batch_size=4", "eval.bootstrap_samples=100",
         "updates.rounds=true", "updates.deletions=true", "updates.locality_questions=4", "updates.replay_facts=2",
     ], where="smoke")
@@ -90,8 +90,8 @@ def run_smoke(device: str, dtype: str, workdir: Path | None = None, say: Callabl
         write_kb(generate_kb(16, settings, 0), root / "corpus", {"generator": "ragvsft smoke"}, force=True)
         words = _words(root / "corpus")
         save_tiny_lm(root / "lm", words)
-        save_tiny_sentence_transformer(root / "embedder", words=words)
-        state["cfg"] = smoke_config(root, device, dtype)
+        embedder = save_tiny_sentence_transformer(root / "embedder", words=words)
+        state["cfg"] = smoke_config(root, embedder, device, dtype)
 
     def index_and_train() -> None:
         cfg = state["cfg"]
@@ -127,6 +127,6 @@ def run_smoke(device: str, dtype: str, workdir: Path | None = None, say: Callabl
     steps.run("update round and deletions", updates)
     steps.run("report", report)
     steps.run("bench: generation", bench)
-    passed = sum(1 for _, r in steps.results if r == "pass")
-    say(f"{passed} passed, {len(steps.results) - passed} failed")
-    return passed == len(steps.results)
+    counts = {kind: sum(1 for _, r in steps.results if r == kind) for kind in ("pass", "fail", "skip")}
+    say(f"smoke: {counts['pass']} of {len(steps.results)} steps passed" + (f" ({counts['fail']} failed, {counts['skip']} skipped)" if counts["fail"] else ""))
+    return counts["pass"] == len(steps.results)

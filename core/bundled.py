@@ -53,6 +53,15 @@ def corpus_path(value: str | Path) -> Path:
     return path.absolute()
 
 
+def portable_corpus(path: Path) -> str:
+    """How a run's config.yaml records corpus.dir: `bundled:<name>` for an installed corpus (so the
+    run directory works on another machine or install), else the absolute path."""
+    path = Path(path)
+    if path.parent == corpora_dir() and path.name in bundled_corpora():
+        return f"{BUNDLED_PREFIX}{path.name}"
+    return str(path)
+
+
 def config_file(name_or_path: str | Path) -> Path:
     """A config file: a path that exists, else the bundled config of that name (`quick`,
     `default`, or `quick.yaml`). An InputError names what is neither."""

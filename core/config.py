@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
-from core.bundled import corpus_path
+from core.bundled import corpus_path, portable_corpus
 from core.registry import ArmName, ExecutorName, RetrieverName, StrategyName, registry_names
 
 
@@ -45,7 +45,7 @@ class CorpusConfig(Section):
     dir: Path = Field(
         "bundled:quillfeather", validate_default=True,
         description="Directory with documents.jsonl and questions.jsonl, or `bundled:<name>` for a corpus shipped in the "
-        "package (`bundled:quillfeather`). Kept as an absolute path, so a run's config.yaml works from any directory.",
+        "package (`bundled:quillfeather`). A relative path is made absolute, so a run's config.yaml works from any directory.",
     )
     max_documents: int | None = Field(
         None, ge=1, description="Keep only the first N documents and the questions about them (smoke runs)."
@@ -57,6 +57,10 @@ class CorpusConfig(Section):
     @classmethod
     def _absolute(cls, value) -> Path:
         return corpus_path(value)
+
+    @field_serializer("dir")
+    def _portable(self, path: Path) -> str:
+        return portable_corpus(path)
 
     general_knowledge: bool = Field(
         True, description="Add the standard general-knowledge control set shipped with the project "

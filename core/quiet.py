@@ -10,18 +10,28 @@ from __future__ import annotations
 
 import logging
 import warnings
+from contextlib import contextmanager
 
 # Raised inside libraries by calls we make correctly; each filter names its message.
 LIBRARY_WARNINGS = [
     # peft asks transformers' deprecated `is_gradient_checkpointing` when it wraps a model
     (FutureWarning, r"`is_gradient_checkpointing` is deprecated"),
 ]
-LIBRARY_LOGGERS = ("transformers", "sentence_transformers", "peft", "accelerate", "datasets", "httpx", "gradio", "urllib3", "faiss", "bm25s")
+LIBRARY_LOGGERS = ("transformers", "sentence_transformers", "peft", "accelerate", "datasets", "httpx", "gradio", "urllib3", "faiss", "bm25s", "pypdf")
 
 
 def filter_library_warnings() -> None:
     for category, message in LIBRARY_WARNINGS:
         warnings.filterwarnings("ignore", message=message, category=category)
+
+
+@contextmanager
+def library_warnings_filtered():
+    """Around a library call known to raise one of LIBRARY_WARNINGS: filtered there, whatever the
+    process's filters are (a notebook, a test runner, another program using this one)."""
+    with warnings.catch_warnings():
+        filter_library_warnings()
+        yield
 
 
 def configure_logging(verbosity: int = 0) -> None:

@@ -79,3 +79,63 @@ def save_tiny_sentence_transformer(directory: Path, dim: int = 32, words: list[s
     st = SentenceTransformer(modules=[Transformer(str(directory / "bert")), Pooling(dim, pooling_mode="mean")], device="cpu")
     st.save(str(directory / "st"))
     return directory / "st"
+
+
+def save_tiny_gguf(path: Path, seed: int = 0) -> Path:
+    """A 2-layer Llama with random weights as a GGUF file (fp32 tensors, a byte-level BPE vocabulary
+    of the 256 byte symbols and a few merges, a chat template), written with the `gguf` package:
+    what `model.name: some.gguf` reads, without a real model's weights."""
+    import gguf
+    import numpy as np
+    from transformers.convert_slow_tokenizer import bytes_to_unicode
+
+    rng = np.random.default_rng(seed)
+    hidden, layers, heads, kv_heads, ffn = 64, 2, 4, 2, 128
+    merges = ["Ġ t", "h e", "Ġt he", "Ġ a", "i n"]
+    tokens = list(bytes_to_unicode().values()) + [m.replace(" ", "") for m in merges] + ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    writer = gguf.GGUFWriter(str(path), "llama")
+    writer.add_block_count(layers)
+    writer.add_context_length(256)
+    writer.add_embedding_length(hidden)
+    writer.add_feed_forward_length(ffn)
+    writer.add_head_count(heads)
+    writer.add_head_count_kv(kv_heads)
+    writer.add_rope_dimension_count(hidden // heads)
+    writer.add_layer_norm_rms_eps(1e-5)
+    writer.add_rope_freq_base(10000.0)
+    writer.add_vocab_size(len(tokens))
+    writer.add_tokenizer_model("gpt2")
+    writer.add_tokenizer_pre("default")
+    writer.add_token_list(tokens)
+    writer.add_token_types([1] * (len(tokens) - 3) + [3, 3, 3])  # the last three are control tokens
+    writer.add_token_merges(merges)
+    writer.add_bos_token_id(len(tokens) - 2)
+    writer.add_eos_token_id(len(tokens) - 1)
+    writer.add_pad_token_id(len(tokens) - 3)
+    writer.add_chat_template(
+        "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+        "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+    )
+
+    def weight(name: str, *shape: int) -> None:
+        writer.add_tensor(name, (rng.standard_normal(shape) * 0.02).astype(np.float32))
+
+    weight("token_embd.weight", len(tokens), hidden)
+    writer.add_tensor("output_norm.weight", np.ones(hidden, dtype=np.float32))
+    weight("output.weight", len(tokens), hidden)
+    head = hidden // heads
+    for i in range(layers):
+        writer.add_tensor(f"blk.{i}.attn_norm.weight", np.ones(hidden, dtype=np.float32))
+        writer.add_tensor(f"blk.{i}.ffn_norm.weight", np.ones(hidden, dtype=np.float32))
+        weight(f"blk.{i}.attn_q.weight", hidden, hidden)
+        weight(f"blk.{i}.attn_k.weight", kv_heads * head, hidden)
+        weight(f"blk.{i}.attn_v.weight", kv_heads * head, hidden)
+        weight(f"blk.{i}.attn_output.weight", hidden, hidden)
+        weight(f"blk.{i}.ffn_gate.weight", ffn, hidden)
+        weight(f"blk.{i}.ffn_up.weight", ffn, hidden)
+        weight(f"blk.{i}.ffn_down.weight", hidden, ffn)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from core.errors import InputError
 from core.models import LoadedLM, load_lm
+from core.quiet import library_warnings_filtered
 
 
 def load_tuned_lm(name: str, adapter_dir: Path, *, device: str, dtype: str, merge: bool) -> LoadedLM:
@@ -18,7 +19,8 @@ def load_tuned_lm(name: str, adapter_dir: Path, *, device: str, dtype: str, merg
     if not (Path(adapter_dir) / "adapter_config.json").is_file():
         raise InputError(f"no LoRA adapter in {adapter_dir}; train one with `ragvsft train`")
     base = load_lm(name, device, dtype)
-    model = PeftModel.from_pretrained(base.model, str(adapter_dir))
+    with library_warnings_filtered():  # peft asks a deprecated transformers property (core/quiet.py)
+        model = PeftModel.from_pretrained(base.model, str(adapter_dir))
     return with_adapter(base, model, merge=merge)
 
 

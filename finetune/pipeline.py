@@ -15,6 +15,7 @@ from core.config import ExperimentConfig
 from core.corpus import Corpus
 from core.errors import InputError
 from core.models import LoadedLM, load_lm, resolve_lm
+from core.quiet import library_warnings_filtered
 from core.rundir import read_json
 from finetune.dataset import TrainingSet, build_training_set
 from finetune.train import ADAPTER_DIR, TRAINING_FILE, cached_training, train_lora
@@ -74,7 +75,8 @@ def ensure_adapter(
     if start_from:
         from peft import PeftModel
 
-        model = PeftModel.from_pretrained(model, str(start_from.adapter_dir), is_trainable=True)
+        with library_warnings_filtered():  # peft asks a deprecated transformers property (core/quiet.py)
+            model = PeftModel.from_pretrained(model, str(start_from.adapter_dir), is_trainable=True)
     result = train_lora(model, base_lm.tokenizer, training_set, cfg.finetune, out_dir=Path(out), seed=cfg.run.seed, resume=resume, key=key, callbacks=callbacks)
     return AdapterOutcome(result.adapter_dir, {"key": key, "metrics": result.metrics, "loss_curve": result.loss_curve}, reused=False)
 

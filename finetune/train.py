@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 
 from core.errors import InputError
+from core.quiet import library_warnings_filtered
 from core.rundir import read_json, write_dir, write_json
 from finetune.dataset import IGNORE, Example, TrainingSet
 
@@ -217,7 +218,8 @@ def train_lora(
         include_num_input_tokens_seen="non_padding",
         dataloader_num_workers=0,
     )
-    peft_model = model if isinstance(model, PeftModel) else get_peft_model(model, lora_config(cfg))
+    with library_warnings_filtered():  # peft asks a deprecated transformers property (core/quiet.py)
+        peft_model = model if isinstance(model, PeftModel) else get_peft_model(model, lora_config(cfg))
     trainer_class = _project_trainer()
     trainer_class.share_prefix, trainer_class.max_tokens_per_pass = cfg.share_prefix, cfg.max_tokens_per_pass
     trainer = trainer_class(

@@ -19,7 +19,7 @@ from tests.conftest import REPO, run_entry_point as _run, write_corpus
 def test_ragvsft_help_lists_every_subcommand_and_each_shows_an_example():
     listed = subprocess.run([sys.executable, "-m", "app.cli", "--help"], capture_output=True, text=True, cwd=REPO)
     assert listed.returncode == 0
-    assert set(COMMANDS) == {"run", "index", "train", "evaluate", "update", "sweep", "report", "compare", "import", "synth", "ui", "bench", "kb", "scale"}
+    assert set(COMMANDS) == {"run", "index", "train", "evaluate", "update", "sweep", "report", "compare", "import", "synth", "ui", "bench", "kb", "scale", "smoke"}
     for name in COMMANDS:
         assert f"    {name} " in listed.stdout
         sub = subprocess.run([sys.executable, "-m", "app.cli", name, "--help"], capture_output=True, text=True, cwd=REPO)
@@ -97,6 +97,20 @@ def test_run_end_to_end_on_tiny_models(tmp_path, config_file, tiny_model_dirs, c
     again = read_json(out / "summary.json")
     assert again["arms"]["lora"]["train"]["reused"] and again["index"]["reused"]
     assert again["index"]["build_seconds"] == summary["index"]["build_seconds"]  # what the reused index cost to build
+
+
+def test_a_gguf_file_is_the_model_of_a_whole_run(tmp_path, config_file, tiny_model_dirs, monkeypatch):
+    from core.models import _sha256_of
+    from core.tiny_models import save_tiny_gguf
+
+    monkeypatch.setenv("RAGFT_CACHE", str(tmp_path / "cache"))
+    gguf_file = save_tiny_gguf(tmp_path / "tiny.gguf")
+    cfg = load_config(config_file, [f"model.name={gguf_file}", f"rag.embedder={tiny_model_dirs[1]}", "model.max_new_tokens=4", "eval.bootstrap_samples=100",
+                                    "finetune.max_steps=2", "corpus.general_knowledge=false", "eval.arms=[base,rag,lora]"])
+    commands.run(config=cfg, out=tmp_path / "run")
+    summary = read_json(tmp_path / "run" / "summary.json")
+    assert summary["meta_info"]["model"] == {"name": str(gguf_file), "weights_sha256": _sha256_of([gguf_file])}
+    assert summary["arms"]["lora"]["n"] == 3 and summary["arms"]["lora"]["train"]["steps"] == 2
 
 
 def test_seeds_repeat_the_fine_tune_arms_and_sweeps_reuse_the_run(tmp_path, config_file, tiny_model_dirs, capsys):

@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 
 from core.models import load_lm
+from core.quiet import library_warnings_filtered
 from eval.bench.memory import peak_rss
 from finetune.dataset import build_training_set
 from finetune.train import lora_config, right_padded, train_lora
@@ -57,7 +58,8 @@ def _trainer_defaults(cfg, ft, tokenizer, training_set) -> float:
     from peft import get_peft_model
     from transformers import Trainer, TrainingArguments
 
-    model = get_peft_model(load_lm(cfg.model.name, cfg.model.device, "fp32").model, lora_config(ft))
+    with library_warnings_filtered():  # peft asks a deprecated transformers property (core/quiet.py)
+        model = get_peft_model(load_lm(cfg.model.name, cfg.model.device, "fp32").model, lora_config(ft))
     out = Path(tempfile.mkdtemp(prefix="ragvsft-bench-trainer-"))
     args = TrainingArguments(
         output_dir=str(out), per_device_train_batch_size=ft.batch_size, max_steps=ft.max_steps, learning_rate=ft.learning_rate,

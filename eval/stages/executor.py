@@ -4,7 +4,7 @@ Ray task on a local Ray instance or an existing cluster (`run.ray_address`).
 
 A point is a module-level function (Ray ships it by reference) that writes its own run directory
 and returns a small JSON-able result; it gets a `models` dict in which it may keep loaded models
-for the next point in the same process (eval/stages/run.py: `loaded_models`). A point that fails
+for the next point in the same process (eval/assembly.py: `load_models`). A point that fails
 is reported with its error and the other points' results are kept; bad input (an InputError)
 still stops the whole command, as everywhere else.
 """
@@ -68,7 +68,7 @@ _WORKER_MODELS: dict = {}  # in a Ray worker process: models stay loaded for its
 
 
 def _ray_point(function: Callable, args: tuple, cwd: str):
-    # relative paths in a config (corpus.dir) mean what they meant to the driver, wherever the
+    # relative paths the point writes (its --out) mean what they meant to the driver, wherever the
     # worker started: the same machine, or cluster nodes that mount the same directory
     if os.path.isdir(cwd):
         os.chdir(cwd)

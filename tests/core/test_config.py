@@ -37,7 +37,7 @@ def test_set_overrides_win_and_are_parsed_as_typed_values(tmp_path):
     cfg = load_config(_write(tmp_path, "rag:\n  top_k: 5\n"), ["rag.top_k=2", "eval.arms=[base,rag]", "corpus.dir=elsewhere"])
     assert cfg.rag.top_k == 2
     assert cfg.eval.arms == ["base", "rag"]
-    assert cfg.corpus.dir == Path("elsewhere")
+    assert cfg.corpus.dir == Path.cwd() / "elsewhere"  # made absolute: the run works from any directory
 
 
 @pytest.mark.parametrize(

@@ -59,3 +59,29 @@ def test_cache_dir_prefers_ragft_cache(monkeypatch, tmp_path):
     monkeypatch.delenv("RAGFT_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert cache_dir() == tmp_path / "xdg" / "rag-vs-finetune"
+
+
+def test_a_gguf_file_is_converted_once_and_cached_by_its_hash(tmp_path, monkeypatch):
+    from core.tiny_models import save_tiny_gguf
+
+    monkeypatch.setenv("RAGFT_CACHE", str(tmp_path / "cache"))
+    gguf_file = save_tiny_gguf(tmp_path / "tiny.gguf")
+    lm = load_lm(str(gguf_file), device="cpu")
+    assert type(lm.model).__name__ == "LlamaForCausalLM" and lm.tokenizer.padding_side == "left"
+    assert lm.weights_sha256 and len(lm.weights_sha256) == 64
+    converted, sha = resolve_lm(str(gguf_file))
+    assert converted.startswith(str(tmp_path / "cache")) and sha == lm.weights_sha256
+    stamp = (tmp_path / "cache" / "models").stat().st_mtime_ns
+    assert resolve_lm(str(gguf_file)) == (converted, sha)  # the second time, the cache
+    assert len(list((tmp_path / "cache" / "models").iterdir())) == 1 and (tmp_path / "cache" / "models").stat().st_mtime_ns == stamp
+    prompt = lm.tokenizer.apply_chat_template([{"role": "user", "content": "hi"}], add_generation_prompt=True, tokenize=False)
+    assert prompt.endswith("<|im_start|>assistant\n")  # the file's chat template came through
+    assert lm.tokenizer.convert_ids_to_tokens(lm.tokenizer(" the")["input_ids"]) == ["Ġthe"]  # and its merges
+
+
+def test_a_missing_or_foreign_gguf_file_is_one_line(tmp_path):
+    with pytest.raises(InputError, match=r"model.name: GGUF file .*missing.gguf does not exist"):
+        resolve_lm(str(tmp_path / "missing.gguf"))
+    (tmp_path / "fake.gguf").write_bytes(b"not a model")
+    with pytest.raises(InputError, match=r"fake.gguf is not a GGUF file"):
+        resolve_lm(str(tmp_path / "fake.gguf"))

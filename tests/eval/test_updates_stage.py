@@ -144,8 +144,8 @@ def test_one_round_by_name_runs_every_strategy_and_refuses_unknown_names(stage):
     cfg, _, _, _, fresh_inputs = stage
     no_full = cfg.model_copy(update={"updates": cfg.updates.model_copy(update={"rounds": False, "deletions": False, "full_rounds": 0})})
     with pytest.raises(InputError, match=r"no round 'r9' about the selected documents \(rounds: r1\)"):
-        run_one_round(fresh_inputs(no_full), out, [], "r9")
-    rows, updates = run_one_round(fresh_inputs(no_full), out, [], "r1")
+        run_one_round(fresh_inputs(no_full), stage[1], [], "r9")
+    rows, updates = run_one_round(fresh_inputs(no_full), stage[1], [], "r1")
     (rnd,) = updates["rounds"]
     assert rnd["name"] == "r1" and set(rnd["arms"]) == {"rag", "hybrid", "lora_full", "lora_delta", "lora_delta_replay"}
     assert updates["full_rounds"] == ["r1"] and {r["round"] for r in rows} == {"r1"}

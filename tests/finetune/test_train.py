@@ -9,6 +9,7 @@ from core.errors import InputError
 from core.generate import generate
 from core.models import LoadedLM
 from core.prompt import build_prompt
+from core.quiet import library_warnings_filtered
 from finetune.adapter import with_adapter
 from finetune.dataset import build_training_set
 from finetune.train import cached_training, collate, pack, train_lora
@@ -123,7 +124,8 @@ def test_a_shared_prefix_computed_once_gives_the_same_loss_and_gradients(setup):
     n = shared_prefix_length(batch)
     assert n >= MIN_SHARED_PREFIX  # the rendered system prompt and user-turn opening
     assert (batch["input_ids"][:, :n] == batch["input_ids"][0, :n]).all() and not batch["logits_to_keep"][:, :n].any()
-    model = get_peft_model(tiny_llama(len(tok)), LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0, target_modules="all-linear"))
+    with library_warnings_filtered():
+        model = get_peft_model(tiny_llama(len(tok)), LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0, target_modules="all-linear"))
 
     def loss_and_grads(inputs):
         model.zero_grad()
@@ -179,7 +181,8 @@ def test_a_batch_in_passes_gives_the_loss_and_gradients_of_one_pass(setup):
     tok, ts, _ = setup
     docs = [ex for ex in ts.examples if ex.source == "document"][:3] + [ex for ex in ts.examples if ex.source == "qa"][:2]
     batch = collate([{"input_ids": ex.input_ids, "labels": ex.labels} for ex in docs], tok.pad_token_id)
-    model = get_peft_model(tiny_llama(len(tok)), LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0, target_modules="all-linear"))
+    with library_warnings_filtered():
+        model = get_peft_model(tiny_llama(len(tok)), LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0, target_modules="all-linear"))
     total = len(batch["shift_labels"])
 
     def loss_and_grads(parts):

@@ -1,0 +1,63 @@
+"""The one assembly of a run: every arm's answerer comes from its catalogue entry, with the tuned
+model where the arm is tuned, its passages from where the entry says, and the gate where it
+retrieves; a part the arm needs and the assembly lacks is an error, not a silent base model."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from core.config_files import load_config
+from eval.assembly import Assembly, assemble, load_experiment_corpus
+from eval.catalogue import ARMS, UPDATE_ARMS
+from eval.stages.gate import Gate
+from rag.indexing import index_corpus
+
+
+@pytest.fixture
+def parts(tmp_path, small_corpus_dir, tiny_lm, hashing_embedder):
+    (tmp_path / "exp.yaml").write_text(f"corpus:\n  dir: {small_corpus_dir}\n  general_knowledge: false\n")
+    cfg = load_config(tmp_path / "exp.yaml")
+    corpus = load_experiment_corpus(cfg)
+    index = index_corpus(corpus, hashing_embedder, cfg.rag)
+    return Assembly(cfg, corpus, tiny_lm, hashing_embedder, index, gate=Gate(0.25, "set in the config"), tuned=replace(tiny_lm))
+
+
+def test_one_answerer_per_configured_arm_built_from_its_entry(parts):
+    answerers = parts.answerers()
+    assert list(answerers) == parts.cfg.eval.arms == list(ARMS)
+    for name, answerer in answerers.items():
+        arm = ARMS[name]
+        assert answerer.lm is (parts.tuned if arm.tuned else parts.lm)
+        assert answerer.abstain_below == (0.25 if arm.retrieves else None)
+    questions = parts.corpus.split("eval")[:2]
+    gold = answerers["oracle"].passage_source(questions)
+    assert [[p.doc_id for p in ps] for ps in gold] == [q.doc_ids for q in questions]
+    assert answerers["base"].passage_source is None and answerers["lora"].passage_source is None
+    assert all(len(ps) == parts.cfg.rag.top_k for ps in answerers["rag"].passage_source(questions))
+
+
+def test_an_update_arm_on_a_changed_corpus_with_other_weights(parts):
+    other = replace(parts.lm)
+    arm = next(iter(UPDATE_ARMS.values()))
+    answerer = parts.answerer(arm, corpus=parts.corpus.only_documents({"leave"}), tuned=other)
+    assert answerer.lm is other and answerer.corpus is not parts.corpus and answerer.abstain_below is None
+
+
+def test_a_missing_part_is_an_error(parts):
+    with pytest.raises(ValueError, match="the lora arm needs the fine-tuned model"):
+        replace(parts, tuned=None).answerer(ARMS["lora"])
+    with pytest.raises(ValueError, match="the rag arm needs a retriever"):
+        replace(parts, index=None).answerer(ARMS["rag"])
+
+
+def test_assemble_builds_only_what_the_arms_need_and_writes_the_config(tmp_path, small_corpus_dir, tiny_model_dirs):
+    lm_dir, st_dir = tiny_model_dirs
+    (tmp_path / "exp.yaml").write_text(f"corpus:\n  dir: {small_corpus_dir}\n  general_knowledge: false\n")
+    cfg = load_config(tmp_path / "exp.yaml", [f"model.name={lm_dir}", f"rag.embedder={st_dir}", "eval.arms=[base,rag]", "rag.abstain_below=0.3"])
+    built = assemble(cfg, tmp_path / "run")
+    assert built.index is not None and built.adapter is None and built.gate.threshold == 0.3
+    assert (tmp_path / "run" / "config.yaml").is_file() and (tmp_path / "run" / "index").is_dir() and not (tmp_path / "run" / "adapter").exists()
+    closed = assemble(cfg.model_copy(update={"eval": cfg.eval.model_copy(update={"arms": ["base"]})}), tmp_path / "closed")
+    assert closed.index is None and closed.embedder is None and closed.gate is None
