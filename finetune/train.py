@@ -131,6 +131,19 @@ def with_shared_prefix(model, batch: dict[str, torch.Tensor], n: int) -> dict:
     }
 
 
+def _progress_bar_only(trainer) -> None:
+    """Keep the Trainer's progress bar but not the dict it prints at every logged step: the loss
+    curve goes to training.json and the report, and a line per step would bury everything else."""
+    from transformers.trainer_callback import ProgressCallback
+
+    class BarOnly(ProgressCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            pass
+
+    if trainer.pop_callback(ProgressCallback) is not None:
+        trainer.add_callback(BarOnly)
+
+
 def _project_trainer():
     from transformers import Trainer
 
@@ -230,6 +243,7 @@ def train_lora(
         data_collator=lambda batch: collate(batch, tokenizer.pad_token_id),
         callbacks=[*callbacks, *([EarlyStoppingCallback(cfg.early_stopping_patience)] if early_stopping else [])],
     )
+    _progress_bar_only(trainer)
     start = time.perf_counter()
     trainer.train(resume_from_checkpoint=resume or None)
     seconds = time.perf_counter() - start
