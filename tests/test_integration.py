@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from core.rundir import read_json, read_jsonl
-from tests.conftest import REPO
 
 pytestmark = pytest.mark.integration
 
@@ -21,8 +20,9 @@ pytestmark = pytest.mark.integration
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("quick")
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "ragvsft"), "run", "--config", "configs/quick.yaml", "--out", str(out)],  # the installed command
-        cwd=REPO,
+        # the installed command, from a directory without the repository: the config by its bundled name
+        [str(Path(sys.executable).parent / "ragvsft"), "run", "--config", "quick", "--out", str(out)],
+        cwd=out,
         capture_output=True,
         text=True,
     )

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from eval.rundir import REPORT_MD
+
 VERDICT_HEADING = "## Verdict"
 
 
 def verdict_section(run_dir: Path) -> str:
     """The verdict section of the run's report.md, up to the next section; a pointer when absent."""
-    report = Path(run_dir) / "report.md"
+    report = Path(run_dir) / REPORT_MD
     text = report.read_text(encoding="utf-8") if report.is_file() else ""
     if VERDICT_HEADING not in text:
         return f"No verdict in {report}; render it with `ragvsft report --run {run_dir}`."

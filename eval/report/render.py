@@ -20,7 +20,7 @@ from eval.report.html import render_html
 from eval.report.limits import limits
 from eval.report.plots import sweep_plot_name, write_plots
 from eval.report.verdict import COST_FACTOR, verdict_table
-from eval.rundir import chunk_texts, load_run, load_sweeps, main_rows
+from eval.rundir import REPORT_HTML, REPORT_MD, chunk_texts, load_run, load_sweeps, main_rows
 
 # Markdown is not HTML: nothing is escaped here; the HTML renderer escapes every text it shows.
 TEMPLATES = Environment(loader=PackageLoader("eval.report", "templates"), autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
@@ -122,7 +122,7 @@ def render_run(run_dir: Path) -> dict[str, Path]:
     main = main_rows(rows)
     plots = write_plots(run_dir / "plots", summary, main, sweeps)
     markdown = compose_markdown(summary, rows, plots, sweeps)
-    write_text(run_dir / "report.md", markdown)
+    write_text(run_dir / REPORT_MD, markdown)
     html = render_html(markdown, run_dir, main, chunk_texts(run_dir), title=f"rag-vs-finetune: {summary['run_info']['name']}")
-    write_text(run_dir / "report.html", html)
-    return {"markdown": run_dir / "report.md", "html": run_dir / "report.html"}
+    write_text(run_dir / REPORT_HTML, html)
+    return {"markdown": run_dir / REPORT_MD, "html": run_dir / REPORT_HTML}
