@@ -68,7 +68,7 @@ def smoke_config(root: Path, embedder: Path, device: str, dtype: str) -> Experim
 
 def run_smoke(device: str, dtype: str, workdir: Path | None = None, say: Callable[[str], None] = print) -> bool:
     """True when every step passed."""
-    from eval.assembly import assemble, load_experiment_corpus
+    from eval.assembly import assemble
     from eval.bench.generation import bench_generation, matmul_gflops, rag_prompts
     from eval.report.render import render_run
     from eval.rundir import write_results
@@ -116,7 +116,7 @@ def run_smoke(device: str, dtype: str, workdir: Path | None = None, say: Callabl
 
     def bench() -> None:
         parts = state["parts"]
-        prompts = rag_prompts(load_experiment_corpus(parts.cfg), parts.retriever, 8)
+        prompts = rag_prompts(parts, 8)
         record = bench_generation(parts.lm, prompts, batch_size=4, max_new_tokens=4, naive_questions=2,
                                   gflops=matmul_gflops(next(parts.lm.model.parameters()).dtype, device=parts.lm.device))
         say(f"      generation: {record['project_s_per_question'] * 1000:.1f} ms/question (naive loop {record['naive_s_per_question'] * 1000:.1f})")

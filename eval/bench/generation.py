@@ -12,15 +12,16 @@ import time
 
 import torch
 
-from core.answerer import PromptAnswerer
 from core.corpus import CONTROL_KINDS
 from core.generate import generate, render
 from eval.bench.memory import peak_rss
+from eval.catalogue import ARMS, RAG, side_arm
 
 
-def rag_prompts(corpus, retriever, questions: int) -> list[list[dict[str, str]]]:
-    asked = [q for q in corpus.split("eval") if q.kind not in CONTROL_KINDS][:questions]
-    return PromptAnswerer(None, retriever, corpus, batch_size=1, max_new_tokens=1).prompts(asked)
+def rag_prompts(parts, questions: int) -> list[list[dict[str, str]]]:
+    """The prompts the RAG arm of the assembled run (eval/assembly.py) sends for the first eval fact questions."""
+    asked = [q for q in parts.corpus.split("eval") if q.kind not in CONTROL_KINDS][:questions]
+    return parts.answerer(ARMS[side_arm(RAG, ARMS)]).prompts(asked)
 
 
 def matmul_gflops(dtype: torch.dtype, size: int = 2048, repeats: int = 5, device: str = "cpu") -> float:

@@ -17,11 +17,11 @@ import torch
 
 from core.config import ExperimentConfig
 from core.seeding import set_seed
+from eval.assembly import Assembly, load_base_lm, load_embedder, load_experiment_corpus
 from eval.bench.generation import bench_generation, matmul_gflops, rag_prompts
 from eval.bench.memory import peak_rss
 from eval.bench.retrieval import bench_index_kind, exact_top_k, synthetic_chunks, synthetic_vectors
 from eval.bench.training import SOURCES, bench_training
-from eval.assembly import Assembly, load_base_lm, load_embedder, load_experiment_corpus
 from rag.chunking import chunk
 from rag.indexing import index_corpus
 
@@ -64,7 +64,7 @@ def run_bench(cfg: ExperimentConfig, sizes: BenchSizes) -> dict:
     result["embedding"] = _bench_embedding(embedder, corpus, cfg, sizes.embed_chunks)
     log.info("bench: generation")
     parts = Assembly(cfg, corpus, lm, embedder, index_corpus(corpus, embedder, cfg.rag))
-    prompts = rag_prompts(corpus, parts.retriever, sizes.questions)
+    prompts = rag_prompts(parts, sizes.questions)
     result["generation"] = bench_generation(
         lm, prompts, batch_size=cfg.model.batch_size, max_new_tokens=cfg.model.max_new_tokens, naive_questions=sizes.naive_questions,
         gflops=result["machine"]["matmul_gflops"],
