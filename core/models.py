@@ -107,6 +107,19 @@ def resolve_lm(name: str) -> tuple[str, str | None]:
     return name, None
 
 
+def check_lm_name(name: str) -> None:
+    """The InputError `load_lm` would raise for a name that cannot be loaded, found without loading
+    or converting anything: so a bad model name is said before any other model loads."""
+    if name.startswith("bundled:"):
+        if name not in BUNDLED_LMS:
+            raise InputError(f"model.name: unknown bundled model {name!r} (known: {', '.join(BUNDLED_LMS)})")
+        locate_bundled(name, BUNDLED_LMS)
+    elif name.lower().endswith(".gguf"):
+        _readable_gguf(name)
+    else:
+        _reject_missing_path(name, "model.name")
+
+
 def load_lm(name: str, device: str = "auto", dtype: str = "auto") -> LoadedLM:
     """Tokenizer (left padding, a pad token) and eval-mode model on the chosen device and dtype."""
     from transformers import AutoModelForCausalLM, AutoTokenizer

@@ -24,7 +24,7 @@ from core.config import ExperimentConfig
 from core.config_files import to_yaml
 from core.corpus import Corpus, load_corpus, unanswerable_topics
 from core.errors import InputError
-from core.models import LoadedLM, load_lm
+from core.models import LoadedLM, check_lm_name, load_lm
 from core.rundir import write_text
 from core.seeding import set_seed
 from eval.catalogue import ARMS, Arm
@@ -126,6 +126,7 @@ def load_models(cfg: ExperimentConfig, models: dict | None = None, *, embedder: 
     """(embedder or None, base language model), from `models` when an earlier run in this process
     loaded them (sweep points and scale sizes share them, and the answers the model already gave)."""
     models = {} if models is None else models
+    check_lm_name(cfg.model.name)  # a bad model name is said before the embedder loads
     lm_key = ("lm", cfg.model.name, cfg.model.device, cfg.model.dtype)
     embedder_key = ("embedder", cfg.rag.embedder, cfg.model.device, cfg.rag.embed_batch_size)
     if embedder and embedder_key not in models:

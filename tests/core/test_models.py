@@ -85,3 +85,13 @@ def test_a_missing_or_foreign_gguf_file_is_one_line(tmp_path):
     (tmp_path / "fake.gguf").write_bytes(b"not a model")
     with pytest.raises(InputError, match=r"fake.gguf is not a GGUF file"):
         resolve_lm(str(tmp_path / "fake.gguf"))
+
+
+def test_a_bad_model_name_is_found_without_loading_anything(tmp_path):
+    from core.models import check_lm_name
+
+    for name, message in [("bundled:gpt-5", "unknown bundled model"), (str(tmp_path / "x.gguf"), "GGUF file .* does not exist"),
+                          (str(tmp_path / "dir"), "path .* does not exist")]:
+        with pytest.raises(InputError, match=f"model.name: {message}"):
+            check_lm_name(name)
+    check_lm_name("HuggingFaceTB/SmolLM2-360M-Instruct")  # a hub id is for the hub to judge
