@@ -9,13 +9,18 @@ carries to new phrasings; base is the same model untrained.
 
 Which of two losses "limits" an arm is decided like the verdict's rates: only when their 95%
 intervals do not overlap; otherwise both bound it.
+
+A closed-book fine-tune whose accuracy interval lies wholly above the ceiling's is flagged, in the
+section and under the verdict: a model without the document cannot know more than the same model
+holding it, unless the eval questions repeat what it was trained on (../shared/DESIGN.md, validity
+rule 3).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eval.catalogue import FINETUNE, GOLD, RAG, arm, metrics_in, reference_arm, side_arm
+from eval.catalogue import FINETUNE, GOLD, NO_PASSAGES, RAG, arm, metrics_in, reference_arm, side_arm
 from eval.report.format import interval_order, markdown_table, pct, rate_cell
 from eval.report.tables import metric_header
 
@@ -40,6 +45,23 @@ def limiting(record: dict) -> str:
 
 def _ceiling_arm(arms: dict) -> str | None:
     return next((a for a in arms if arm(a) and arm(a).passages is GOLD and "accuracy" in arms[a]), None)
+
+
+def above_ceiling(arms: dict, ceiling: str | None) -> list[str]:
+    """The closed-book tuned arms whose accuracy interval lies wholly above the ceiling arm's."""
+    if ceiling is None:
+        return []
+    closed_book_tuned = [a for a in arms if arm(a) and arm(a).tuned and arm(a).passages is NO_PASSAGES and "accuracy_ci" in arms[a]]
+    return [a for a in closed_book_tuned if interval_order(arms[a]["accuracy_ci"], arms[ceiling]["accuracy_ci"]) == 1]
+
+
+def _above_ceiling_sentence(name: str, arms: dict, ceiling: str) -> str:
+    return (
+        f"`{name}` answers {_pct(arms[name], 'accuracy')} from its weights alone, above the reader's ceiling (`{ceiling}`, "
+        f"{_pct(arms[ceiling], 'accuracy')}) with the intervals apart. A model without the document cannot know more than the "
+        "same model holding it unless the eval questions repeat what it was trained on: read this as a sign that the eval set "
+        "copies the training set (phrasing transfer, not knowledge), and check the eval phrasings against the train ones."
+    )
 
 
 LEVERS = {
@@ -107,6 +129,7 @@ def limits(summary: dict) -> Limits:
             f"With the gold document in the prompt (`{ceiling}`) the model answers {_pct(arms[ceiling], 'accuracy')}: "
             f"that is the reader's ceiling on this run, and no arm that reads passages with this model is expected above it."
         )
+    sentences += [_above_ceiling_sentence(name, arms, ceiling) for name in above_ceiling(arms, ceiling)]
     for name in retrieving:
         sentences.append(_retrieving_sentence(name, arms[name], gated))
         if "gate_false_abstention_rate" in arms[name]:
@@ -122,12 +145,17 @@ def limits(summary: dict) -> Limits:
 
 
 def _footnote(arms: dict, rag: str | None, ceiling: str | None) -> str:
+    warning = "".join(
+        f"Warning: `{name}` scores above the gold-document ceiling ({_pct(arms[name], 'accuracy')} against "
+        f"{_pct(arms[ceiling], 'accuracy')}, intervals apart): the eval questions likely repeat its training set. "
+        for name in above_ceiling(arms, ceiling)
+    )
     if rag is None:
-        return "What limits this run: no retrieving arm ran, so retrieval and reading misses could not be told apart."
+        return f"{warning}What limits this run: no retrieving arm ran, so retrieval and reading misses could not be told apart."
     record, found = arms[rag], limiting(arms[rag])
     at_ceiling = f"With the gold document in the prompt the model answers {_pct(arms[ceiling], 'accuracy')}; " if ceiling else ""
     return (
-        f"What limits this run: {found}. {at_ceiling}`{rag}` loses {_pct(record, 'reading_miss_rate')} of "
+        f"{warning}What limits this run: {found}. {at_ceiling}`{rag}` loses {_pct(record, 'reading_miss_rate')} of "
         f"the questions to reading and {_pct(record, 'retrieval_miss_rate')} to retrieval; {levers(found, record)}. "
         "See \"What limits this comparison\"."
     )

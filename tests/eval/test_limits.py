@@ -34,11 +34,11 @@ class Planted:
         return out
 
 
-def planted_summary(tmp_path, *, rag_right: int, rag_found: int, oracle_right: int) -> dict:
+def planted_summary(tmp_path, *, rag_right: int, rag_found: int, oracle_right: int, lora_right: int = 9) -> dict:
     corpus = load_corpus(write_corpus(tmp_path / "corpus", SMALL_DOCS, QUESTIONS))
     questions = corpus.split("eval")
     rows = run_arm("base", Planted(0, None), questions, corpus) + run_arm("rag", Planted(rag_right, rag_found), questions, corpus)
-    rows += run_arm("lora", Planted(9, None), questions, corpus) + run_arm("oracle", Planted(oracle_right, N), questions, corpus)
+    rows += run_arm("lora", Planted(lora_right, None), questions, corpus) + run_arm("oracle", Planted(oracle_right, N), questions, corpus)
     cfg = ExperimentConfig(name="limits", corpus={"dir": str(tmp_path / "corpus")}, eval={"arms": ["base", "rag", "lora", "oracle"], "bootstrap_samples": 300})
     return summarize(cfg, rows, started="2026-01-01T00:00:00+00:00", meta=META)
 
@@ -77,3 +77,15 @@ def test_retrieval_losses_the_gate_caused_point_at_its_threshold_not_the_retriev
     assert "`rag.abstain_below` is the lever" in levers(RETRIEVAL, by_gate)
     assert "`rag.retriever`" in levers(RETRIEVAL, {"retrieval_miss_rate": 0.4, "gate_false_abstention_rate": 0.1})
     assert levers(READING, by_gate).startswith("a larger `model.name`")
+
+
+def test_a_fine_tune_above_the_gold_document_ceiling_is_flagged_as_a_leaking_eval_set(tmp_path):
+    # lora gets 28 of 30 from its weights; the same model holding the gold document gets 8
+    found = limits(planted_summary(tmp_path, rag_right=8, rag_found=N, oracle_right=8, lora_right=28))
+    text = " ".join(found.sentences)
+    assert "`lora` answers 93.3% from its weights alone, above the reader's ceiling (`oracle`, 26.7%) with the intervals apart" in text
+    assert "the eval set copies the training set" in text
+    assert found.footnote.startswith("Warning: `lora` scores above the gold-document ceiling (93.3% against 26.7%, intervals apart)")
+    # above the ceiling's point estimate but within the intervals: not flagged
+    close = limits(planted_summary(tmp_path / "close", rag_right=8, rag_found=N, oracle_right=10, lora_right=13))
+    assert "above the reader's ceiling" not in " ".join(close.sentences) and close.footnote.startswith("What limits this run")
