@@ -180,6 +180,15 @@ def unanswerable_topics(corpus: Corpus) -> dict:
     return {"eval_topics": len(evals), "seen_in_training": len(evals & train)}
 
 
+def eval_fact_coverage(corpus: Corpus) -> dict:
+    """How many answerable eval questions there are, and how many ask a fact that also has train
+    questions: those measure phrasing transfer for a fine-tune trained on the train questions, the
+    rest what it learned from the documents alone (or nothing, when it did not train on them)."""
+    trained = {q.fact_id for q in corpus.split("train") if q.answerable and q.fact_id}
+    evals = [q for q in corpus.split("eval") if q.answerable]
+    return {"eval_questions": len(evals), "of_facts_with_train_questions": sum(1 for q in evals if q.fact_id in trained)}
+
+
 def questions_origin(directory: Path) -> dict:
     """Hand-written, generated with its documents (kb.json), or synthesized by which generator (from
     synth.json), and whether questions.jsonl was edited after it was synthesized (its hash no longer

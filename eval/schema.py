@@ -78,7 +78,7 @@ class RunInfo(TypedDict, total=False):
 
 class MetaInfo(TypedDict, total=False):
     git_hash: str | None
-    corpus: dict | None  # documents, questions, hash
+    corpus: dict | None  # documents, questions, hash, origin, unanswerable_topics, eval_facts
     packages: dict[str, str | None]
     python: str
     model: dict  # name, weights_sha256

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from eval.catalogue import FINETUNE, HYBRID, METRICS, RAG, metric, side_arm, side_of
 from eval.report.format import interval_order, pct, rate_cell, seconds_text
 from eval.report.limits import limits
+from eval.report.questions import measured_on
 from eval.scoring import metrics
 
 COST_FACTOR = 1.5
@@ -267,4 +268,4 @@ def verdict_table(summary: dict, rows: list[dict]) -> str:
     lines = [verdict_tally(verdict), "", header, "|---|---|---|---|---|---|"]
     for v in verdict:
         lines.append(f"| {v.aspect} | {v.rag} | {v.finetune} | {v.hybrid} | **{v.favours}** | {v.basis} |")
-    return "\n".join([*lines, "", f"*{limits(summary).footnote}*"])
+    return "\n".join([*lines, "", f"*{measured_on(summary)}*", "", f"*{limits(summary).footnote}*"])

@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from core.config import ExperimentConfig
-from core.corpus import unanswerable_topics
+from core.corpus import eval_fact_coverage, unanswerable_topics
 from eval.schema import MetaInfo, RunInfo
 
 PACKAGES = (
@@ -51,6 +51,7 @@ def meta_info(lm, embedder_name: str | None, corpus=None) -> MetaInfo:
             "documents": len(corpus.documents), "questions": len(corpus.questions), "hash": corpus.dataset_hash(),
             "origin": corpus.origin,
             "unanswerable_topics": unanswerable_topics(corpus),
+            "eval_facts": eval_fact_coverage(corpus),
         },
         "packages": {p: _version(p) for p in PACKAGES},
         "python": platform.python_version(),

@@ -1,0 +1,50 @@
+"""One sentence under the verdict: what kind of questions this run's numbers come from, and what
+that means for each side (../shared/DESIGN.md, validity rules 1 and 2). Hand-written, synthesized
+and generated questions test a fine-tune differently: an eval question about a fact whose other
+phrasings were trained measures phrasing transfer; one about a fact it met only in the documents
+measures knowledge injection, what the literature compares RAG with."""
+
+from __future__ import annotations
+
+KINDS = {
+    "hand-written": "hand-written questions",
+    "synthesized": "questions `ragvsft synth` wrote from the documents' own sentences (they keep most of the sentence's words)",
+}
+
+
+def _kind(origin: dict | None) -> str:
+    if not origin:
+        return "questions of unrecorded origin"
+    name = origin.get("questions", "")
+    return KINDS.get(name) or ("template questions generated with the knowledge base" if name.startswith("generated") else f"{name} questions")
+
+
+def _coverage(coverage: dict | None, finetune: dict) -> str:
+    if not coverage or not coverage.get("eval_questions"):
+        return ""
+    n, trained = coverage["eval_questions"], coverage["of_facts_with_train_questions"]
+    if not finetune.get("use_qa", True):
+        trained = 0  # the fine-tune trained on no question
+    rest = n - trained
+    elsewhere = "only in the documents it trained on" if finetune.get("use_documents", True) else "nowhere in its training"
+    parts = []
+    if trained:
+        share = f"all {n} answerable ones" if trained == n else f"{trained} of the {n} answerable ones"
+        parts.append(f"{share} ask facts the fine-tune trained on as other questions (phrasing transfer)")
+    if rest:
+        parts.append(f"{rest} ask facts it met {elsewhere}" + (" (knowledge injection)" if elsewhere.startswith("only") else ""))
+    return ": " + " and ".join(parts)
+
+
+def measured_on(summary: dict) -> str:
+    corpus = summary.get("meta_info", {}).get("corpus") or {}
+    finetune = summary["run_info"]["config"].get("finetune", {})
+    origin = corpus.get("origin")
+    sentence = f"Measured on {_kind(origin)}{_coverage(corpus.get('eval_facts'), finetune)}."
+    if origin and origin.get("questions") == "synthesized":
+        sentence += (" Shared wording helps retrieval and lets a fine-tune score by recalling trained sentences: read its accuracy "
+                     "as an upper bound, to trust only while it stays below the oracle's.")
+    elif corpus.get("eval_facts", {}).get("of_facts_with_train_questions"):
+        sentence += (" The fine-tune's accuracy there is recall of trained facts under new wording, not learning from documents; "
+                     "RAG is measured on finding and reading the passage either way.")
+    return sentence
