@@ -69,8 +69,6 @@ def config_file(name_or_path: str | Path) -> Path:
     if path.is_file():
         return path
     bundled = configs_dir() / (path.name if path.suffix in (".yaml", ".yml") else f"{path.name}.yaml")
-    if path.parent == Path(".") and bundled.is_file():
-        return bundled
-    if path.parent == Path("configs") and bundled.is_file():  # `configs/quick.yaml` from outside a checkout
+    if path.parent in (Path("."), Path("configs")) and bundled.is_file():  # `configs/quick.yaml` too, outside a checkout
         return bundled
     raise InputError(f"config file {path} does not exist (bundled configs, usable by name: {', '.join(bundled_configs())})")

@@ -93,31 +93,28 @@ def resolve_embedder(name: str) -> str:
     return name
 
 
-def resolve_lm(name: str) -> tuple[str, str | None]:
-    """(directory or hub id to load, sha256 of the weights when known)."""
+def check_lm_name(name: str) -> Path | None:
+    """The InputError `load_lm` would raise for a name that cannot be loaded, found without loading
+    or converting anything (so a bad model name is said before any other model loads); the GGUF
+    file the name stands for, if any."""
     if name.startswith("bundled:"):
         if name not in BUNDLED_LMS:
             raise InputError(f"model.name: unknown bundled model {name!r} (known: {', '.join(BUNDLED_LMS)})")
-        return _converted_gguf(locate_bundled(name, BUNDLED_LMS))
+        return locate_bundled(name, BUNDLED_LMS)
     if name.lower().endswith(".gguf"):  # a local GGUF file (llama.cpp, Ollama, LM Studio): converted once like the bundled one
-        return _converted_gguf(_readable_gguf(name))
+        return _readable_gguf(name)
     _reject_missing_path(name, "model.name")
+    return None
+
+
+def resolve_lm(name: str) -> tuple[str, str | None]:
+    """(directory or hub id to load, sha256 of the weights when known)."""
+    gguf = check_lm_name(name)
+    if gguf is not None:
+        return _converted_gguf(gguf)
     if Path(name).is_dir():
         return name, _sha256_of(sorted(Path(name).glob("*.safetensors")) or sorted(Path(name).glob("*.bin")))
     return name, None
-
-
-def check_lm_name(name: str) -> None:
-    """The InputError `load_lm` would raise for a name that cannot be loaded, found without loading
-    or converting anything: so a bad model name is said before any other model loads."""
-    if name.startswith("bundled:"):
-        if name not in BUNDLED_LMS:
-            raise InputError(f"model.name: unknown bundled model {name!r} (known: {', '.join(BUNDLED_LMS)})")
-        locate_bundled(name, BUNDLED_LMS)
-    elif name.lower().endswith(".gguf"):
-        _readable_gguf(name)
-    else:
-        _reject_missing_path(name, "model.name")
 
 
 def load_lm(name: str, device: str = "auto", dtype: str = "auto") -> LoadedLM:

@@ -16,7 +16,7 @@ changes.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.answerer import PromptAnswerer
@@ -55,7 +55,6 @@ class Assembly:
     gate: Gate | None = None
     adapter: AdapterOutcome | None = None
     tuned: LoadedLM | None = None
-    times: StageTimes = field(default_factory=StageTimes, repr=False)
 
     @property
     def retriever(self) -> Retriever | None:
@@ -126,9 +125,10 @@ def load_models(cfg: ExperimentConfig, models: dict | None = None, *, embedder: 
     """(embedder or None, base language model), from `models` when an earlier run in this process
     loaded them (sweep points and scale sizes share them, and the answers the model already gave)."""
     models = {} if models is None else models
-    check_lm_name(cfg.model.name)  # a bad model name is said before the embedder loads
     lm_key = ("lm", cfg.model.name, cfg.model.device, cfg.model.dtype)
     embedder_key = ("embedder", cfg.rag.embedder, cfg.model.device, cfg.rag.embed_batch_size)
+    if lm_key not in models:
+        check_lm_name(cfg.model.name)  # a bad model name is said before the embedder loads
     if embedder and embedder_key not in models:
         models[embedder_key] = load_embedder(cfg)
     if lm_key not in models:
@@ -156,7 +156,7 @@ def assemble(
     with times.stage("load models"):
         embedder, lm = load_models(cfg, models, embedder=retrieval)
     write_config(cfg, out)
-    parts = Assembly(cfg, corpus, lm, embedder, times=times)
+    parts = Assembly(cfg, corpus, lm, embedder)
     if retrieval:
         with times.stage("index"):
             reused = matching_index(Path(reuse_from) / INDEX_DIR, corpus, embedder, cfg.rag) if reuse_from else None

@@ -68,11 +68,10 @@ class Change:
 class Session:
     def __init__(self, run: LoadedRun, workdir: Path):
         self.run, self.workdir = run, Path(workdir)
-        self.corpus: Corpus = run.corpus
-        # the run's parts with this session's own copy of the index (changed in memory, saved in workdir)
+        # the session's live state: the run's parts with its own copy of the index (changed in memory,
+        # saved in workdir); its corpus, adapter and tuned model are replaced as the room changes them
         index = load_index(run.run_dir / INDEX_DIR, embedder=run.parts.embedder, corpus_hash=run.corpus.content_hash())
         self.parts = replace(run.parts, index=index)
-        self.tuned, self.adapter = run.parts.tuned, run.parts.adapter
         self.trained_on: Corpus = run.corpus  # what the current adapter has absorbed
         self.changes: list[Change] = []
         self.training_since: float | None = None
@@ -144,7 +143,7 @@ class Session:
         update_index(self.index, self.corpus, after)
         save_index(self.index, self.workdir / INDEX_DIR)  # as the update stage does: live and on disk
         index_ms = (time.perf_counter() - start) * 1000
-        self.corpus = after
+        self.parts.corpus = after
         self._versions["index"] += 1
         change = Change(len(self.changes) + 1, action, document.id, document.title, what, facts, probe, index_ms)
         self.changes.append(change)
@@ -188,7 +187,7 @@ class Session:
         outcome = train_strategy(cfg, self.parts.lm, strategy, rnd, target, None if strategy.from_scratch else self.adapter, out, callbacks)
         tuned = tuned_model(cfg, outcome)
         seconds = time.perf_counter() - start
-        self.tuned, self.adapter, self.trained_on = tuned, outcome, target
+        self.parts.tuned, self.parts.adapter, self.trained_on = tuned, outcome, target
         self._versions["adapter"] += 1
         for change in changes:
             if change.action != "delete" or strategy.from_scratch:  # continuing an adapter does not forget
@@ -216,11 +215,19 @@ class Session:
         return [self._probe_cache[(*state, q.question)] for q in questions]
 
     @property
+    def corpus(self) -> Corpus:
+        return self.parts.corpus
+
+    @property
+    def adapter(self):
+        return self.parts.adapter
+
+    @property
     def index(self):
         return self.parts.index
 
     def _answerer(self, arm: str):
-        return self.parts.answerer(ARMS[arm], corpus=self.corpus, tuned=self.tuned)
+        return self.parts.answerer(ARMS[arm])
 
     # -- saving -----------------------------------------------------------------------------------
     def save_round(self, directory: str | Path) -> Path:

@@ -167,7 +167,8 @@ def _run_rounds(
     retrained = None
     strategies = [STRATEGIES[name] for name in cfg.updates.strategies]
     continued = {s.name: parts.adapter for s in strategies if not s.from_scratch}
-    original = tuned_model(cfg, parts.adapter)  # for the hybrid conflict probe, every round
+    # the hybrid conflict probe, every round: the adapter trained on the original corpus (loaded once)
+    original = parts.tuned if parts.tuned is not None else parts.load_tuned()
     rows, results = [], []
     for number, rnd in enumerate(rounds):
         before, corpus = corpus, rnd.apply(corpus)
