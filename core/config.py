@@ -125,6 +125,22 @@ class FinetuneConfig(Section):
         2, ge=0, description="Extra copies of each document with its sentences in a shuffled order (augmentation)."
     )
     use_qa: bool = Field(True, description="Train on the train-split question/answer pairs (loss on the answer only).")
+    withhold_facts: float | Literal["auto"] = Field(
+        "auto",
+        description="Share of the facts (those the eval asks about) whose train questions are left out of training, "
+        "chosen by a hash of `run.seed` and the fact id: the eval then asks them of a fine-tune that met them only in "
+        "the documents (knowledge injection, with use_documents on) beside facts it trained on as other questions "
+        "(phrasing transfer); the report shows both groups. `auto`: 0.5 when the corpus's train questions were "
+        "synthesized by `ragvsft synth` (their sentences repeat the documents'), else 0.",
+    )
+
+    @field_validator("withhold_facts", mode="before")
+    @classmethod
+    def _share_or_auto(cls, value):
+        if value == "auto" or (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1):
+            return value
+        raise ValueError("expected a share in [0, 1) or auto")
+
     paraphrases_per_fact: int | None = Field(
         None, ge=1, description="Train phrasings used per fact (default: all the corpus has)."
     )
@@ -177,6 +193,12 @@ class EvalConfig(Section):
     )
     split: Literal["train", "eval"] = Field("eval", description="Question split to evaluate on.")
     bootstrap_samples: int = Field(2000, ge=100, description="Resamples for the 95% bootstrap intervals.")
+    verdict_facts: Literal["auto", "documents", "trained", "all"] = Field(
+        "auto",
+        description="Which eval questions the verdict's accuracy row decides on: facts the fine-tune met only in the "
+        "documents (`documents`: knowledge injection), facts it trained on as other questions (`trained`: phrasing "
+        "transfer), or `all`. `auto`: `documents` when the run has such questions, else `trained`.",
+    )
 
 
 class UpdatesConfig(Section):

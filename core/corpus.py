@@ -32,6 +32,9 @@ from core.errors import InputError, read_utf8, validation_message
 from core.style import HouseStyle, load_house_style
 
 SYNTH_MANIFEST = "synth.json"  # written by `ragvsft synth` beside the questions it wrote (corpora/synth)
+# Written by a corpus's author where the splits' questions come from different places (a bundled
+# public set: human eval questions, a synthesized train split): {"questions": ..., "train": ...}.
+ORIGIN_FILE = "questions_origin.json"
 KB_MANIFEST = "kb.json"  # written by `ragvsft kb` with the knowledge base it generated (corpora/kb)
 HAND_WRITTEN = {"questions": "hand-written"}
 STANDARD_GENERAL_KNOWLEDGE = Path(__file__).with_name("general_knowledge.jsonl")
@@ -136,6 +139,17 @@ class Corpus:
         """Other documents and questions under the same house style (and of the same origin)."""
         return Corpus(documents, questions, self.style, self.origin)
 
+    def withhold_train_questions(self, share: float, seed: int) -> Corpus:
+        """The corpus without the train questions of a `share` of its facts (those with eval questions
+        too): the eval then asks those facts of a fine-tune that met them only in the documents. A
+        fact is withheld by a hash of the seed and its id alone, so the same facts are withheld
+        whatever else the corpus holds (a subset, an update round, another eval set on the same
+        train split)."""
+        if share <= 0:
+            return self
+        withheld = {f for f in trained_facts(self) & {q.fact_id for q in self.split("eval") if q.answerable} if _draw(seed, f) < share}
+        return self.with_content(self.documents, [q for q in self.questions if not (q.split == "train" and q.fact_id in withheld)])
+
     def titles(self) -> dict[str, str]:
         """Document id by title (for resolving an answer's cited title)."""
         return {d.title: d.id for d in self.documents}
@@ -180,19 +194,37 @@ def unanswerable_topics(corpus: Corpus) -> dict:
     return {"eval_topics": len(evals), "seen_in_training": len(evals & train)}
 
 
+def _draw(seed: int, fact_id: str) -> float:
+    """A number in [0, 1) fixed by the seed and the fact id."""
+    return int.from_bytes(hashlib.sha256(f"{seed}:{fact_id}".encode()).digest()[:8], "big") / 2**64
+
+
+def fold_of(seed: int, group: str) -> int:
+    """Which of two folds a fact (or topic) falls in, fixed by the seed and its id."""
+    return int(_draw(seed, f"fold:{group}") >= 0.5)
+
+
+def trained_facts(corpus: Corpus) -> set[str]:
+    """The facts that have answerable train questions: a fine-tune trained on the train split has
+    seen them asked (eval questions about them measure phrasing transfer)."""
+    return {q.fact_id for q in corpus.split("train") if q.answerable and q.fact_id}
+
+
 def eval_fact_coverage(corpus: Corpus) -> dict:
     """How many answerable eval questions there are, and how many ask a fact that also has train
     questions: those measure phrasing transfer for a fine-tune trained on the train questions, the
     rest what it learned from the documents alone (or nothing, when it did not train on them)."""
-    trained = {q.fact_id for q in corpus.split("train") if q.answerable and q.fact_id}
+    trained = trained_facts(corpus)
     evals = [q for q in corpus.split("eval") if q.answerable]
     return {"eval_questions": len(evals), "of_facts_with_train_questions": sum(1 for q in evals if q.fact_id in trained)}
 
 
 def questions_origin(directory: Path) -> dict:
-    """Hand-written, generated with its documents (kb.json), or synthesized by which generator (from
-    synth.json), and whether questions.jsonl was edited after it was synthesized (its hash no longer
-    the one synth recorded)."""
+    """Hand-written, generated with its documents (kb.json), synthesized by which generator (from
+    synth.json) and whether questions.jsonl was edited after it was synthesized (its hash no longer
+    the one synth recorded), or as the corpus's author states it per split (questions_origin.json)."""
+    if (directory / ORIGIN_FILE).is_file():
+        return _stated_origin(directory / ORIGIN_FILE)
     if (directory / KB_MANIFEST).is_file():
         return {"questions": "generated with the documents by `ragvsft kb` (a fictional knowledge base; see the corpus's kb.json)"}
     path = directory / SYNTH_MANIFEST
@@ -204,6 +236,22 @@ def questions_origin(directory: Path) -> dict:
     except (ValueError, KeyError, TypeError):
         raise InputError(f"{path}: not a synth manifest (expected JSON with generator and questions_sha256)") from None
     return {"questions": "synthesized", "generator": generator, "edited_after_synthesis": questions_sha256(directory) != recorded}
+
+
+def _stated_origin(path: Path) -> dict:
+    try:
+        origin = json.loads(read_utf8(path))
+    except ValueError:
+        origin = None
+    if not isinstance(origin, dict) or not isinstance(origin.get("questions"), str) or \
+            not all(isinstance(v, (str, bool)) for v in origin.values()):
+        raise InputError(f"{path}: expected a JSON object with a `questions` text (and optionally `train`, `source`)")
+    return origin
+
+
+def train_questions_synthesized(origin: dict) -> bool:
+    """Whether the train split was written by `ragvsft synth` (its phrasings repeat the documents' sentences)."""
+    return origin.get("train", origin.get("questions")) == "synthesized"
 
 
 def questions_sha256(directory: Path) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 from core.answerer import PromptAnswerer
 from core.config import ExperimentConfig
 from core.config_files import to_yaml
-from core.corpus import Corpus, load_corpus, unanswerable_topics
+from core.corpus import Corpus, load_corpus, train_questions_synthesized, unanswerable_topics
 from core.errors import InputError
 from core.models import LoadedLM, check_lm_name, load_lm
 from core.rundir import write_text
@@ -96,12 +96,26 @@ def needs_adapter(cfg: ExperimentConfig) -> bool:
     return any(ARMS[a].tuned for a in cfg.eval.arms)
 
 
+def withhold_share(cfg: ExperimentConfig, corpus: Corpus) -> float:
+    """`finetune.withhold_facts` resolved: `auto` withholds half the facts of a synthesized train split."""
+    setting = cfg.finetune.withhold_facts
+    if setting == "auto":
+        return AUTO_WITHHOLD if train_questions_synthesized(corpus.origin) else 0.0
+    return float(setting)
+
+
+# Half: both fact groups then have about as many eval questions, so both rates carry similar intervals.
+AUTO_WITHHOLD = 0.5
+
+
 def load_experiment_corpus(cfg: ExperimentConfig) -> Corpus:
-    """The corpus (or its configured subset) with the standard general-knowledge controls, checked to
-    have questions in the evaluated split; says when unanswerable eval topics were also trained on."""
+    """The corpus (or its configured subset) with the standard general-knowledge controls and the
+    train questions of withheld facts left out (finetune.withhold_facts), checked to have questions
+    in the evaluated split; says when unanswerable eval topics were also trained on."""
     corpus = load_corpus(
         cfg.corpus.dir, cfg.corpus.max_documents, cfg.corpus.max_control_questions, general_knowledge=cfg.corpus.general_knowledge
     )
+    corpus = corpus.withhold_train_questions(withhold_share(cfg, corpus), cfg.run.seed)
     if not corpus.split(cfg.eval.split):
         raise InputError(f"{cfg.corpus.dir}: no questions in split {cfg.eval.split!r} for the selected documents")
     topics = unanswerable_topics(corpus)

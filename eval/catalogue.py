@@ -21,7 +21,7 @@ from typing import Callable
 from core.answerer import PassageSource
 from core.corpus import Corpus, Question
 from core.prompt import Passage
-from eval.scoring.scores import reading_miss, recall_at_k, reciprocal_rank, retrieval_miss, row_field
+from eval.scoring.scores import answered, gate_aside_correct, reading_miss, recall_at_k, reciprocal_rank, retrieval_miss, row_field
 from finetune.strategies import STRATEGIES
 
 RAG, FINETUNE, HYBRID = "RAG", "fine-tune", "hybrid"
@@ -111,6 +111,10 @@ def reference_arm() -> str:
 
 
 ANSWERABLE, UNANSWERABLE_SET, GENERAL_SET, ALL = "answerable", "unanswerable", "general", "all"
+# The answerable questions split by what the fine-tune trained on (the row's `fact_trained`):
+# facts it was also asked as other train questions (phrasing transfer), and facts it met only in
+# the documents, or nowhere when it did not train on them (knowledge injection).
+TRAINED_FACTS, DOCUMENT_FACTS = "trained_facts", "document_facts"
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,9 @@ METRICS: dict[str, Metric] = {
     m.name: m
     for m in (  # in report order within each group
         Metric("accuracy", "accuracy", "%", ANSWERABLE, "rate", True, "answer", row_field("correct")),
+        # the two fact groups, gate aside (the reader's own answer): what the verdict's accuracy row compares
+        Metric("accuracy_trained_facts", "facts trained as questions", "%", TRAINED_FACTS, "rate", True, "answer", gate_aside_correct),
+        Metric("accuracy_document_facts", "facts only in documents", "%", DOCUMENT_FACTS, "rate", True, "answer", gate_aside_correct),
         Metric("exact_match", "exact match", "%", ANSWERABLE, "rate", True, "answer", row_field("exact_match")),
         # with a retrieval-confidence gate: the reader's own answers, as if there were none (what the gate costs)
         Metric("reader_accuracy", "accuracy without the gate", "%", ANSWERABLE, "rate", True, "answer", row_field("reader_correct"), retrieval=True),
@@ -152,10 +159,11 @@ METRICS: dict[str, Metric] = {
         # where a retrieving arm's wrong answers come from (eval/report/limits.py)
         Metric("retrieval_miss_rate", "lost to retrieval", "%", ANSWERABLE, "rate", False, "limits", retrieval_miss, retrieval=True),
         Metric("reading_miss_rate", "lost to reading", "%", ANSWERABLE, "rate", False, "limits", reading_miss, retrieval=True),
-        # costs over the questions the system is for (the controls would otherwise dominate: 371 general-knowledge questions)
-        Metric("latency_ms", "latency p50 / p95", "ms", ANSWERABLE, "percentiles", False, "cost", row_field("latency_ms")),
-        Metric("prompt_tokens", "prompt tokens", "", ANSWERABLE, "mean", False, "cost", row_field("prompt_tokens")),
-        Metric("output_tokens", "output tokens", "", ANSWERABLE, "mean", False, "cost", row_field("output_tokens")),
+        # costs over the questions the system is for (the controls would otherwise dominate: 371 general-knowledge
+        # questions) that the arm answered: a question the gate refused costs nothing and is counted as refused
+        Metric("latency_ms", "latency p50 / p95", "ms", ANSWERABLE, "percentiles", False, "cost", answered("latency_ms")),
+        Metric("prompt_tokens", "prompt tokens", "", ANSWERABLE, "mean", False, "cost", answered("prompt_tokens")),
+        Metric("output_tokens", "output tokens", "", ANSWERABLE, "mean", False, "cost", answered("output_tokens")),
     )
 }
 

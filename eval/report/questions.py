@@ -8,6 +8,7 @@ from __future__ import annotations
 
 KINDS = {
     "hand-written": "hand-written questions",
+    "human-written": "human-written questions nobody on this project wrote",
     "synthesized": "questions `ragvsft synth` wrote from the documents' own sentences (they keep most of the sentence's words)",
 }
 
@@ -40,7 +41,8 @@ def measured_on(summary: dict) -> str:
     corpus = summary.get("meta_info", {}).get("corpus") or {}
     finetune = summary["run_info"]["config"].get("finetune", {})
     origin = corpus.get("origin")
-    sentence = f"Measured on {_kind(origin)}{_coverage(corpus.get('eval_facts'), finetune)}."
+    train = f" (the fine-tune's train questions: {_kind({'questions': origin['train']})})" if origin and origin.get("train") else ""
+    sentence = f"Measured on {_kind(origin)}{train}{_coverage(corpus.get('eval_facts'), finetune)}."
     if origin and origin.get("questions") == "synthesized":
         sentence += (" Shared wording helps retrieval and lets a fine-tune score by recalling trained sentences: read its accuracy "
                      "as an upper bound, to trust only while it stays below the oracle's.")

@@ -17,6 +17,7 @@ from eval.catalogue import ARMS
 from eval.report import tables
 from eval.report.format import markdown_table
 from eval.report.html import render_html
+from eval.report.gate_trade import gate_trade_table
 from eval.report.limits import limits
 from eval.report.plots import sweep_plot_name, write_plots
 from eval.report.verdict import COST_FACTOR, verdict_table
@@ -87,6 +88,7 @@ def compose_markdown(summary: dict, rows: list[dict], plots: dict[str, str], swe
         "behaviours": tables.behaviours_table(summary),
         "limits": limits(summary),
         "gate": summary.get("gate"),
+        "gate_trade": gate_trade_table(summary, main_rows(rows)),
         "topics": (summary["meta_info"].get("corpus") or {}).get("unanswerable_topics"),
         "controls": summary.get("controls", {}),
         "seeds": tables.seeds_table(summary),

@@ -188,17 +188,73 @@ def _deletion_row(summary: dict) -> VerdictRow:
     return VerdictRow(aspect, cell(rag, "to drop the chunks"), cell(full, "to retrain without the documents"), f"as {names[0]} plus {names[1]}", favours, basis)
 
 
+# What the verdict's accuracy row compares, per `eval.verdict_facts`: the metric, and the questions it is over.
+FACT_GROUPS = {
+    "documents": ("accuracy_document_facts", "facts the fine-tune met only in the documents (knowledge injection)"),
+    "trained": ("accuracy_trained_facts", "facts the fine-tune trained on as other questions (phrasing transfer)"),
+    "all": ("accuracy", "all answerable questions"),
+}
+
+
+def verdict_fact_group(summary: dict) -> str:
+    """The group the accuracy row decides on: as configured, else (`auto`) the facts learned only
+    from the documents when the run has such questions on both sides, else those trained as questions."""
+    setting = summary["run_info"]["config"].get("eval", {}).get("verdict_facts", "auto")
+    if setting != "auto":
+        return setting
+    rag, lora, _ = sides(summary["arms"])
+    for group in ("documents", "trained"):
+        if rag and lora and FACT_GROUPS[group][0] in rag and FACT_GROUPS[group][0] in lora:
+            return group
+    return "all"
+
+
+def _gate_aside(arms: dict) -> dict:
+    """The arms' records with `accuracy` over their own answers: the reader's where a gate answered
+    instead (`reader_accuracy`). The fact-group accuracies are gate aside already."""
+    return {
+        name: {**record, "accuracy": record["reader_accuracy"], "accuracy_ci": record["reader_accuracy_ci"]} if "reader_accuracy" in record else record
+        for name, record in arms.items()
+    }
+
+
+def _accuracy_row(summary: dict) -> VerdictRow:
+    """Accuracy on the answers each approach gives (a gate's refusals are the abstention row's
+    business), over the fact group the verdict decides on; the other group is shown beside it."""
+    group = verdict_fact_group(summary)
+    key, over = FACT_GROUPS[group]
+    arms = _gate_aside(summary["arms"])
+    other = next((FACT_GROUPS[g] for g in ("documents", "trained") if g != group and FACT_GROUPS[g][0] in (sides(arms)[0] or {})), None)
+    row = _rate_row(arms, "Accuracy on the corpus", key, extra=None)
+    if row.favours == "not measured":
+        return row
+    note = f"; over {over}; gate aside (the reader's own answers; what the gate costs is under abstention)"
+    if other:
+        note += f"; {other[1].split(' (')[0]}: " + ", ".join(
+            f"{n} {rate_text(arms[n], other[0])}" for n in side_names(arms)[:2] if n and other[0] in arms[n]
+        )
+    return VerdictRow(row.aspect, row.rag, row.finetune, row.hybrid, row.favours, row.basis + note)
+
+
+def _latency_cell(arm: dict) -> str:
+    refused = f"; {arm['refused']} refused by the gate" if arm.get("refused") else ""
+    return f"{arm['latency_ms']['p50']:.0f} / {arm['latency_ms']['p95']:.0f} ms{refused}"
+
+
 def verdict_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
     arms = summary["arms"]
     return [
-        _rate_row(arms, "Accuracy on the corpus", "accuracy", note=_gate_accuracy_note(arms)),
+        _accuracy_row(summary),
         *_update_rows(summary, rows),
         _deletion_row(summary),
         _per_query_cost_row(
-            arms, "Latency per query (p50 / p95)", lambda a: a["latency_ms"]["p50"],
-            lambda a: f"{a['latency_ms']['p50']:.0f} / {a['latency_ms']['p95']:.0f} ms", "`latency_ms` p50 over the answerable questions",
+            arms, "Latency per query (p50 / p95)", lambda a: a["latency_ms"]["p50"], _latency_cell,
+            "`latency_ms` p50 over the answerable questions each arm answered (a refusal costs nothing and is counted apart)",
         ),
-        _per_query_cost_row(arms, "Prompt tokens per query", lambda a: a["prompt_tokens"], lambda a: f"{a['prompt_tokens']:.0f}", "`prompt_tokens` mean over the answerable questions"),
+        _per_query_cost_row(
+            arms, "Prompt tokens per query", lambda a: a["prompt_tokens"], lambda a: f"{a['prompt_tokens']:.0f}",
+            "`prompt_tokens` mean over the answerable questions each arm answered",
+        ),
         _setup_row(summary),
         _rate_row(
             arms, "Transparency (a right answer with a gold source shown)", "attribution",
@@ -215,13 +271,6 @@ def verdict_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
     ]
 
 
-def _gate_accuracy_note(arms: dict) -> str:
-    rag = side_names(arms)[0]
-    if rag is None or "reader_accuracy" not in arms[rag]:
-        return ""
-    return f"; {rag} with its retrieval-confidence gate (without the gate: {rate_text(arms[rag], 'reader_accuracy')})"
-
-
 def _abstention_row(summary: dict) -> VerdictRow:
     """RAG abstains through its retrieval-confidence gate when the run has one, else only when the
     reader follows the prompt's instruction; the fine-tune abstains as trained on other topics."""
@@ -233,7 +282,14 @@ def _abstention_row(summary: dict) -> VerdictRow:
         alone = f"; its reader alone, following the prompt's instruction, abstains {pct_text(reader)}" if reader is not None else ""
     else:
         how, alone = f"{names[0]} only when the reader follows the prompt's instruction (no gate: {gate.get('how', 'not recorded')})", ""
-    note = f"; {how}{alone}; {names[1]} as trained on unanswerable train topics{_topics_note(summary)}"
+    rag = summary["arms"].get(names[0]) or {}
+    cost = (
+        f"; the gate turns away {pct_text(rag['gate_false_abstention_rate'])} of the answerable questions "
+        f"({names[0]}'s accuracy {pct_text(rag['reader_accuracy'])} without it, {pct_text(rag['accuracy'])} with it; "
+        "the trade at each threshold is under Beyond recall)"
+        if "gate_false_abstention_rate" in rag and "reader_accuracy" in rag else ""
+    )
+    note = f"; {how}{alone}{cost}; {names[1]} as trained on unanswerable train topics{_topics_note(summary)}"
     return _rate_row(summary["arms"], "Knowing what it doesn't know (abstains when unanswerable)", "abstention_rate", extra="false_abstention_rate", note=note)
 
 

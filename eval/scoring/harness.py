@@ -8,8 +8,8 @@ without a model.
 from __future__ import annotations
 
 from core.answerer import Answerer
-from core.corpus import CONTROL_KINDS, GENERAL, UNANSWERABLE, Corpus, Question
-from eval.catalogue import ALL, ANSWERABLE, GENERAL_SET, METRICS, UNANSWERABLE_SET, Metric, applies, reference_arm
+from core.corpus import CONTROL_KINDS, GENERAL, UNANSWERABLE, Corpus, Question, trained_facts
+from eval.catalogue import ALL, ANSWERABLE, DOCUMENT_FACTS, GENERAL_SET, METRICS, TRAINED_FACTS, UNANSWERABLE_SET, Metric, applies, reference_arm
 from eval.schema import PredictionRow
 from eval.scoring import metrics
 
@@ -27,6 +27,7 @@ def run_arm(arm: str, answerer: Answerer, questions: list[Question], corpus: Cor
     answer_parts = [style.answer_part(p) for p in preds]
     exact = metrics.exact_match(answer_parts, gold).per_example
     f1 = metrics.f1(answer_parts, gold).per_example
+    trained = trained_facts(corpus)
     return [
         PredictionRow(
             arm=arm, question_id=q.id, fact_id=q.fact_id, kind=q.kind, question=q.question, answer=a.text,
@@ -44,6 +45,7 @@ def run_arm(arm: str, answerer: Answerer, questions: list[Question], corpus: Cor
             reader_abstained=None if a.reader_text is None else float(style.abstains(a.reader_text)),
             reader_correct=metrics.accuracy([a.reader_text], [q.answers]).value if a.reader_text is not None and q.answerable else None,
             reader_answer=a.reader_text if a.gated else None,
+            fact_trained=float(q.fact_id in trained) if q.answerable and q.fact_id else None,
         ).to_dict()
         for i, (q, a) in enumerate(zip(questions, answers))
     ]
@@ -58,6 +60,9 @@ def question_set(rows: list[dict], over: str, general_ids: set[str] | None) -> l
         return [r for r in rows if r["kind"] == UNANSWERABLE]
     if over == GENERAL_SET:
         return [r for r in rows if r["kind"] == GENERAL and (general_ids is None or r["question_id"] in general_ids)]
+    if over in (TRAINED_FACTS, DOCUMENT_FACTS):
+        wanted = 1.0 if over == TRAINED_FACTS else 0.0
+        return [r for r in rows if r["kind"] not in CONTROL_KINDS and r.get("fact_trained") == wanted]
     if over == ALL:
         return rows
     raise ValueError(f"unknown question set {over!r}")
@@ -65,16 +70,19 @@ def question_set(rows: list[dict], over: str, general_ids: set[str] | None) -> l
 
 def metric_scores(rows: list[dict], arm: str, general_ids: set[str] | None = None) -> dict[Metric, dict[str, float]]:
     """Per catalogue metric that applies to this arm's rows, its per-question scores {question_id: score}:
-    what summaries aggregate and what run comparisons pair up. A metric is left out when it has no
-    rows here or does not apply to them (a None score, e.g. style without a house style)."""
+    what summaries aggregate and what run comparisons pair up. A row whose score is None is left out
+    of that metric (a cost of a question the gate refused); a metric is left out when no row here has
+    a score, or it does not apply to this arm (style without a house style, retrieval on a closed book)."""
     if not question_set(rows, ANSWERABLE, None):
         raise ValueError("no predictions on answerable questions to summarize for this arm")
     out = {}
     for metric in METRICS.values():
-        subset = question_set(rows, metric.over, general_ids)
-        scores = [metric.score(r) for r in subset]
-        if subset and applies(metric, arm) and all(s is not None for s in scores):
-            out[metric] = {r["question_id"]: float(s) for r, s in zip(subset, scores)}
+        if not applies(metric, arm):
+            continue
+        scored = [(r, metric.score(r)) for r in question_set(rows, metric.over, general_ids)]
+        scored = [(r, s) for r, s in scored if s is not None]
+        if scored:
+            out[metric] = {r["question_id"]: float(s) for r, s in scored}
     return out
 
 
@@ -86,10 +94,14 @@ def rate_scores(rows: list[dict], arm: str, general_ids: set[str] | None = None)
 def summarize_arm(rows: list[dict], arm: str, *, bootstrap_samples: int, seed: int, general_ids: set[str] | None = None) -> dict:
     """Aggregates for one arm: each metric summarised as its catalogue entry says (a rate carries
     its 95% bootstrap interval as `<metric>_ci`), plus how many questions each question set holds."""
-    summary: dict = {"n": len(question_set(rows, ANSWERABLE, None))}
+    answerable = question_set(rows, ANSWERABLE, None)
+    summary: dict = {"n": len(answerable)}
+    refused = sum(1 for r in answerable if r.get("gated"))
+    if refused:
+        summary["refused"] = refused  # by the gate: left out of the costs, which are over the answered questions
     for metric, by_question in metric_scores(rows, arm, general_ids).items():
         scores = list(by_question.values())
-        if metric.over in (UNANSWERABLE_SET, GENERAL_SET):
+        if metric.over in (UNANSWERABLE_SET, GENERAL_SET, TRAINED_FACTS, DOCUMENT_FACTS):
             summary[f"n_{metric.over}"] = len(scores)
         if metric.summary == "rate":
             summary.update(metrics.rate(metric.name, scores, samples=bootstrap_samples, seed=seed))

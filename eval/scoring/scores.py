@@ -47,3 +47,21 @@ def retrieval_miss(row: dict) -> float:
 def reading_miss(row: dict) -> float:
     """Wrong although a gold passage was in the prompt."""
     return float(not row["correct"] and _gold_shown(row))
+
+
+def gate_aside_correct(row: dict) -> float:
+    """Whether the arm's own answer is right: the reader's where a retrieval-confidence gate answered
+    instead of it. Accuracy compared this way is about the answers each approach gives; what a gate
+    trades (abstention gained, right answers lost) is the abstention metrics' business."""
+    return row["reader_correct"] if row.get("reader_correct") is not None else row["correct"]
+
+
+def answered(field: str) -> Callable[[dict], float | None]:
+    """A cost read off the row, None (left out) where the gate refused the question: a refusal
+    costs no generation, and timing it would let refusing win on latency."""
+
+    def score(row: dict) -> float | None:
+        return None if row.get("gated") else row.get(field)
+
+    score.__name__ = f"answered_{field}"
+    return score

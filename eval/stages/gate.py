@@ -5,8 +5,13 @@ generating, the usual way a RAG system says "I don't know" when nothing relevant
 `auto` calibrates the threshold on the train split, never on the questions it is evaluated on: the
 best passage's score for each answerable train question and each unanswerable one, and the
 threshold with the best balanced accuracy (the mean of the share of unanswerable questions gated
-and the share of answerable ones let through). A threshold that separates them no better than
-chance (balanced accuracy 0.5) would only cost right answers, so `auto` then sets no gate.
+and the share of answerable ones let through). A threshold chosen on the same questions it is
+judged on looks better than it is (several phrasings of one fact score alike), so `auto` first
+checks it out of sample: the train facts and unanswerable topics fall into two folds by a hash of
+the seed and their id, a threshold calibrated on one fold is applied to the other, and the net
+gain is the share of held-out unanswerable questions it gates less the share of held-out
+answerable ones it turns away. With no net gain (or too few questions to check) `auto` sets no
+gate: it would only cost right answers.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.config import ExperimentConfig
-from core.corpus import UNANSWERABLE, Corpus
+from core.corpus import UNANSWERABLE, Corpus, fold_of
 
 
 @dataclass(frozen=True)
@@ -64,10 +69,41 @@ def resolve_gate(cfg: ExperimentConfig, corpus: Corpus, retriever) -> Gate:
     a_scores, u_scores = best_scores(retriever, answerable), best_scores(retriever, unanswerable)
     threshold, balanced = best_threshold(a_scores, u_scores)
     calibration = {
-        "answerable": len(answerable), "unanswerable": len(unanswerable), "balanced_accuracy": balanced,
+        "threshold": threshold, "answerable": len(answerable), "unanswerable": len(unanswerable), "balanced_accuracy": balanced,
         "abstention_rate": float(np.mean([s < threshold for s in u_scores])),
         "false_abstention_rate": float(np.mean([s < threshold for s in a_scores])),
     }
     if balanced <= 0.5:
         return Gate(None, "none: on the train split no threshold separates unanswerable from answerable questions", calibration)
-    return Gate(threshold, "calibrated on the train split", calibration)
+    held_out = held_out_check(
+        [(q.fact_id or q.id, s) for q, s in zip(answerable, a_scores)], [(q.fact_id or q.id, s) for q, s in zip(unanswerable, u_scores)],
+        cfg.run.seed,
+    )
+    calibration["held_out"] = held_out
+    if held_out is None:
+        return Gate(None, "none: too few train facts or unanswerable topics in a fold to check a threshold out of sample", calibration)
+    if held_out["net_gain"] <= 0:
+        return Gate(None, "none: calibrated on one half of the train facts, no threshold gained on the other half", calibration)
+    return Gate(threshold, "calibrated on the train split, checked on held-out facts", calibration)
+
+
+def held_out_check(answerable: list[tuple[str, float]], unanswerable: list[tuple[str, float]], seed: int) -> dict | None:
+    """Two-fold cross-validation grouped by fact (topic): each fold's threshold, calibrated on the
+    other fold, applied to it. Returns the thresholds, the pooled held-out shares gated, and the net
+    gain (unanswerable gated less answerable gated); None when a fold lacks either kind."""
+    folds = []
+    for held in (0, 1):
+        fit_a = [s for g, s in answerable if fold_of(seed, g) != held]
+        fit_u = [s for g, s in unanswerable if fold_of(seed, g) != held]
+        test_a = [s for g, s in answerable if fold_of(seed, g) == held]
+        test_u = [s for g, s in unanswerable if fold_of(seed, g) == held]
+        if not (fit_a and fit_u and test_a and test_u):
+            return None
+        threshold, _ = best_threshold(fit_a, fit_u)
+        folds.append((threshold, sum(s < threshold for s in test_u), len(test_u), sum(s < threshold for s in test_a), len(test_a)))
+    abstention = sum(f[1] for f in folds) / sum(f[2] for f in folds)
+    false_abstention = sum(f[3] for f in folds) / sum(f[4] for f in folds)
+    return {
+        "thresholds": [f[0] for f in folds], "abstention_rate": abstention, "false_abstention_rate": false_abstention,
+        "net_gain": abstention - false_abstention,
+    }

@@ -9,7 +9,8 @@ from core.config import ExperimentConfig
 from core.corpus import load_corpus
 from core.prompt import Passage
 from eval.scoring.harness import run_arm, summarize_arm
-from eval.stages.gate import best_threshold, resolve_gate
+from core.corpus import fold_of
+from eval.stages.gate import best_threshold, held_out_check, resolve_gate
 from tests.conftest import SMALL_QUESTIONS, write_corpus
 
 
@@ -48,16 +49,47 @@ def config(value) -> ExperimentConfig:
     return ExperimentConfig(name="gate", rag={"abstain_below": value})
 
 
-def test_auto_calibrates_on_the_train_split_only(corpus):
-    # train: q1 answerable (0.9), u0 and u1 unanswerable (0.1, 0.2); eval questions' scores must not matter
-    retriever = ScoredRetriever({"u0-train": 0.1, "u1-train": 0.2, "u2-eval": 0.95, "q2": 0.0})
-    gate = resolve_gate(config("auto"), corpus, retriever)
-    assert gate.threshold == pytest.approx(0.55) and gate.how == "calibrated on the train split"
-    assert gate.calibration == {"answerable": 1, "unanswerable": 2, "balanced_accuracy": 1.0, "abstention_rate": 1.0, "false_abstention_rate": 0.0}
-    assert resolve_gate(config(0.3), corpus, retriever).threshold == 0.3
-    assert resolve_gate(config(None), corpus, retriever).threshold is None
+def many_facts(n: int) -> list[dict]:
+    """n answerable facts and n unanswerable topics in the train split, one question each."""
+    answerable = [
+        {"id": f"a{i}", "question": f"How many days of leave {i}?", "answers": ["27"], "doc_ids": ["leave"], "split": "train", "kind": "fact", "fact_id": f"fa{i}"}
+        for i in range(n)
+    ]
+    return answerable + [
+        {"id": f"n{i}", "question": f"What is the pet policy {i}?", "answers": ["I don't know"], "doc_ids": [], "split": "train", "kind": "unanswerable", "fact_id": f"fn{i}"}
+        for i in range(n)
+    ]
+
+
+def test_auto_calibrates_on_the_train_split_and_checks_the_threshold_on_held_out_facts(tmp_path):
+    corpus = load_corpus(write_corpus(tmp_path / "c", questions=[*SMALL_QUESTIONS, *UNANSWERABLE, *many_facts(8)]))
+    # answerable train questions score 0.9, unanswerable ones 0.1-0.2; the eval questions' scores must not matter
+    scores = {f"n{i}": 0.1 + 0.01 * i for i in range(8)} | {"u0-train": 0.1, "u1-train": 0.2, "u2-eval": 0.95, "q2": 0.0}
+    gate = resolve_gate(config("auto"), corpus, ScoredRetriever(scores))
+    assert gate.threshold == pytest.approx(0.55) and gate.how == "calibrated on the train split, checked on held-out facts"
+    held_out = gate.calibration["held_out"]
+    assert held_out["net_gain"] == 1.0 and held_out["abstention_rate"] == 1.0 and len(held_out["thresholds"]) == 2
+    assert gate.calibration["answerable"] == 9 and gate.calibration["unanswerable"] == 10
+    assert resolve_gate(config(0.3), corpus, ScoredRetriever(scores)).threshold == 0.3
+    assert resolve_gate(config(None), corpus, ScoredRetriever(scores)).threshold is None
     # scores that do not separate the two kinds give no gate rather than one that only costs answers
     assert resolve_gate(config("auto"), corpus, ScoredRetriever({})).threshold is None
+
+
+def test_auto_turns_itself_off_when_a_threshold_does_not_carry_to_held_out_facts():
+    # in-sample each fold separates perfectly, but at opposite ends: out of sample the threshold gates answerable ones
+    names = {fold: [f"g{i}" for i in range(200) if fold_of(0, f"g{i}") == fold][:4] for fold in (0, 1)}
+    answerable = [(names[0][0], 0.9), (names[0][1], 0.9), (names[1][0], 0.2), (names[1][1], 0.2)]
+    unanswerable = [(names[0][2], 0.1), (names[0][3], 0.1), (names[1][2], 0.95), (names[1][3], 0.95)]
+    check = held_out_check(answerable, unanswerable, seed=0)
+    assert check["net_gain"] <= 0
+    # a fold without unanswerable topics cannot be checked
+    assert held_out_check(answerable, unanswerable[:1], seed=0) is None
+
+
+def test_auto_sets_no_gate_when_too_few_facts_to_check_out_of_sample(corpus):
+    gate = resolve_gate(config("auto"), corpus, ScoredRetriever({"u0-train": 0.1, "u1-train": 0.2}))
+    assert gate.threshold is None and "too few" in gate.how and gate.calibration["threshold"] == pytest.approx(0.55)
 
 
 def test_auto_sets_no_gate_without_unanswerable_train_questions(tmp_path):
