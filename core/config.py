@@ -127,7 +127,7 @@ class FinetuneConfig(Section):
     use_qa: bool = Field(True, description="Train on the train-split question/answer pairs (loss on the answer only).")
     withhold_facts: float | Literal["auto"] = Field(
         "auto",
-        description="Share of the facts (those the eval asks about) whose train questions are left out of training, "
+        description="Share of the facts with train questions whose train questions are left out of training, "
         "chosen by a hash of `run.seed` and the fact id: the eval then asks them of a fine-tune that met them only in "
         "the documents (knowledge injection, with use_documents on) beside facts it trained on as other questions "
         "(phrasing transfer); the report shows both groups. `auto`: 0.5 when the corpus's train questions were "

@@ -93,6 +93,7 @@ class Corpus:
     questions: list[Question]
     style: HouseStyle = HouseStyle()
     origin: dict = field(default_factory=lambda: dict(HAND_WRITTEN))  # where the questions came from (questions_origin)
+    withheld: frozenset[str] = frozenset()  # facts whose train questions are left out of training (withhold_train_questions)
 
     def by_doc_id(self) -> dict[str, Document]:
         return {d.id: d for d in self.documents}
@@ -136,19 +137,21 @@ class Corpus:
         return self.with_content(self.documents, kept)
 
     def with_content(self, documents: list[Document], questions: list[Question]) -> Corpus:
-        """Other documents and questions under the same house style (and of the same origin)."""
-        return Corpus(documents, questions, self.style, self.origin)
+        """Other documents and questions under the same house style (same origin, same withheld facts):
+        a withheld fact's train questions stay out, also when an update round brings new ones."""
+        kept = [q for q in questions if not (q.split == "train" and q.fact_id in self.withheld)]
+        return Corpus(documents, kept, self.style, self.origin, self.withheld)
 
     def withhold_train_questions(self, share: float, seed: int) -> Corpus:
-        """The corpus without the train questions of a `share` of its facts (those with eval questions
-        too): the eval then asks those facts of a fine-tune that met them only in the documents. A
-        fact is withheld by a hash of the seed and its id alone, so the same facts are withheld
-        whatever else the corpus holds (a subset, an update round, another eval set on the same
-        train split)."""
+        """The corpus without the train questions of a `share` of the facts that have them: the eval
+        then asks those facts of a fine-tune that met them only in the documents. A fact is withheld
+        by a hash of the seed and its id alone, so the same facts are withheld whatever else the
+        corpus holds (a subset, an update round, another eval set on the same train split: the
+        same training set, whichever questions the eval asks)."""
         if share <= 0:
             return self
-        withheld = {f for f in trained_facts(self) & {q.fact_id for q in self.split("eval") if q.answerable} if _draw(seed, f) < share}
-        return self.with_content(self.documents, [q for q in self.questions if not (q.split == "train" and q.fact_id in withheld)])
+        withheld = {f for f in trained_facts(self) if _draw(seed, f) < share}
+        return Corpus(self.documents, self.questions, self.style, self.origin, frozenset(withheld)).with_content(self.documents, self.questions)
 
     def titles(self) -> dict[str, str]:
         """Document id by title (for resolving an answer's cited title)."""

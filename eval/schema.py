@@ -57,6 +57,7 @@ STAGE_TAGS = {
     "probe": "update stage: changed, deleted or locality",
     "old_answers": "update stage: the values a change replaced",
     "stale": "update stage: 1.0 when the answer still gives an old value",
+    "reader_stale": "update stage, with a gate: `stale` of the reader's own answer",
 }
 
 

@@ -4,6 +4,7 @@ and the workshop's Retrain button (app/workshop/session.py) both absorb changes 
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from core.config import ExperimentConfig
@@ -14,6 +15,8 @@ from finetune.adapter import load_tuned_lm
 from finetune.pipeline import AdapterOutcome, ensure_adapter
 from finetune.strategies import Strategy
 
+log = logging.getLogger(__name__)
+
 
 def train_strategy(
     cfg: ExperimentConfig, lm: LoadedLM, strategy: Strategy, rnd: UpdateRound, corpus: Corpus, current: AdapterOutcome | None, out: Path,
@@ -22,6 +25,12 @@ def train_strategy(
     """Train what the strategy's plan says for the round: from the base model, or continuing
     `current`. `corpus`: the corpus after the round; `callbacks`: Trainer callbacks (progress)."""
     plan = strategy.plan(corpus, rnd, cfg.run.seed, cfg.updates.replay_facts)
+    trainable = (cfg.finetune.use_documents and plan.corpus.documents) or (cfg.finetune.use_qa and plan.corpus.split("train"))
+    if not trainable and current is not None:
+        # every changed fact withheld (finetune.withhold_facts) and no documents trained on: nothing
+        # reaches the weights, and the adapter stays as it was (which the round then measures)
+        log.info("%s: nothing to train on in %s; the adapter stays as it was", strategy.name, rnd.name)
+        return current
     if not plan.continues:
         return ensure_adapter(cfg, plan.corpus, out, lm, callbacks=callbacks)
     return ensure_adapter(cfg, plan.corpus, out, lm, start_from=current, titles_from=plan.titles_from, callbacks=callbacks)

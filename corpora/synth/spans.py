@@ -48,7 +48,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
                         r"|\b\d+(?:\.\d+){2,}\b|\b[a-z0-9-]+(?:\.[a-z0-9-]+)+\.(?:com|net|org|io|dev|internal)\b")),
     ("code", re.compile(rf"\b(?:{'|'.join(sorted(IDENTIFIER_NOUNS))})\s(?P<v>\d[\d-]*)\b", re.I)),
     ("date", re.compile(rf"\b\d{{1,2}}\s(?:{'|'.join(MONTHS)})(?:\s\d{{4}})?\b|\b(?:{'|'.join(MONTHS)})\s\d{{1,2}}(?:,\s\d{{4}})?\b"
-                        rf"|\b(?:{'|'.join(MONTHS + WEEKDAYS)})s?\b|\b(?:in|since|until|from|by)\s(?P<v>(?:1[89]|20)\d\d)\b")),
+                        rf"|\b(?:{'|'.join(MONTHS + WEEKDAYS)})s?\b(?!\s[A-Z])|\b(?:in|since|until|from|by)\s(?P<v>(?:1[89]|20)\d\d)\b")),
     ("quantity", re.compile(rf"\b{_NUMBER}(?:-[a-z]+|\s?%|\s(?:per\s?cent|percent)|\s[a-zA-Z]+)")),
     ("name", re.compile(rf"\b{_NAME}\b")),
 ]

@@ -188,6 +188,8 @@ def _question(text: str) -> str | None:
     if len(words) < 4 or words[0].lower() in SUBORDINATORS | (PRONOUNS - {"which", "who", "that", "there"}):
         return None  # a conditional clause cut from its main clause, or "it"/"she" with no referent, asks nothing
     text = " ".join(words)
+    if text.count("(") != text.count(")") or text.count('"') % 2:
+        return None  # the clause was cut inside a parenthesis or a quotation: half of it asks nothing
     return text[0].upper() + text[1:] + "?"
 
 

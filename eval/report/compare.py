@@ -1,12 +1,14 @@
 """Compare two finished runs: per arm and rate, the difference B - A with a 95% bootstrap interval
-(paired when both runs answered the same questions), plus latency and prompt tokens. Read from
-the run directories alone, e.g. CPU vs GPU, two configs, two seeds."""
+(paired when both runs answered the same questions), plus latency and prompt tokens, and whether
+each verdict row points the same way in both. Read from the run directories alone, e.g. CPU vs
+GPU, two configs, two seeds, or the same documents asked synthesized and human questions."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from eval.report.format import markdown_table
+from eval.report.verdict import verdict_rows
 from eval.rundir import load_run, main_rows
 from eval.scoring import metrics
 from eval.scoring.harness import general_knowledge_kept, rate_scores
@@ -17,8 +19,8 @@ def _arm_scores(rows: list[dict], arm: str, general_ids: set[str] | None) -> dic
 
 
 def compare_runs(run_a: Path, run_b: Path, *, samples: int = 1000, seed: int = 0) -> dict:
-    (summary_a, rows_a), (summary_b, rows_b) = load_run(run_a), load_run(run_b)
-    rows_a, rows_b = main_rows(rows_a), main_rows(rows_b)
+    (summary_a, all_a), (summary_b, all_b) = load_run(run_a), load_run(run_b)
+    rows_a, rows_b = main_rows(all_a), main_rows(all_b)
     arms = [a for a in summary_a["arms"] if a in summary_b["arms"]]
     general_a, general_b = general_knowledge_kept(rows_a), general_knowledge_kept(rows_b)
     deltas = []
@@ -32,8 +34,12 @@ def compare_runs(run_a: Path, run_b: Path, *, samples: int = 1000, seed: int = 0
         for name, get in (("latency_p50_ms", lambda s: s["latency_ms"]["p50"]), ("prompt_tokens", lambda s: s["prompt_tokens"])):
             va, vb = get(summary_a["arms"][arm]), get(summary_b["arms"][arm])
             deltas.append({"arm": arm, "metric": name, "a": va, "b": vb, "delta": vb - va, "delta_ci": None, "paired": None})
+    verdicts = [
+        {"aspect": va.aspect, "a": va.favours, "b": vb.favours}
+        for va, vb in zip(verdict_rows(summary_a, all_a), verdict_rows(summary_b, all_b))
+    ]
     return {"a": str(run_a), "b": str(run_b), "arms_only_in_a": [a for a in summary_a["arms"] if a not in arms],
-            "arms_only_in_b": [b for b in summary_b["arms"] if b not in arms], "deltas": deltas}
+            "arms_only_in_b": [b for b in summary_b["arms"] if b not in arms], "deltas": deltas, "verdicts": verdicts}
 
 
 def _delta_row(d: dict) -> list[str]:
@@ -56,6 +62,16 @@ def render_comparison(record: dict) -> str:
         "",
         markdown_table(["arm", "metric", "A", "B", "B - A [95% CI]", ""], [_delta_row(d) for d in record["deltas"]]),
     ]
+    measured = [v for v in record.get("verdicts", []) if "not measured" not in (v["a"], v["b"])]
+    if measured:
+        differ = [v["aspect"] for v in measured if v["a"] != v["b"]]
+        lines += [
+            "", "## Verdicts", "",
+            f"The two runs' verdicts point the same way on {len(measured) - len(differ)} of the {len(measured)} aspects both measured"
+            + (f"; they differ on: {'; '.join(differ)}." if differ else "."),
+            "",
+            markdown_table(["aspect", "A favours", "B favours", ""], [[v["aspect"], v["a"], v["b"], "" if v["a"] == v["b"] else "differs"] for v in measured]),
+        ]
     for side in ("a", "b"):
         if record[f"arms_only_in_{side}"]:
             lines += ["", f"Only in {side.upper()}: {', '.join(record[f'arms_only_in_{side}'])}."]

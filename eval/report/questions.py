@@ -6,6 +6,29 @@ measures knowledge injection, what the literature compares RAG with."""
 
 from __future__ import annotations
 
+from eval.catalogue import FINETUNE, RAG, side_arm
+
+# What the verdict's accuracy row compares, per `eval.verdict_facts`: the metric, and the questions it is over.
+FACT_GROUPS = {
+    "documents": ("accuracy_document_facts", "facts the fine-tune met only in the documents (knowledge injection)"),
+    "trained": ("accuracy_trained_facts", "facts the fine-tune trained on as other questions (phrasing transfer)"),
+    "all": ("accuracy", "all answerable questions"),
+}
+
+
+def verdict_fact_group(summary: dict) -> str:
+    """The group the accuracy row decides on: as configured, else (`auto`) the facts learned only
+    from the documents when the run has such questions on both sides, else those trained as questions."""
+    setting = summary["run_info"]["config"].get("eval", {}).get("verdict_facts", "auto")
+    if setting != "auto":
+        return setting
+    arms = summary["arms"]
+    rag, lora = arms.get(side_arm(RAG, arms)), arms.get(side_arm(FINETUNE, arms))
+    for group in ("documents", "trained"):
+        if rag and lora and FACT_GROUPS[group][0] in rag and FACT_GROUPS[group][0] in lora:
+            return group
+    return "all"
+
 KINDS = {
     "hand-written": "hand-written questions",
     "human-written": "human-written questions nobody on this project wrote",
@@ -41,12 +64,17 @@ def measured_on(summary: dict) -> str:
     corpus = summary.get("meta_info", {}).get("corpus") or {}
     finetune = summary["run_info"]["config"].get("finetune", {})
     origin = corpus.get("origin")
-    train = f" (the fine-tune's train questions: {_kind({'questions': origin['train']})})" if origin and origin.get("train") else ""
+    train = ""
+    if origin and origin.get("train") and origin["train"] != origin.get("questions"):
+        train = " (the fine-tune's train questions " + ("synthesized by `ragvsft synth`)" if origin["train"] == "synthesized" else f"{origin['train']})")
     sentence = f"Measured on {_kind(origin)}{train}{_coverage(corpus.get('eval_facts'), finetune)}."
+    group = verdict_fact_group(summary)
+    if group != "all":
+        sentence += f" The verdict's accuracy row decides on the {FACT_GROUPS[group][1]}."
     if origin and origin.get("questions") == "synthesized":
-        sentence += (" Shared wording helps retrieval and lets a fine-tune score by recalling trained sentences: read its accuracy "
-                     "as an upper bound, to trust only while it stays below the oracle's.")
-    elif corpus.get("eval_facts", {}).get("of_facts_with_train_questions"):
+        sentence += (" Shared wording helps retrieval and, on facts trained as questions, lets a fine-tune score by recalling "
+                     "trained sentences: trust a fine-tune number there only while it stays below the oracle's.")
+    elif group == "trained":
         sentence += (" The fine-tune's accuracy there is recall of trained facts under new wording, not learning from documents; "
                      "RAG is measured on finding and reading the passage either way.")
     return sentence

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from eval.catalogue import FINETUNE, HYBRID, METRICS, RAG, metric, side_arm, side_of
 from eval.report.format import interval_order, pct, rate_cell, seconds_text
 from eval.report.limits import limits
-from eval.report.questions import measured_on
+from eval.report.questions import FACT_GROUPS, measured_on, verdict_fact_group
 from eval.scoring import metrics
+from eval.scoring.scores import gate_aside_correct
 
 COST_FACTOR = 1.5
 TIE = "tie"
@@ -111,10 +112,21 @@ def _setup_row(summary: dict) -> VerdictRow:
     return VerdictRow(aspect, rag, finetune, "both of the above", favours, f"wall seconds, index build vs LoRA training, at least {COST_FACTOR}x apart")
 
 
-def pooled_update_rates(rows: list[dict], samples: int, seed: int) -> dict[str, dict]:
-    """Per update arm, `efficacy` and `stale_rate` over the changed-fact questions of every round it ran in."""
+def _reader_row(row: dict) -> dict:
+    """The row as its reader answered it, where a gate answered instead (the verdict compares answers given)."""
+    return {**row, "correct": gate_aside_correct(row), "stale": row.get("reader_stale", row["stale"])}
+
+
+GROUP_ROWS = {"documents": 0.0, "trained": 1.0}  # a row's `fact_trained` in each fact group
+
+
+def pooled_update_rates(rows: list[dict], samples: int, seed: int, group: str = "all") -> dict[str, dict]:
+    """Per update arm, `efficacy` and `stale_rate` over the changed-fact questions of every round it
+    ran in (those of one fact group, unless `all`), gate aside (a retrieving arm's reader's own answers)."""
     pooled: dict[str, dict] = {}
-    changed = [r for r in rows if r.get("stage") == "update" and r.get("probe") == "changed"]
+    changed = [_reader_row(r) for r in rows if r.get("stage") == "update" and r.get("probe") == "changed"]
+    if group in GROUP_ROWS:
+        changed = [r for r in changed if r.get("fact_trained") == GROUP_ROWS[group]]
     for arm in dict.fromkeys(r["arm"] for r in changed):
         mine = [r for r in changed if r["arm"] == arm]
         pooled[arm] = {"rounds": len({r["round"] for r in mine}), **metrics.changed_fact_rates(mine, samples=samples, seed=seed)}
@@ -136,7 +148,10 @@ def _update_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
     if not summary.get("updates"):
         return [_not_measured(adapt, "updates.rounds is off in this run"), _not_measured(cost, "updates.rounds is off in this run")]
     cfg = summary["run_info"]["config"]
-    pooled = pooled_update_rates(rows, cfg["eval"]["bootstrap_samples"], summary["run_info"]["seed"])
+    group = verdict_fact_group(summary)
+    pooled = pooled_update_rates(rows, cfg["eval"]["bootstrap_samples"], summary["run_info"]["seed"], group)
+    if not (side_arm(RAG, pooled) and any(side_of(a) == FINETUNE for a in pooled)):  # no changed fact of that group
+        group, pooled = "all", pooled_update_rates(rows, cfg["eval"]["bootstrap_samples"], summary["run_info"]["seed"])
     rag, probe = side_arm(RAG, pooled), side_arm(HYBRID, pooled)
     strategies = {a: p for a, p in pooled.items() if side_of(a) == FINETUNE}
     if rag is None or not strategies:
@@ -153,7 +168,8 @@ def _update_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
     hybrid = f"passage wins {cell(probe)}" if probe else "–"
     adapt_row = VerdictRow(
         adapt, cell(rag), ft_cells, hybrid, by_interval(pooled[rag], pooled[best], "efficacy"),
-        f"`efficacy` pooled over the rounds, {rag} vs the best strategy ({best}), 95% intervals",
+        f"`efficacy` pooled over the rounds, gate aside, {rag} vs the best strategy ({best}), 95% intervals; "
+        f"changed facts counted: {FACT_GROUPS[group][1]}",
     )
     absorb = _absorb_per_round(summary)
     trained = [a for a in absorb if a in strategies]
@@ -186,27 +202,6 @@ def _deletion_row(summary: dict) -> VerdictRow:
         favours = by_cost(rag["absorb_seconds"], full["absorb_seconds"])
         basis = f"`leak_rate` of {names[0]} vs {names[1]} tied within the intervals; then `absorb_seconds`, at least {COST_FACTOR}x apart"
     return VerdictRow(aspect, cell(rag, "to drop the chunks"), cell(full, "to retrain without the documents"), f"as {names[0]} plus {names[1]}", favours, basis)
-
-
-# What the verdict's accuracy row compares, per `eval.verdict_facts`: the metric, and the questions it is over.
-FACT_GROUPS = {
-    "documents": ("accuracy_document_facts", "facts the fine-tune met only in the documents (knowledge injection)"),
-    "trained": ("accuracy_trained_facts", "facts the fine-tune trained on as other questions (phrasing transfer)"),
-    "all": ("accuracy", "all answerable questions"),
-}
-
-
-def verdict_fact_group(summary: dict) -> str:
-    """The group the accuracy row decides on: as configured, else (`auto`) the facts learned only
-    from the documents when the run has such questions on both sides, else those trained as questions."""
-    setting = summary["run_info"]["config"].get("eval", {}).get("verdict_facts", "auto")
-    if setting != "auto":
-        return setting
-    rag, lora, _ = sides(summary["arms"])
-    for group in ("documents", "trained"):
-        if rag and lora and FACT_GROUPS[group][0] in rag and FACT_GROUPS[group][0] in lora:
-            return group
-    return "all"
 
 
 def _gate_aside(arms: dict) -> dict:

@@ -25,6 +25,9 @@ def answer_probe(arm: str, arm_answerer: PromptAnswerer, probe: list[Question], 
         row["probe"] = label if i < len(probe) else "locality"
         row["old_answers"] = q.old_answers
         row["stale"] = metrics.accuracy([row["answer"]], [q.old_answers]).value if q.old_answers else 0.0
+        if row.get("gated") is not None:  # the reader's own answer, for the verdict's gate-aside comparison
+            reader = row["reader_answer"] if row["gated"] else row["answer"]
+            row["reader_stale"] = metrics.accuracy([reader], [q.old_answers]).value if q.old_answers else 0.0
     return rows
 
 

@@ -38,7 +38,7 @@ def test_the_resolved_config_records_a_bundled_name_or_an_absolute_path(tmp_path
 
 def test_unknown_bundled_names_say_what_there_is(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(InputError, match=r"config file nope does not exist \(bundled configs, usable by name: default, quick, scale\)"):
+    with pytest.raises(InputError, match=r"config file nope does not exist \(bundled configs, usable by name: default, quick, scale, squad\)"):
         load_config("nope")
-    with pytest.raises(InputError, match=r"corpus.dir: Value error, no bundled corpus 'nope' \(bundled: quillfeather\)"):
+    with pytest.raises(InputError, match=r"corpus.dir: Value error, no bundled corpus 'nope' \(bundled: quillfeather, squad_dev\)"):
         with_overrides(ExperimentConfig(), ["corpus.dir=bundled:nope"])

@@ -8,6 +8,7 @@ from core.answerer import PromptAnswerer
 from core.config import ExperimentConfig
 from core.corpus import load_corpus
 from core.prompt import Passage
+from eval.report.gate_trade import trade
 from eval.scoring.harness import run_arm, summarize_arm
 from core.corpus import fold_of
 from eval.stages.gate import best_threshold, held_out_check, resolve_gate
@@ -114,6 +115,14 @@ def test_a_gated_question_gets_the_abstention_phrase_and_the_reader_is_still_rep
     assert summary["gate_false_abstention_rate"] == pytest.approx(1 / 3)  # q2 turned away
     assert rows["q2"]["reader_answer"] and rows["q2"]["reader_correct"] == 0.0 and rows["q3"]["reader_answer"] is None
     assert summary["reader_accuracy"] == 0.0  # what the arm would score without the gate
+    # costs are over the questions answered: the refused one (q2) costs nothing and is counted apart
+    answered = [rows[q]["prompt_tokens"] for q in ("q3", "q4")]
+    assert summary["refused"] == 1 and summary["prompt_tokens"] == sum(answered) / 2 and rows["q2"]["prompt_tokens"] == 0
+    # the report replays the rows at any threshold: at the arm's own it gives the arm's numbers, without one the reader's
+    at_own, none = trade(list(rows.values()), 0.5), trade(list(rows.values()), None)
+    assert at_own["abstention_rate"] == summary["abstention_rate"] and at_own["accuracy"] == summary["accuracy"]
+    assert at_own["false_abstention_rate"] == summary["false_abstention_rate"] == pytest.approx(1 / 3)
+    assert none["abstention_rate"] == summary["reader_abstention_rate"] and none["false_abstention_rate"] == 0.0
     # q2's gold passage never reached the reader (gated): a retrieval miss, like q3 and q4 (wrong document)
     assert summary["retrieval_miss_rate"] == 1.0 and summary["reading_miss_rate"] == 0.0
     with pytest.raises(ValueError):

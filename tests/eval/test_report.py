@@ -8,9 +8,10 @@ from html.parser import HTMLParser
 import pytest
 
 from eval.catalogue import FINETUNE, RAG
+from eval.report.compare import compare_runs, render_comparison
 from eval.report.limits import limits
-from eval.report.verdict import TIE, by_cost, by_interval, verdict_rows, verdict_tally
-from eval.rundir import load_run
+from eval.report.verdict import TIE, by_cost, by_interval, pooled_update_rates, verdict_rows, verdict_tally
+from eval.rundir import PREDICTIONS_FILE, load_run
 from tests.conftest import run_entry_point
 from tests.eval.run_fixture import PLANTED, make_run
 
@@ -55,7 +56,7 @@ def test_html_parses_embeds_every_plot_and_has_every_verdict_row(run_dir):
     markdown = (run_dir / "report.md").read_text()
     for row in verdict_rows(summary, rows):
         assert html.escape(row.aspect, quote=False) in page and row.aspect in markdown
-    assert page.count('class="side-rag"') == 3 and page.count('class="side-tie"') == 5  # the verdict's sides, coloured
+    assert page.count('class="side-rag"') == 4 and page.count('class="side-tie"') == 4  # the verdict's sides, coloured
     assert all(f"plots/{name}" in markdown for name in plots)
     # the sweep's accuracy varies with top_k and gets a column; its recall does not and is said once
     assert "| rag.top_k | accuracy % [95% CI] | latency p50 ms |" in markdown
@@ -124,7 +125,10 @@ def test_verdict_rows_from_the_fixture_and_what_a_run_did_not_measure(run_dir):
     assert "lora_delta" in verdict["Adapting to changed facts (efficacy; stale)"].finetune
     assert verdict["Removing data (leak after deletion; cost)"].favours == RAG  # leak tied, 0.01 s vs 100 s
     assert verdict["Latency per query (p50 / p95)"].favours == TIE
-    tally = "Of 11 aspects, the measurement favours RAG on 3, fine-tuning on 0, and calls 5 a tie; 3 not measured in this run."
+    # efficacy over the changed facts the fine-tune met only in the documents (q3): rag 1/1, lora_delta 0/1
+    adapt = verdict["Adapting to changed facts (efficacy; stale)"]
+    assert adapt.favours == RAG and "changed facts counted: facts the fine-tune met only in the documents" in adapt.basis
+    tally = "Of 11 aspects, the measurement favours RAG on 4, fine-tuning on 0, and calls 4 a tie; 3 not measured in this run."
     assert verdict_tally(list(verdict.values())) == tally and tally in (run_dir / "report.md").read_text()
     del summary["updates"], summary["deletions"], summary["index"]
     missing = {v.aspect: v for v in verdict_rows(summary, rows)}
@@ -161,3 +165,36 @@ def test_compare_runs_gives_paired_deltas_with_intervals(tmp_path):
     assert deltas["lora", "accuracy"]["delta"] == 0.0 and deltas["lora", "accuracy"]["delta_ci"] == [0.0, 0.0]
     assert "| rag | accuracy | 50.0 | 100.0 | +50.0 [" in done.stdout
     assert (out / "comparison.md").is_file()
+
+
+def test_compare_puts_two_question_sets_on_the_same_documents_side_by_side(tmp_path):
+    """The synthesized-vs-human recipe (docs/your-documents.md): the same documents and train split,
+    asked two eval sets; nothing pairs, and the verdicts are compared row by row."""
+    human = make_run(tmp_path / "human", rag_right=("q2", "q3"))
+    synth = make_run(tmp_path / "synth", rag_right=("q2", "q3", "q4", "q5"), lora_right=("q2", "q3", "q4", "q5"))
+    rows = [json.loads(line) for line in (synth / PREDICTIONS_FILE).read_text().splitlines()]
+    (synth / PREDICTIONS_FILE).write_text("".join(json.dumps({**r, "question_id": f"synth-{r['question_id']}"}) + "\n" for r in rows))
+    record = compare_runs(synth, human, samples=200)
+    rag = next(d for d in record["deltas"] if d["arm"] == "rag" and d["metric"] == "accuracy")
+    assert not rag["paired"] and rag["delta"] == -0.5  # human 2/4 against synthesized 4/4
+    verdicts = {v["aspect"]: v for v in record["verdicts"]}
+    assert len(verdicts) == 11 and verdicts["Accuracy on the corpus"]["a"] in (RAG, FINETUNE, TIE)
+    text = render_comparison(record)
+    measured = [v for v in record["verdicts"] if "not measured" not in (v["a"], v["b"])]
+    same = sum(v["a"] == v["b"] for v in measured)
+    assert f"point the same way on {same} of the {len(measured)} aspects both measured" in text
+    if same < len(measured):
+        assert "differs" in text
+
+
+def test_update_efficacy_in_the_verdict_is_over_the_answers_given_not_the_gate():
+    # a rag row the gate refused while its reader gave the new value; a lora row that stayed stale
+    base = {"stage": "update", "probe": "changed", "round": "r1", "old_answers": ["old"], "kind": "fact"}
+    rows = [
+        {**base, "arm": "rag", "question_id": "q1", "correct": 0.0, "stale": 0.0, "gated": 1.0, "reader_correct": 1.0, "reader_stale": 0.0},
+        {**base, "arm": "rag", "question_id": "q2", "correct": 0.0, "stale": 0.0, "gated": 1.0, "reader_correct": 0.0, "reader_stale": 1.0},
+        {**base, "arm": "lora_delta", "question_id": "q1", "correct": 0.0, "stale": 1.0},
+    ]
+    pooled = pooled_update_rates(rows, samples=100, seed=0)
+    assert pooled["rag"]["efficacy"] == 0.5 and pooled["rag"]["stale_rate"] == 0.5
+    assert pooled["lora_delta"]["efficacy"] == 0.0 and pooled["lora_delta"]["stale_rate"] == 1.0
