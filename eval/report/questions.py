@@ -22,7 +22,7 @@ def verdict_fact_group(summary: dict) -> str:
     setting = summary["run_info"]["config"].get("eval", {}).get("verdict_facts", "auto")
     if setting != "auto":
         return setting
-    arms = summary["arms"]
+    arms = summary.get("arms", {})
     rag, lora = arms.get(side_arm(RAG, arms)), arms.get(side_arm(FINETUNE, arms))
     for group in ("documents", "trained"):
         if rag and lora and FACT_GROUPS[group][0] in rag and FACT_GROUPS[group][0] in lora:

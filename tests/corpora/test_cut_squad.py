@@ -21,14 +21,14 @@ SENTENCES = [
 ]
 
 
-def paragraph(topic: str, numbers: int) -> dict:
+def paragraph(topic: str) -> dict:
     text = " ".join(s.replace("Velmora", topic) for s in SENTENCES)
     qas = [
         {"id": f"{topic}-a1", "question": f"When was the harbour of {topic} rebuilt?", "is_impossible": False,
          "answers": [{"text": "1784", "answer_start": 0}, {"text": "1784", "answer_start": 0}]},
         {"id": f"{topic}-a2", "question": "Who designed the lighthouse?", "is_impossible": False,
          "answers": [{"text": "Tomas Reval", "answer_start": 0}, {"text": "the engineer Tomas Reval", "answer_start": 0}]},
-        {"id": f"{topic}-a3", "question": "How tall is the lighthouse?", "is_impossible": False, "answers": [{"text": "48 metres", "answer_start": 0}]},
+        {"id": f"{topic}-a3", "question": "How many ships a year did the port see by 1850?", "is_impossible": False, "answers": [{"text": "230", "answer_start": 0}]},
         {"id": f"{topic}-a4", "question": "A fourth question over the cap?", "is_impossible": False, "answers": [{"text": "salt", "answer_start": 0}]},
         {"id": f"{topic}-u1", "question": "When was the lighthouse demolished?", "is_impossible": True, "answers": [], "plausible_answers": []},
         {"id": f"{topic}-u2", "question": "Who paid for the railway line?", "is_impossible": True, "answers": []},
@@ -37,7 +37,7 @@ def paragraph(topic: str, numbers: int) -> dict:
 
 
 def squad_file(path, topics=("Velmora", "Ostrand", "Kelvik")) -> None:
-    data = [{"title": f"{t}_harbour", "paragraphs": [paragraph(t, 1), {"context": "Too short to use.", "qas": []}]} for t in topics]
+    data = [{"title": f"{t}_harbour", "paragraphs": [paragraph(t), {"context": "Too short to use.", "qas": []}]} for t in topics]
     path.write_text(json.dumps({"version": "v2.0", "data": data}))
 
 
@@ -58,7 +58,8 @@ def test_cut_makes_a_corpus_with_human_eval_questions_and_a_synthesized_train_sp
     # a human question whose answer is a synthesized fact's answer in the same paragraph asks that fact
     synthesized = {(q.doc_ids[0], q.answers[0]): q.fact_id for q in train if q.answerable}
     linked = [q for q in evals if q.answerable and not q.fact_id.startswith("squad-")]
-    assert linked and all(synthesized[q.doc_ids[0], q.answers[0]] == q.fact_id for q in linked)
+    assert {q.id for q in linked} == {"Velmora-a3", "Ostrand-a3"}  # synth made a fact of "230 ships" in each
+    assert all(synthesized[q.doc_ids[0], q.answers[0]] == q.fact_id for q in linked)
     assert corpus.origin["questions"] == "human-written" and corpus.origin["train"] == "synthesized"
     assert json.loads((out / "cut.json").read_text())["counts"]["eval_answerable"] == 6
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from core.answerer import Answer, Passage
 from core.config import ExperimentConfig
 from core.corpus import load_corpus
-from eval.report.limits import READING, RETRIEVAL, levers, limits
+from eval.report.limits import READING, RETRIEVAL, above_ceiling, levers, limits
 from eval.scoring.harness import run_arm
 from eval.stages.experiment import summarize
 from tests.conftest import SMALL_DOCS, write_corpus
@@ -83,9 +83,13 @@ def test_a_fine_tune_above_the_gold_document_ceiling_is_flagged_as_a_leaking_eva
     # lora gets 28 of 30 from its weights; the same model holding the gold document gets 8
     found = limits(planted_summary(tmp_path, rag_right=8, rag_found=N, oracle_right=8, lora_right=28))
     text = " ".join(found.sentences)
-    assert "`lora` answers 93.3% from its weights alone, above the reader's ceiling (`oracle`, 26.7%) with the intervals apart" in text
+    assert "On the answerable questions, `lora` answers 93.3% from its weights alone, above the reader's ceiling (`oracle`, 26.7%) with the intervals apart" in text
     assert "the eval set copies the training set" in text
-    assert found.footnote.startswith("Warning: `lora` scores above the gold-document ceiling (93.3% against 26.7%, intervals apart)")
+    assert found.footnote.startswith("Warning: on the answerable questions, `lora` scores above the gold-document ceiling (93.3% against 26.7%, intervals apart)")
+    # and on a fact group alone: the facts trained as questions, where synthesized eval phrasings repeat the trained ones
+    arms = {"lora": {"accuracy": 0.5, "accuracy_ci": [0.4, 0.6], "accuracy_trained_facts": 0.9, "accuracy_trained_facts_ci": [0.8, 1.0]},
+            "oracle": {"accuracy": 0.45, "accuracy_ci": [0.35, 0.55], "accuracy_trained_facts": 0.4, "accuracy_trained_facts_ci": [0.3, 0.5]}}
+    assert above_ceiling(arms, "oracle") == [("lora", "accuracy_trained_facts")]
     # above the ceiling's point estimate but within the intervals: not flagged
     close = limits(planted_summary(tmp_path / "close", rag_right=8, rag_found=N, oracle_right=10, lora_right=13))
     assert "above the reader's ceiling" not in " ".join(close.sentences) and close.footnote.startswith("What limits this run")
