@@ -36,7 +36,10 @@ def questions_origin_text(origin: dict | None) -> str:
     if not origin:
         return "not recorded"
     if origin["questions"] != "synthesized":
-        return origin["questions"]
+        # as the corpus's questions_origin.json states it: the eval questions, the train split, the source
+        train = f"; train split {origin['train']}" if origin.get("train") and origin["train"] != origin["questions"] else ""
+        source = f" ({origin['source']})" if origin.get("source") else ""
+        return f"{origin['questions']}{train}{source}"
     edited = ", then edited by hand" if origin.get("edited_after_synthesis") else ""
     return f"synthesized from the documents by `ragvsft synth`, generator `{origin['generator']}`{edited} (see the corpus's synth_report.md)"
 
