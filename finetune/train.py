@@ -126,7 +126,7 @@ def with_shared_prefix(model, batch: dict[str, torch.Tensor], n: int) -> dict:
         "input_ids": batch["input_ids"][:, n:],
         "labels": batch["labels"][:, n:],
         "logits_to_keep": batch["logits_to_keep"][:, n:],
-        "position_ids": torch.arange(n, width).expand(rows, -1),
+        "position_ids": torch.arange(n, width, device=batch["input_ids"].device).expand(rows, -1),
         "cache": cache,  # attention_mask stays full width: prefix + rest
     }
 
