@@ -217,3 +217,23 @@ def test_training_in_passes_reaches_the_adapter_of_one_pass(tmp_path, setup):
     assert one.metrics["final_loss"] == pytest.approx(split.metrics["final_loss"], abs=1e-4)
     a, b = load_file(one.adapter_dir / "adapter_model.safetensors"), load_file(split.adapter_dir / "adapter_model.safetensors")
     assert all(torch.allclose(a[k], b[k], atol=1e-4) for k in a)
+
+
+def test_the_shared_prefix_keeps_every_input_on_the_batch_device():
+    """On CUDA the position ids were made on the CPU (found by the GPU smoke check): the batch here
+    lives on the `meta` device, where a tensor made without a device would land elsewhere."""
+    from finetune.train import with_shared_prefix
+
+    class Cache:
+        def batch_repeat_interleave(self, rows):
+            self.rows = rows
+
+    class Model:
+        def __call__(self, **kwargs):
+            return type("Out", (), {"cache": Cache()})()
+
+    ids = torch.zeros((3, 12), dtype=torch.long, device="meta")
+    batch = {"input_ids": ids, "labels": ids, "logits_to_keep": ids.bool(), "attention_mask": ids}
+    shared = with_shared_prefix(Model(), batch, 8)
+    assert {t.device.type for k, t in shared.items() if isinstance(t, torch.Tensor)} == {"meta"}
+    assert shared["position_ids"].shape == (3, 4) and shared["cache"].rows == 3
