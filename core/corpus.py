@@ -29,14 +29,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.errors import InputError, read_utf8, validation_message
+from core.origin import HAND_WRITTEN, questions_origin
 from core.style import HouseStyle, load_house_style
 
-SYNTH_MANIFEST = "synth.json"  # written by `ragvsft synth` beside the questions it wrote (corpora/synth)
-# Written by a corpus's author where the splits' questions come from different places (a bundled
-# public set: human eval questions, a synthesized train split): {"questions": ..., "train": ...}.
-ORIGIN_FILE = "questions_origin.json"
-KB_MANIFEST = "kb.json"  # written by `ragvsft kb` with the knowledge base it generated (corpora/kb)
-HAND_WRITTEN = {"questions": "hand-written"}
 STANDARD_GENERAL_KNOWLEDGE = Path(__file__).with_name("general_knowledge.jsonl")
 UNANSWERABLE = "unanswerable"
 GENERAL = "general"
@@ -220,46 +215,6 @@ def eval_fact_coverage(corpus: Corpus) -> dict:
     trained = trained_facts(corpus)
     evals = [q for q in corpus.split("eval") if q.answerable]
     return {"eval_questions": len(evals), "of_facts_with_train_questions": sum(1 for q in evals if q.fact_id in trained)}
-
-
-def questions_origin(directory: Path) -> dict:
-    """Hand-written, generated with its documents (kb.json), synthesized by which generator (from
-    synth.json) and whether questions.jsonl was edited after it was synthesized (its hash no longer
-    the one synth recorded), or as the corpus's author states it per split (questions_origin.json)."""
-    if (directory / ORIGIN_FILE).is_file():
-        return _stated_origin(directory / ORIGIN_FILE)
-    if (directory / KB_MANIFEST).is_file():
-        return {"questions": "generated with the documents by `ragvsft kb` (a fictional knowledge base; see the corpus's kb.json)"}
-    path = directory / SYNTH_MANIFEST
-    if not path.is_file():
-        return dict(HAND_WRITTEN)
-    try:
-        manifest = json.loads(read_utf8(path))
-        generator, recorded = manifest["generator"], manifest["questions_sha256"]
-    except (ValueError, KeyError, TypeError):
-        raise InputError(f"{path}: not a synth manifest (expected JSON with generator and questions_sha256)") from None
-    return {"questions": "synthesized", "generator": generator, "edited_after_synthesis": questions_sha256(directory) != recorded}
-
-
-def _stated_origin(path: Path) -> dict:
-    try:
-        origin = json.loads(read_utf8(path))
-    except ValueError:
-        origin = None
-    if not isinstance(origin, dict) or not isinstance(origin.get("questions"), str) or \
-            not all(isinstance(v, (str, bool)) for v in origin.values()):
-        raise InputError(f"{path}: expected a JSON object with a `questions` text (and optionally `train`, `source`)")
-    return origin
-
-
-def train_questions_synthesized(origin: dict) -> bool:
-    """Whether the train split was written by `ragvsft synth` (its phrasings repeat the documents' sentences)."""
-    return origin.get("train", origin.get("questions")) == "synthesized"
-
-
-def questions_sha256(directory: Path) -> str:
-    """The hash synth records for the questions.jsonl it wrote, to tell later hand edits."""
-    return hashlib.sha256((Path(directory) / "questions.jsonl").read_bytes()).hexdigest()
 
 
 def check_doc_ids(path: Path, numbered_questions: list[tuple[int, Question]], doc_ids: set[str]) -> None:

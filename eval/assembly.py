@@ -22,7 +22,8 @@ from pathlib import Path
 from core.answerer import PromptAnswerer
 from core.config import ExperimentConfig
 from core.config_files import to_yaml
-from core.corpus import Corpus, load_corpus, train_questions_synthesized, unanswerable_topics
+from core.corpus import Corpus, load_corpus, unanswerable_topics
+from core.origin import train_questions_synthesized
 from core.errors import InputError
 from core.models import LoadedLM, check_lm_name, load_lm
 from core.rundir import write_text

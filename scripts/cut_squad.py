@@ -27,7 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.config import ModelConfig, SynthConfig  # noqa: E402
-from core.corpus import ORIGIN_FILE, UNANSWERABLE, Document, Question, load_jsonl  # noqa: E402
+from core.corpus import UNANSWERABLE, Document, Question, load_jsonl  # noqa: E402
+from core.origin import ORIGIN_FILE  # noqa: E402
 from core.errors import InputError  # noqa: E402
 from core.rundir import write_json, write_jsonl, write_text  # noqa: E402
 from core.style import HouseStyle  # noqa: E402

@@ -15,7 +15,8 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.corpus import KB_MANIFEST, UNANSWERABLE, Document, Question
+from core.corpus import UNANSWERABLE, Document, Question
+from core.origin import KB_MANIFEST
 from core.errors import InputError
 from corpora.kb.kinds import CLOSINGS, KINDS, Attribute, fill
 from corpora.kb.names import Names

@@ -15,7 +15,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.corpus import SYNTH_MANIFEST, Document, Question, load_jsonl, questions_sha256
+from core.corpus import Document, Question, load_jsonl
+from core.origin import SYNTH_MANIFEST, questions_sha256
 from core.errors import InputError
 from core.rundir import write_dir, write_json, write_jsonl, write_text
 from core.style import load_house_style

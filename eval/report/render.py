@@ -20,7 +20,8 @@ from eval.report.html import render_html
 from eval.report.gate_trade import gate_trade_table
 from eval.report.limits import limits
 from eval.report.plots import sweep_plot_name, write_plots
-from eval.report.verdict import COST_FACTOR, verdict_table
+from eval.report.verdict import verdict_table
+from eval.report.verdict_rules import COST_FACTOR
 from eval.rundir import REPORT_HTML, REPORT_MD, chunk_texts, load_run, load_sweeps, main_rows
 
 # Markdown is not HTML: nothing is escaped here; the HTML renderer escapes every text it shows.

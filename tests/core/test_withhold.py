@@ -9,7 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from core.config import ExperimentConfig
-from core.corpus import ORIGIN_FILE, eval_fact_coverage, load_corpus, train_questions_synthesized, trained_facts
+from core.corpus import eval_fact_coverage, load_corpus, trained_facts
+from core.origin import ORIGIN_FILE, train_questions_synthesized
 from core.errors import InputError
 from core.updates import UpdateRound
 from eval.assembly import withhold_share

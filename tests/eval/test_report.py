@@ -10,7 +10,9 @@ import pytest
 from eval.catalogue import FINETUNE, RAG
 from eval.report.compare import compare_runs, render_comparison
 from eval.report.limits import limits
-from eval.report.verdict import TIE, by_cost, by_interval, pooled_update_rates, verdict_rows, verdict_tally
+from eval.report.verdict import verdict_rows, verdict_tally
+from eval.report.verdict_rules import TIE, by_cost, by_interval
+from eval.report.verdict_updates import pooled_update_rates
 from eval.rundir import PREDICTIONS_FILE, load_run
 from tests.conftest import run_entry_point
 from tests.eval.run_fixture import PLANTED, make_run

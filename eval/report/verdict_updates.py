@@ -1,0 +1,104 @@
+"""The verdict's update and deletion rows: adapting to changed facts (efficacy and stale rate pooled
+over the rounds, gate aside, over the fact group the accuracy row decides on), the cost of absorbing
+a round, and removing data (leak after a deletion, then its cost)."""
+
+from __future__ import annotations
+
+from eval.catalogue import FINETUNE, HYBRID, RAG, side_arm, side_of
+from eval.report.format import seconds_text
+from eval.report.questions import FACT_GROUPS, verdict_fact_group
+from eval.report.verdict_rules import COST_FACTOR, TIE, VerdictRow, by_cost, by_interval, not_measured, pct_text, rate_text, side_names, sides
+from eval.scoring import metrics
+from eval.scoring.scores import gate_aside_correct
+
+
+def _reader_row(row: dict) -> dict:
+    """The row as its reader answered it, where a gate answered instead (the verdict compares answers given)."""
+    return {**row, "correct": gate_aside_correct(row), "stale": row.get("reader_stale", row["stale"])}
+
+
+GROUP_ROWS = {"documents": 0.0, "trained": 1.0}  # a row's `fact_trained` in each fact group
+
+
+def pooled_update_rates(rows: list[dict], samples: int, seed: int, group: str = "all") -> dict[str, dict]:
+    """Per update arm, `efficacy` and `stale_rate` over the changed-fact questions of every round it
+    ran in (those of one fact group, unless `all`), gate aside (a retrieving arm's reader's own answers)."""
+    pooled: dict[str, dict] = {}
+    changed = [_reader_row(r) for r in rows if r.get("stage") == "update" and r.get("probe") == "changed"]
+    if group in GROUP_ROWS:
+        changed = [r for r in changed if r.get("fact_trained") == GROUP_ROWS[group]]
+    for arm in dict.fromkeys(r["arm"] for r in changed):
+        mine = [r for r in changed if r["arm"] == arm]
+        pooled[arm] = {"rounds": len({r["round"] for r in mine}), **metrics.changed_fact_rates(mine, samples=samples, seed=seed)}
+    return pooled
+
+
+def _absorb_per_round(summary: dict) -> dict[str, float]:
+    """Mean absorb seconds per round, per update arm that has them."""
+    seconds: dict[str, list[float]] = {}
+    for rnd in summary["updates"]["rounds"]:
+        for arm, m in rnd["arms"].items():
+            if "absorb_seconds" in m:
+                seconds.setdefault(arm, []).append(m["absorb_seconds"])
+    return {arm: sum(v) / len(v) for arm, v in seconds.items()}
+
+
+def update_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
+    adapt, cost = "Adapting to changed facts (efficacy; stale)", "Cost of absorbing an update (s per round)"
+    if not summary.get("updates"):
+        return [not_measured(adapt, "updates.rounds is off in this run"), not_measured(cost, "updates.rounds is off in this run")]
+    cfg = summary["run_info"]["config"]
+    group = verdict_fact_group(summary)
+    pooled = pooled_update_rates(rows, cfg["eval"]["bootstrap_samples"], summary["run_info"]["seed"], group)
+    if not (side_arm(RAG, pooled) and any(side_of(a) == FINETUNE for a in pooled)):  # no changed fact of that group
+        group, pooled = "all", pooled_update_rates(rows, cfg["eval"]["bootstrap_samples"], summary["run_info"]["seed"])
+    rag, probe = side_arm(RAG, pooled), side_arm(HYBRID, pooled)
+    strategies = {a: p for a, p in pooled.items() if side_of(a) == FINETUNE}
+    if rag is None or not strategies:
+        why = "needs the rag arm and a fine-tune strategy in the update rounds"
+        return [not_measured(adapt, why), not_measured(cost, why)]
+    best = max(strategies, key=lambda a: strategies[a]["efficacy"])
+
+    def cell(arm: str) -> str:
+        p = pooled[arm]
+        rounds = f"{p['rounds']} round{'s' if p['rounds'] != 1 else ''}"
+        return f"{rate_text(p, 'efficacy')}; stale {pct_text(p.get('stale_rate'))} ({rounds})"
+
+    ft_cells = "; ".join(f"{a}: {cell(a)}" for a in strategies)
+    hybrid = f"passage wins {cell(probe)}" if probe else "–"
+    adapt_row = VerdictRow(
+        adapt, cell(rag), ft_cells, hybrid, by_interval(pooled[rag], pooled[best], "efficacy"),
+        f"`efficacy` pooled over the rounds, gate aside, {rag} vs the best strategy ({best}), 95% intervals; "
+        f"changed facts counted: {FACT_GROUPS[group][1]}",
+    )
+    absorb = _absorb_per_round(summary)
+    trained = [a for a in absorb if a in strategies]
+    cheapest = min(trained, key=absorb.get)
+    cost_row = VerdictRow(
+        cost, f"{seconds_text(absorb[rag])} (re-index changed documents)",
+        "; ".join(f"{a}: {seconds_text(absorb[a])}" for a in trained),
+        "the adapter is not retrained; the index update is rag's", by_cost(absorb[rag], absorb[cheapest]),
+        f"`absorb_seconds`, {rag} vs the cheapest strategy ({cheapest}), at least {COST_FACTOR}x apart",
+    )
+    return [adapt_row, cost_row]
+
+
+def deletion_row(summary: dict) -> VerdictRow:
+    aspect = "Removing data (leak after deletion; cost)"
+    deletions = summary.get("deletions")
+    if not deletions:
+        return not_measured(aspect, "updates.deletions is off in this run")
+    names = side_names(deletions["arms"])
+    rag, full, _ = sides(deletions["arms"])
+    if not rag or not full:
+        return not_measured(aspect, "needs the rag arm and a retraining in the deletions")
+
+    def cell(arm: dict, how: str) -> str:
+        return f"leak {rate_text(arm, 'leak_rate')}; {seconds_text(arm['absorb_seconds'])} {how}"
+
+    favours = by_interval(rag, full, "leak_rate")
+    basis = f"`leak_rate`, {names[0]} vs {names[1]}, 95% intervals"
+    if favours == TIE:
+        favours = by_cost(rag["absorb_seconds"], full["absorb_seconds"])
+        basis = f"`leak_rate` of {names[0]} vs {names[1]} tied within the intervals; then `absorb_seconds`, at least {COST_FACTOR}x apart"
+    return VerdictRow(aspect, cell(rag, "to drop the chunks"), cell(full, "to retrain without the documents"), f"as {names[0]} plus {names[1]}", favours, basis)
