@@ -11,14 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+from pydantic import Field, field_serializer, field_validator
 
 from core.bundled import corpus_path, portable_corpus
+from core.config_corpora import KbConfig, ScaleConfig, SynthConfig
+from core.config_section import Section, auto_or_number
 from core.registry import ArmName, ExecutorName, RetrieverName, StrategyName, registry_names
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 class ModelConfig(Section):
@@ -96,10 +94,7 @@ class RagConfig(Section):
     @field_validator("abstain_below", mode="before")
     @classmethod
     def _number_auto_or_null(cls, value):
-        # one message for the three accepted forms, rather than one per member of the union
-        if value is None or value == "auto" or (isinstance(value, (int, float)) and not isinstance(value, bool)):
-            return value
-        raise ValueError("expected a number, auto, or null (no gate)")
+        return auto_or_number(value, lambda v: True, "expected a number, auto, or null (no gate)", none_ok=True)
 
     rrf_k: int = Field(60, ge=1, description="Hybrid: the constant k in each ranking's 1 / (k + rank).")
     fusion_depth: int = Field(20, ge=1, description="Hybrid: candidates each retriever contributes before fusion.")
@@ -137,9 +132,7 @@ class FinetuneConfig(Section):
     @field_validator("withhold_facts", mode="before")
     @classmethod
     def _share_or_auto(cls, value):
-        if value == "auto" or (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1):
-            return value
-        raise ValueError("expected a share in [0, 1) or auto")
+        return auto_or_number(value, lambda v: 0 <= v < 1, "expected a share in [0, 1) or auto")
 
     paraphrases_per_fact: int | None = Field(
         None, ge=1, description="Train phrasings used per fact (default: all the corpus has)."
@@ -225,53 +218,6 @@ class UpdatesConfig(Section):
         40, ge=1, description="Eval questions on facts a round did not touch, sampled once, to measure what an update disturbs."
     )
     deletions: bool = Field(False, description="Apply and measure the corpus's deletions after the rounds.")
-
-
-class SynthConfig(Section):
-    """`ragvsft synth`: questions, an update round, deletions and controls written from the documents."""
-
-    generator: str = Field(
-        "rules",
-        description="`rules` (offline templates by answer type; the registry in corpora/synth/generators.py) or a "
-        "Hugging Face instruct model id or local path that writes the phrasings.",
-    )
-    facts_per_document: int = Field(4, ge=1, description="Facts (answer spans) taken from each document at most.")
-    train_phrasings: int = Field(3, ge=1, description="Phrasings per fact in the train split at most.")
-    eval_phrasings: int = Field(2, ge=1, description="Phrasings per fact in the eval split at most.")
-    max_overlap: float = Field(
-        0.8, gt=0, le=1,
-        description="An eval phrasing whose word-set Jaccard overlap with a train phrasing of its fact reaches this is dropped.",
-    )
-    changed_facts: int = Field(8, ge=0, description="Facts the counterfactual update round changes (0: no round).")
-    deleted_documents: int = Field(2, ge=0, description="Documents the deletions remove (0: none).")
-    unanswerable_topics: int = Field(12, ge=0, description="Unanswerable topics per split (each in that split's phrasings).")
-    max_new_tokens: int = Field(160, ge=16, description="Model generator: tokens per answer (all of a fact's questions).")
-    seed: int = Field(0, description="Chooses the changed facts, the deleted documents and the unanswerable topics.")
-
-
-class KbConfig(Section):
-    """`ragvsft kb` and `ragvsft scale`: a generated fictional knowledge base (corpora/kb), seeded by `run.seed`."""
-
-    train_phrasings: int = Field(3, ge=1, le=3, description="Train phrasings per fact.")
-    eval_phrasings: int = Field(2, ge=1, le=2, description="Eval phrasings per fact.")
-    changed_fraction: float = Field(0.1, gt=0, le=1, description="Share of the facts the counterfactual update round changes.")
-    deleted_fraction: float = Field(0.05, ge=0, lt=1, description="Share of the pages the round leaves alone that the deletions remove.")
-    unanswerable_fraction: float = Field(
-        0.05, ge=0, le=1, description="Unanswerable topics per fact (at least 2), alternately in the train and eval split."
-    )
-
-
-class ScaleConfig(Section):
-    """`ragvsft scale`: the comparison on generated knowledge bases of several sizes (eval/stages/scale.py)."""
-
-    sizes: list[int] = Field([100, 300, 1000], min_length=2, description="Facts in each knowledge base, smallest first.")
-
-    @field_validator("sizes")
-    @classmethod
-    def _growing(cls, sizes: list[int]) -> list[int]:
-        if any(n < 10 for n in sizes) or sizes != sorted(set(sizes)):
-            raise ValueError("sizes must be distinct, increasing and at least 10 facts each")
-        return sizes
 
 
 class RunConfig(Section):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -145,8 +145,8 @@ class Corpus:
         same training set, whichever questions the eval asks)."""
         if share <= 0:
             return self
-        withheld = {f for f in trained_facts(self) if _draw(seed, f) < share}
-        return Corpus(self.documents, self.questions, self.style, self.origin, frozenset(withheld)).with_content(self.documents, self.questions)
+        withheld = frozenset(f for f in trained_facts(self) if _draw(seed, f) < share)
+        return replace(self, withheld=withheld).with_content(self.documents, self.questions)
 
     def titles(self) -> dict[str, str]:
         """Document id by title (for resolving an answer's cited title)."""

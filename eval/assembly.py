@@ -23,9 +23,9 @@ from core.answerer import PromptAnswerer
 from core.config import ExperimentConfig
 from core.config_files import to_yaml
 from core.corpus import Corpus, load_corpus, unanswerable_topics
-from core.origin import train_questions_synthesized
 from core.errors import InputError
 from core.models import LoadedLM, check_lm_name, load_lm
+from core.origin import train_questions_synthesized
 from core.rundir import write_text
 from core.seeding import set_seed
 from eval.catalogue import ARMS, Arm
@@ -97,16 +97,16 @@ def needs_adapter(cfg: ExperimentConfig) -> bool:
     return any(ARMS[a].tuned for a in cfg.eval.arms)
 
 
+# Half: both fact groups then have about as many eval questions, so both rates carry similar intervals.
+AUTO_WITHHOLD = 0.5
+
+
 def withhold_share(cfg: ExperimentConfig, corpus: Corpus) -> float:
     """`finetune.withhold_facts` resolved: `auto` withholds half the facts of a synthesized train split."""
     setting = cfg.finetune.withhold_facts
     if setting == "auto":
         return AUTO_WITHHOLD if train_questions_synthesized(corpus.origin) else 0.0
     return float(setting)
-
-
-# Half: both fact groups then have about as many eval questions, so both rates carry similar intervals.
-AUTO_WITHHOLD = 0.5
 
 
 def load_experiment_corpus(cfg: ExperimentConfig) -> Corpus:

@@ -91,6 +91,11 @@ def shuffled_sentences(text: str, rng: random.Random) -> str:
     return " ".join(sentences)
 
 
+def has_training_data(corpus: Corpus, cfg) -> bool:
+    """Whether the configured sources find anything to train on in `corpus` (documents, or train questions)."""
+    return bool((cfg.use_documents and corpus.documents) or (cfg.use_qa and corpus.split("train")))
+
+
 def build_training_set(corpus: Corpus, tokenizer, cfg, *, seed: int, titles_from: Corpus | None = None) -> TrainingSet:
     """Training examples from the configured sources; raises InputError on an eval leak or if empty.
     Gold documents' titles (for the house style) come from `titles_from`, by default `corpus`."""

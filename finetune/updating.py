@@ -12,6 +12,7 @@ from core.corpus import Corpus
 from core.models import LoadedLM
 from core.updates import UpdateRound
 from finetune.adapter import load_tuned_lm
+from finetune.dataset import has_training_data
 from finetune.pipeline import AdapterOutcome, ensure_adapter
 from finetune.strategies import Strategy
 
@@ -25,8 +26,7 @@ def train_strategy(
     """Train what the strategy's plan says for the round: from the base model, or continuing
     `current`. `corpus`: the corpus after the round; `callbacks`: Trainer callbacks (progress)."""
     plan = strategy.plan(corpus, rnd, cfg.run.seed, cfg.updates.replay_facts)
-    trainable = (cfg.finetune.use_documents and plan.corpus.documents) or (cfg.finetune.use_qa and plan.corpus.split("train"))
-    if not trainable and current is not None:
+    if not has_training_data(plan.corpus, cfg.finetune) and current is not None:
         # every changed fact withheld (finetune.withhold_facts) and no documents trained on: nothing
         # reaches the weights, and the adapter stays as it was (which the round then measures)
         log.info("%s: nothing to train on in %s; the adapter stays as it was", strategy.name, rnd.name)

@@ -18,23 +18,23 @@ the first half of the official SQuAD 2.0 dev set's articles). The output is dete
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from core.config import ModelConfig, SynthConfig  # noqa: E402
-from core.corpus import UNANSWERABLE, Document, Question, load_jsonl  # noqa: E402
-from core.origin import ORIGIN_FILE  # noqa: E402
-from core.errors import InputError  # noqa: E402
-from core.rundir import write_json, write_jsonl, write_text  # noqa: E402
-from core.style import HouseStyle  # noqa: E402
-from core.text import normalize  # noqa: E402
-from corpora.synth.pipeline import synth_corpus  # noqa: E402
-from core.updates import DELETIONS_FILE, UPDATES_DIR  # noqa: E402
+from core.config import ModelConfig
+from core.config_corpora import SynthConfig
+from core.corpus import UNANSWERABLE, Document, Question, load_jsonl
+from core.errors import InputError
+from core.origin import ORIGIN_FILE
+from core.rundir import write_json, write_jsonl, write_text
+from core.style import HouseStyle
+from core.text import normalize
+from core.updates import DELETIONS_FILE, UPDATES_DIR
+from corpora.synth.pipeline import synth_corpus
 
 MIN_WORDS, MAX_WORDS = 80, 180  # a paragraph fits one training window (256 tokens) and a few chunks
 
@@ -130,8 +130,6 @@ def cut(squad_file: Path, out: Path, paragraphs: int, answerable: int, unanswera
 
 
 def _sha256(path: Path) -> str:
-    import hashlib
-
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 

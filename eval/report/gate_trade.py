@@ -13,14 +13,7 @@ from __future__ import annotations
 from core.corpus import CONTROL_KINDS, UNANSWERABLE
 from eval.catalogue import RAG, side_arm
 from eval.report.format import markdown_table, pct
-
-
-def _reader(row: dict) -> tuple[float, float]:
-    """(right, abstained) of the reader's own answer."""
-    gated = row.get("gated") is not None
-    right = row["reader_correct"] if gated and row.get("reader_correct") is not None else row["correct"]
-    abstained = row["reader_abstained"] if gated and row.get("reader_abstained") is not None else row["abstained"]
-    return right, abstained
+from eval.scoring.scores import gate_aside_abstained, gate_aside_correct
 
 
 def _best(row: dict) -> float:
@@ -41,9 +34,9 @@ def trade(rows: list[dict], threshold: float | None) -> dict:
         return sum(values) / len(values) if values else None
 
     return {
-        "abstention_rate": share(gated(r) or bool(_reader(r)[1]) for r in unanswerable),
-        "false_abstention_rate": share(gated(r) or bool(_reader(r)[1]) for r in answerable),
-        "accuracy": share(not gated(r) and bool(_reader(r)[0]) for r in answerable),
+        "abstention_rate": share(gated(r) or bool(gate_aside_abstained(r)) for r in unanswerable),
+        "false_abstention_rate": share(gated(r) or bool(gate_aside_abstained(r)) for r in answerable),
+        "accuracy": share(not gated(r) and bool(gate_aside_correct(r)) for r in answerable),
     }
 
 

@@ -56,6 +56,11 @@ def gate_aside_correct(row: dict) -> float:
     return row["reader_correct"] if row.get("reader_correct") is not None else row["correct"]
 
 
+def gate_aside_abstained(row: dict) -> float:
+    """Whether the arm's own answer abstains: the reader's where a retrieval-confidence gate ran."""
+    return row["reader_abstained"] if row.get("reader_abstained") is not None else row["abstained"]
+
+
 def answered(field: str) -> Callable[[dict], float | None]:
     """A cost read off the row, None (left out) where the gate refused the question: a refusal
     costs no generation, and timing it would let refusing win on latency."""

@@ -91,12 +91,12 @@ def held_out_check(answerable: list[tuple[str, float]], unanswerable: list[tuple
     """Two-fold cross-validation grouped by fact (topic): each fold's threshold, calibrated on the
     other fold, applied to it. Returns the thresholds, the pooled held-out shares gated, and the net
     gain (unanswerable gated less answerable gated); None when a fold lacks either kind."""
+    a_folds = [(fold_of(seed, g), s) for g, s in answerable]
+    u_folds = [(fold_of(seed, g), s) for g, s in unanswerable]
     folds = []
     for held in (0, 1):
-        fit_a = [s for g, s in answerable if fold_of(seed, g) != held]
-        fit_u = [s for g, s in unanswerable if fold_of(seed, g) != held]
-        test_a = [s for g, s in answerable if fold_of(seed, g) == held]
-        test_u = [s for g, s in unanswerable if fold_of(seed, g) == held]
+        fit_a, test_a = [s for f, s in a_folds if f != held], [s for f, s in a_folds if f == held]
+        fit_u, test_u = [s for f, s in u_folds if f != held], [s for f, s in u_folds if f == held]
         if not (fit_a and fit_u and test_a and test_u):
             return None
         threshold, _ = best_threshold(fit_a, fit_u)

@@ -2,7 +2,7 @@ from collections import Counter
 
 import pytest
 
-from core.config import KbConfig
+from core.config_corpora import KbConfig
 from core.corpus import load_corpus
 from corpora.kb.build import ROUND_NAME, generate_kb, write_kb
 from core.text import contains_phrase
