@@ -16,9 +16,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from core.rundir import write_bytes  # noqa: E402
-from eval.catalogue import HYBRID, colour, metrics_in, side_of  # noqa: E402
+from eval.catalogue import HYBRID, METRICS, colour, metrics_in, side_of  # noqa: E402
 from eval.report.format import seconds_text  # noqa: E402
 from eval.report.tables import shown_behaviours  # noqa: E402
+from eval.scoring.harness import metric_scores  # noqa: E402
 
 STYLE = {"font.size": 13, "axes.titlesize": 15, "axes.labelsize": 13, "figure.dpi": 100}
 
@@ -60,18 +61,25 @@ def behaviours_plot(summary: dict) -> Figure | None:
     return fig
 
 
+def latency_per_arm(main_rows: list[dict]) -> dict[str, list[float]]:
+    """Each arm's latencies over the latency metric's own questions (answerable, answered), as the
+    summary counts them: a question the gate refused costs nothing and would be a fast outlier."""
+    arms = dict.fromkeys(r["arm"] for r in main_rows)
+    return {a: list(metric_scores([r for r in main_rows if r["arm"] == a], a)[METRICS["latency_ms"]].values()) for a in arms}
+
+
 def latency_plot(main_rows: list[dict]) -> Figure | None:
-    arms = list(dict.fromkeys(r["arm"] for r in main_rows))
-    if not arms:
+    per_arm = latency_per_arm(main_rows)
+    if not per_arm:
         return None
+    arms, data = list(per_arm), list(per_arm.values())
     fig, ax = plt.subplots(figsize=(9, 5))
-    data = [[r["latency_ms"] for r in main_rows if r["arm"] == a] for a in arms]
     parts = ax.boxplot(data, tick_labels=arms, showfliers=True, patch_artist=True)
     for patch, name in zip(parts["boxes"], arms):
         patch.set_facecolor(colour(name))
         patch.set_alpha(0.6)
     ax.set_yscale("log")
-    ax.set_ylabel("latency per question, ms (log)")
+    ax.set_ylabel("latency per answered question, ms (log)")
     ax.set_title("Latency distribution per arm")
     return fig
 

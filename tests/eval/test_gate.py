@@ -127,3 +127,13 @@ def test_a_gated_question_gets_the_abstention_phrase_and_the_reader_is_still_rep
     assert summary["retrieval_miss_rate"] == 1.0 and summary["reading_miss_rate"] == 0.0
     with pytest.raises(ValueError):
         PromptAnswerer(tiny_lm, None, corpus, batch_size=4, max_new_tokens=3, abstain_below=0.5)
+
+
+def test_the_latency_plot_leaves_out_what_the_gate_refused_as_the_summary_does(corpus, tiny_lm):
+    from eval.report.plots import latency_per_arm
+
+    retriever = ScoredRetriever({"u2-eval": 0.1, "q2": 0.2, "g1": 0.0})
+    gated = PromptAnswerer(tiny_lm, retriever, corpus, batch_size=4, max_new_tokens=3, abstain_below=0.5)
+    rows = run_arm("rag", gated, corpus.split("eval"), corpus)
+    plotted = latency_per_arm(rows)["rag"]
+    assert sorted(plotted) == sorted(r["latency_ms"] for r in rows if r["question_id"] in ("q3", "q4"))  # q2 refused
