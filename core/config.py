@@ -15,6 +15,7 @@ from pydantic import Field, field_serializer, field_validator
 
 from core.bundled import corpus_path, portable_corpus
 from core.config_corpora import KbConfig, ScaleConfig, SynthConfig
+from core.config_raft import RaftConfig
 from core.config_section import Section, auto_or_number
 from core.registry import ArmName, ExecutorName, RetrieverName, StrategyName, registry_names
 
@@ -250,6 +251,7 @@ class ExperimentConfig(Section):
     corpus: CorpusConfig = Field(default_factory=CorpusConfig)
     rag: RagConfig = Field(default_factory=RagConfig)
     finetune: FinetuneConfig = Field(default_factory=FinetuneConfig)
+    raft: RaftConfig = Field(default_factory=RaftConfig)
     eval: EvalConfig = Field(default_factory=EvalConfig)
     updates: UpdatesConfig = Field(default_factory=UpdatesConfig)
     synth: SynthConfig = Field(default_factory=SynthConfig)

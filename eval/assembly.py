@@ -28,24 +28,25 @@ from core.models import LoadedLM, check_lm_name, load_lm
 from core.origin import train_questions_synthesized
 from core.rundir import write_text
 from core.seeding import set_seed
-from eval.catalogue import ARMS, Arm
+from eval.catalogue import ARMS, CLOSED_BOOK, READER, Arm
 from eval.rundir import CONFIG_FILE, INDEX_DIR
 from eval.stages.gate import Gate, resolve_gate
 from eval.stages.run_info import StageTimes
-from finetune.pipeline import AdapterOutcome, ensure_adapter, saved_adapter
+from finetune.pipeline import RAFT_DIR, AdapterOutcome, ensure_adapter, ensure_raft_adapter, raft_passages, saved_adapter
 from finetune.updating import tuned_model
 from rag.embedding import Embedder
 from rag.index import ChunkIndex, load_index
 from rag.indexing import ensure_index, matching_index
-from rag.retriever import Retriever
+from rag.retriever import IndexPassages, Retriever
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Assembly:
-    """What a run answers with. `tuned` is the fine-tuned model once loaded (`load_tuned`, or the
-    evaluation stage, which also times it merged and unmerged)."""
+    """What a run answers with. `tuned` is the closed-book fine-tuned model once loaded (`load_tuned`,
+    or the evaluation stage, which also times it merged and unmerged); `reader` the RAFT-tuned one
+    (`load_reader`), trained from `reader_adapter`."""
 
     cfg: ExperimentConfig
     corpus: Corpus
@@ -56,10 +57,17 @@ class Assembly:
     gate: Gate | None = None
     adapter: AdapterOutcome | None = None
     tuned: LoadedLM | None = None
+    reader_adapter: AdapterOutcome | None = None
+    reader: LoadedLM | None = None
 
     @property
     def retriever(self) -> Retriever | None:
         return Retriever(self.index, self.cfg.rag.top_k) if self.index is not None else None
+
+    def retriever_for(self, arm: Arm) -> Retriever | None:
+        """The retriever `arm` reads: top raft.passages for the RAFT reader (it was trained on as many), else top rag.top_k."""
+        k = raft_passages(self.cfg) if arm.adapter == READER else self.cfg.rag.top_k
+        return Retriever(self.index, k) if self.index is not None else None
 
     def load_tuned(self) -> LoadedLM:
         if self.adapter is None:
@@ -67,18 +75,33 @@ class Assembly:
         self.tuned = tuned_model(self.cfg, self.adapter)
         return self.tuned
 
+    def load_reader(self) -> LoadedLM:
+        if self.reader_adapter is None:
+            raise ValueError("no RAFT adapter in this assembly to load the reader from")
+        self.reader = tuned_model(self.cfg, self.reader_adapter)
+        return self.reader
+
+    def model_for(self, arm: Arm, tuned: LoadedLM | None = None) -> LoadedLM | None:
+        """The weights `arm` answers with: the base model, the closed-book fine-tune (`tuned`, default
+        the assembly's) or the RAFT reader."""
+        if arm.adapter == READER:
+            return self.reader
+        if arm.adapter == CLOSED_BOOK:
+            return self.tuned if tuned is None else tuned
+        return self.lm
+
     def answerer(self, arm: Arm, *, corpus: Corpus | None = None, tuned: LoadedLM | None = None) -> PromptAnswerer:
         """The shared prompt answerer for `arm` (a main or update-stage catalogue entry): its passage
-        source over `corpus` (default: the assembly's), the tuned model (`tuned`, default the
-        assembly's) when the arm is tuned, and the gate when it retrieves."""
+        source over `corpus` (default: the assembly's), its weights (model_for), and the gate when the
+        catalogue puts it behind one."""
         corpus = self.corpus if corpus is None else corpus
-        model = (self.tuned if tuned is None else tuned) if arm.tuned else self.lm
+        model = self.model_for(arm, tuned)
         if model is None:
-            raise ValueError(f"the {arm.name} arm needs the fine-tuned model")
-        retriever = self.retriever
+            raise ValueError(f"the {arm.name} arm needs its fine-tuned model ({arm.adapter})")
+        retriever = self.retriever_for(arm)
         if arm.retrieves and retriever is None:
             raise ValueError(f"the {arm.name} arm needs a retriever")
-        gate = self.gate.threshold if arm.retrieves and self.gate is not None else None
+        gate = self.gate.threshold if arm.gated and self.gate is not None else None
         return PromptAnswerer(
             model, arm.passages.source(corpus, retriever), corpus,
             batch_size=self.cfg.model.batch_size, max_new_tokens=self.cfg.model.max_new_tokens, abstain_below=gate,
@@ -89,12 +112,19 @@ class Assembly:
         return {name: self.answerer(ARMS[name]) for name in self.cfg.eval.arms}
 
 
+def needs_reader(cfg: ExperimentConfig) -> bool:
+    """Whether a configured arm answers with the RAFT adapter."""
+    return any(ARMS[a].adapter == READER for a in cfg.eval.arms)
+
+
 def needs_retriever(cfg: ExperimentConfig) -> bool:
-    return any(ARMS[a].retrieves for a in cfg.eval.arms)
+    """Whether a configured arm retrieves, or the RAFT adapter is trained (its prompts hold retrieved passages)."""
+    return any(ARMS[a].retrieves for a in cfg.eval.arms) or needs_reader(cfg)
 
 
 def needs_adapter(cfg: ExperimentConfig) -> bool:
-    return any(ARMS[a].tuned for a in cfg.eval.arms)
+    """Whether a configured arm answers with the closed-book adapter."""
+    return any(ARMS[a].adapter == CLOSED_BOOK for a in cfg.eval.arms)
 
 
 # Half: both fact groups then have about as many eval questions, so both rates carry similar intervals.
@@ -179,6 +209,9 @@ def assemble(
     if tuning:
         with times.stage("fine-tune"):
             parts.adapter = ensure_adapter(cfg, corpus, out, lm, reuse_from=reuse_from)
+    if retrieval and needs_reader(cfg):
+        with times.stage("raft fine-tune"):
+            parts.reader_adapter = ensure_raft_adapter(cfg, corpus, out, lm, IndexPassages(parts.index), reuse_from=reuse_from)
     if retrieval:
         parts.gate = resolve_gate(cfg, corpus, parts.retriever)
     return parts
@@ -193,7 +226,8 @@ def assemble_saved(cfg: ExperimentConfig, run_dir: Path, *, retrieval: bool | No
     embedder, lm = load_models(cfg, embedder=retrieval)
     index = load_index(Path(run_dir) / INDEX_DIR, embedder=embedder, corpus_hash=corpus.content_hash()) if retrieval else None
     adapter = saved_adapter(run_dir) if tuning else None
-    parts = Assembly(cfg, corpus, lm, embedder, index, index_reused=True, adapter=adapter)
+    reader_adapter = saved_adapter(Path(run_dir) / RAFT_DIR) if needs_reader(cfg) else None
+    parts = Assembly(cfg, corpus, lm, embedder, index, index_reused=True, adapter=adapter, reader_adapter=reader_adapter)
     if retrieval:
         parts.gate = resolve_gate(cfg, corpus, parts.retriever)
     return parts

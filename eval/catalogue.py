@@ -51,38 +51,63 @@ RETRIEVED = Passages("retrieved", lambda corpus, retriever: retriever)
 GOLD = Passages("gold", _gold_documents)
 
 
+# Which adapter a tuned arm answers with: the closed-book one (finetune/pipeline.ensure_adapter:
+# question/answer pairs, and documents, with no passages) or the retrieval-augmented reader
+# (ensure_raft_adapter: the same questions with retrieved passages in the prompt, RAFT).
+CLOSED_BOOK, READER = "closed-book", "reader"
+
+
 @dataclass(frozen=True)
 class Arm:
     name: str
     description: str  # completes "`name` ..." in the report
     colour: str
     passages: Passages  # NO_PASSAGES | RETRIEVED | GOLD
-    tuned: bool
+    adapter: str | None = None  # None (base weights) | CLOSED_BOOK | READER
     side: str | None = None  # RAG | fine-tune | hybrid | None (a reference)
+    gated: bool = False  # behind the retrieval-confidence gate (rag.abstain_below); a reader trained to abstain is not
+
+    @property
+    def tuned(self) -> bool:
+        return self.adapter is not None
 
     @property
     def retrieves(self) -> bool:
         return self.passages is RETRIEVED
 
+    @property
+    def answerable_only(self) -> bool:
+        """A ceiling arm reads the gold documents: it is asked only the questions that have them (the
+        controls have none, so it would only repeat the closed-book prompt of its weights)."""
+        return self.passages is GOLD
+
 
 ARMS: dict[str, Arm] = {
     a.name: a
     for a in (
-        Arm("base", "is the model as shipped", "#888888", NO_PASSAGES, tuned=False),
-        Arm("rag", "reads the top-k retrieved passages", "#1f77b4", RETRIEVED, tuned=False, side=RAG),
-        Arm("lora", "is the model fine-tuned on the corpus with no retrieval", "#d62728", NO_PASSAGES, tuned=True, side=FINETUNE),
-        Arm("hybrid", "is the fine-tuned model reading retrieved passages", "#9467bd", RETRIEVED, tuned=True, side=HYBRID),
+        Arm("base", "is the model as shipped", "#888888", NO_PASSAGES),
+        Arm("rag", "reads the top-k retrieved passages", "#1f77b4", RETRIEVED, side=RAG, gated=True),
+        Arm("lora", "is the model fine-tuned on the corpus with no retrieval", "#d62728", NO_PASSAGES, CLOSED_BOOK, side=FINETUNE),
+        Arm(
+            "raft", "is the model fine-tuned to read retrieved passages (RAFT: train questions with the gold passage among "
+            "distractors) reading them", "#17becf", RETRIEVED, READER, side=HYBRID,
+        ),
+        Arm(
+            "hybrid", "is the closed-book fine-tune reading retrieved passages (the conflict probe: weights against passage)",
+            "#9467bd", RETRIEVED, CLOSED_BOOK, gated=True,
+        ),
         Arm(
             "oracle", "reads the gold document, the reader's ceiling (a miss there is a reading miss, not a retrieval miss)",
-            "#2ca02c", GOLD, tuned=False,
+            "#2ca02c", GOLD,
         ),
+        Arm("raft_oracle", "is the RAFT reader given the gold document: the tuned reader's ceiling", "#98df8a", GOLD, READER),
     )
 }
 
 # The update stage measures each fine-tune strategy as its own arm, in shades of the lora arm's red.
 _STRATEGY_COLOURS = ("#7f0000", "#ff7f0e", "#d62728", "#e377c2", "#8c564b")
 UPDATE_ARMS: dict[str, Arm] = {
-    f"lora_{s.name}": Arm(f"lora_{s.name}", s.description, _STRATEGY_COLOURS[i % len(_STRATEGY_COLOURS)], NO_PASSAGES, True, FINETUNE)
+    f"lora_{s.name}": Arm(f"lora_{s.name}", s.description, _STRATEGY_COLOURS[i % len(_STRATEGY_COLOURS)], NO_PASSAGES, CLOSED_BOOK, FINETUNE)
     for i, s in enumerate(STRATEGIES.values())
 }
 

@@ -69,11 +69,16 @@ def select_paraphrases(questions: list[Question], per_fact: int | None) -> list[
 def qa_example(tokenizer, q: Question, style: HouseStyle, title: str | None) -> Example:
     """The inference prompt for `q` followed by its first accepted answer in the house style (citing
     `title`, the gold document's; an abstention stays as it is); loss on the answer only."""
-    prompt = render(tokenizer, build_prompt(q.question, style=style))
     answer = style.render(q.answers[0], title) if q.answerable else q.answers[0]
+    return prompt_answer_example(tokenizer, "qa", q, build_prompt(q.question, style=style), answer)
+
+
+def prompt_answer_example(tokenizer, source: str, q: Question, messages: list[dict[str, str]], answer: str) -> Example:
+    """Chat `messages` as the arms render them, then `answer` and EOS; the loss on the answer only."""
+    prompt = render(tokenizer, messages)
     prompt_ids = tokenizer(prompt, add_special_tokens=False).input_ids
     answer_ids = tokenizer(answer, add_special_tokens=False).input_ids + [tokenizer.eos_token_id]
-    return Example("qa", q.id, prompt + answer, prompt_ids + answer_ids, [IGNORE] * len(prompt_ids) + answer_ids)
+    return Example(source, q.id, prompt + answer, prompt_ids + answer_ids, [IGNORE] * len(prompt_ids) + answer_ids)
 
 
 def document_examples(tokenizer, doc_id: str, text: str, source: str, max_length: int) -> list[Example]:
@@ -100,22 +105,32 @@ def build_training_set(corpus: Corpus, tokenizer, cfg, *, seed: int, titles_from
     """Training examples from the configured sources; raises InputError on an eval leak or if empty.
     Gold documents' titles (for the house style) come from `titles_from`, by default `corpus`."""
     rng = random.Random(seed)
-    examples: list[Example] = []
-    if cfg.use_documents:
-        for doc in corpus.documents:
-            examples += document_examples(tokenizer, doc.id, f"{doc.title}\n{doc.text}", "document", cfg.max_length)
-            for _ in range(cfg.document_shuffles):
-                text = f"{doc.title}\n{shuffled_sentences(doc.text, rng)}"
-                examples += document_examples(tokenizer, doc.id, text, "document_shuffled", cfg.max_length)
+    examples = corpus_document_examples(corpus, tokenizer, cfg, rng) if cfg.use_documents else []
     if cfg.use_qa:
         docs = (titles_from or corpus).by_doc_id()
         for q in select_paraphrases(corpus.split("train"), cfg.paraphrases_per_fact):
             examples.append(qa_example(tokenizer, q, corpus.style, docs[q.doc_ids[0]].title if q.doc_ids else None))
     if not examples:
         raise InputError("finetune: the training set is empty (enable use_documents or use_qa, or add train questions)")
+    return finished_set(examples, corpus, rng)
+
+
+def corpus_document_examples(corpus: Corpus, tokenizer, cfg, rng: random.Random) -> list[Example]:
+    """Every document as plain text, plus `cfg.document_shuffles` copies with its sentences shuffled."""
+    examples: list[Example] = []
+    for doc in corpus.documents:
+        examples += document_examples(tokenizer, doc.id, f"{doc.title}\n{doc.text}", "document", cfg.max_length)
+        for _ in range(cfg.document_shuffles):
+            text = f"{doc.title}\n{shuffled_sentences(doc.text, rng)}"
+            examples += document_examples(tokenizer, doc.id, text, "document_shuffled", cfg.max_length)
+    return examples
+
+
+def finished_set(examples: list[Example], corpus: Corpus, rng: random.Random, stats: dict | None = None) -> TrainingSet:
+    """The examples checked for eval leaks and shuffled, with their counts (and `stats` beside them)."""
     check_no_leak(examples, corpus.split("eval"))
     rng.shuffle(examples)
-    return TrainingSet(examples, _stats(examples))
+    return TrainingSet(examples, {**_stats(examples), **(stats or {})})
 
 
 def check_no_leak(examples: list[Example], eval_questions: list[Question]) -> None:

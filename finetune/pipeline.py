@@ -18,6 +18,7 @@ from core.models import LoadedLM, load_lm, resolve_lm
 from core.quiet import library_warnings_filtered
 from core.rundir import read_json
 from finetune.dataset import TrainingSet, build_training_set
+from finetune.raft import PassageLookup, build_raft_set
 from finetune.train import ADAPTER_DIR, TRAINING_FILE, cached_training, train_lora
 
 log = logging.getLogger(__name__)
@@ -30,14 +31,14 @@ class AdapterOutcome:
     reused: bool
 
 
-def adapter_key(lm: LoadedLM, training_set: TrainingSet, cfg: ExperimentConfig) -> str:
+def adapter_key(lm: LoadedLM, training_set: TrainingSet, finetune_cfg, seed: int) -> str:
     """Everything that determines the trained weights; merge_for_inference does not."""
     payload = {
         "model": lm.name,
         "weights": lm.weights_sha256,
         "data": training_set.content_hash(),
-        "finetune": cfg.finetune.model_dump(mode="json", exclude={"merge_for_inference"}),
-        "seed": cfg.run.seed,
+        "finetune": finetune_cfg.model_dump(mode="json", exclude={"merge_for_inference"}),
+        "seed": seed,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -60,7 +61,18 @@ def ensure_adapter(
     `reuse_from`: another run directory whose adapter is reused (never overwritten) when it matches.
     `callbacks`: transformers TrainerCallbacks (a UI's progress bar)."""
     training_set = build_training_set(corpus, base_lm.tokenizer, cfg.finetune, seed=cfg.run.seed, titles_from=titles_from)
-    key = adapter_key(base_lm, training_set, cfg)
+    return train_or_reuse(
+        cfg, cfg.finetune, training_set, out, base_lm, resume=resume, start_from=start_from, reuse_from=reuse_from, callbacks=callbacks
+    )
+
+
+def train_or_reuse(
+    cfg: ExperimentConfig, finetune_cfg, training_set: TrainingSet, out: Path, base_lm: LoadedLM, *, resume: bool = False,
+    start_from: AdapterOutcome | None = None, reuse_from: Path | None = None, callbacks=(),
+) -> AdapterOutcome:
+    """Train <out>/adapter on `training_set` with the `finetune_cfg` settings, or reuse the adapter
+    in `reuse_from` or `out` trained from exactly the same inputs (see ensure_adapter)."""
+    key = adapter_key(base_lm, training_set, finetune_cfg, cfg.run.seed)
     if start_from:  # the starting weights are an input too
         key = hashlib.sha256(f"{key}+{start_from.record['key']}".encode()).hexdigest()[:16]
     adapter_dir = Path(out) / ADAPTER_DIR
@@ -77,8 +89,33 @@ def ensure_adapter(
 
         with library_warnings_filtered():  # peft asks a deprecated transformers property (core/quiet.py)
             model = PeftModel.from_pretrained(model, str(start_from.adapter_dir), is_trainable=True)
-    result = train_lora(model, base_lm.tokenizer, training_set, cfg.finetune, out_dir=Path(out), seed=cfg.run.seed, resume=resume, key=key, callbacks=callbacks)
+    result = train_lora(model, base_lm.tokenizer, training_set, finetune_cfg, out_dir=Path(out), seed=cfg.run.seed, resume=resume, key=key, callbacks=callbacks)
     return AdapterOutcome(result.adapter_dir, {"key": key, "metrics": result.metrics, "loss_curve": result.loss_curve}, reused=False)
+
+
+RAFT_DIR = "raft"  # <out>/raft/adapter: the retrieval-augmented adapter (finetune/raft.py), beside the closed-book one
+
+
+def raft_settings(cfg: ExperimentConfig):
+    """The optimiser settings the RAFT adapter trains with: the finetune section's, its own epochs."""
+    return cfg.finetune.model_copy(update={"epochs": cfg.raft.epochs or cfg.finetune.epochs})
+
+
+def raft_passages(cfg: ExperimentConfig) -> int:
+    """Passages in a RAFT prompt, in training and at inference."""
+    return cfg.raft.passages or cfg.rag.top_k
+
+
+def ensure_raft_adapter(
+    cfg: ExperimentConfig, corpus: Corpus, out: Path, base_lm: LoadedLM, lookup: PassageLookup, *, reuse_from: Path | None = None,
+    callbacks=(),
+) -> AdapterOutcome:
+    """Train <out>/raft/adapter on the RAFT set the `lookup` (an index's passages) gives, or reuse it."""
+    training_set = build_raft_set(corpus, base_lm.tokenizer, cfg.finetune, cfg.raft, lookup, k=raft_passages(cfg), seed=cfg.run.seed)
+    return train_or_reuse(
+        cfg, raft_settings(cfg), training_set, Path(out) / RAFT_DIR, base_lm,
+        reuse_from=Path(reuse_from) / RAFT_DIR if reuse_from else None, callbacks=callbacks,
+    )
 
 
 def saved_adapter(out: Path) -> AdapterOutcome:

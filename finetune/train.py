@@ -264,6 +264,8 @@ def train_lora(
         "adapter_mb": sum(f.stat().st_size for f in adapter_dir.iterdir()) / 2**20,
         "resumed": resume,
         "by_source": training_set.stats["by_source"],
+        # a retrieval-augmented set says how its prompts were made (finetune/raft.py)
+        **({"raft": training_set.stats["raft"]} if "raft" in training_set.stats else {}),
     }
     write_json(adapter_dir / TRAINING_FILE, {"key": key, "metrics": metrics, "loss_curve": curve})
     return TrainResult(peft_model, adapter_dir, metrics, curve)

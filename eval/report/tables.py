@@ -69,12 +69,38 @@ def seeds_table(summary: dict) -> str | None:
     return markdown_table(["arm", "metric", *(f"seed {s} %" for s in seeds["seeds"]), "mean %", "spread"], rows)
 
 
-def training_table(train: dict) -> str:
-    header = ["training examples", "tokens", "steps", "seconds", "tokens/s", "peak RSS MB", "final loss", "trainable params", "adapter MB"]
-    return markdown_table(header, [[
-        train["examples"], train["tokens"], train["steps"], f"{train['seconds']:.0f}", f"{train['tokens_per_s']:.0f}",
-        f"{train['peak_rss_mb']:.0f}", f"{train['final_loss']:.3f}", f"{train['trainable_params']:,}", f"{train['adapter_mb']:.1f}",
-    ]])
+def training_table(arms: dict) -> str:
+    """One row per arm that holds a training record: what its adapter cost to train."""
+    header = ["arm", "training examples", "tokens", "steps", "seconds", "tokens/s", "peak RSS MB", "final loss", "trainable params", "adapter MB"]
+    rows = [
+        [
+            name, train["examples"], train["tokens"], train["steps"], f"{train['seconds']:.0f}", f"{train['tokens_per_s']:.0f}",
+            f"{train['peak_rss_mb']:.0f}", f"{train['final_loss']:.3f}", f"{train['trainable_params']:,}", f"{train['adapter_mb']:.1f}",
+        ]
+        for name, train in ((n, a["train"]) for n, a in arms.items() if "train" in a)
+    ]
+    return markdown_table(header, rows)
+
+
+def raft_cost_text(arms: dict) -> str | None:
+    """What the retrieval-augmented set costs against the closed-book one: passages in every prompt."""
+    trained = {n: a["train"] for n, a in arms.items() if "train" in a}
+    reader = next((n for n, t in trained.items() if "raft" in t), None)
+    closed = next((n for n, t in trained.items() if "raft" not in t), None)
+    if reader is None:
+        return None
+    made = trained[reader]["raft"]
+    text = (
+        f"`{reader}`'s set: {made['raft_gold']} train questions with the gold passage among {made['passages']} shown, "
+        f"{made['raft_distractors']} with distractors only, {made['raft_unanswerable']} unanswerable"
+        + (f" ({made['no_gold_chunk']} left out: no chunk holds their answer whole)" if made["no_gold_chunk"] else "")
+        + "."
+    )
+    if closed:
+        tokens = trained[reader]["tokens"] / max(trained[closed]["tokens"], 1)
+        seconds = trained[reader]["seconds"] / max(trained[closed]["seconds"], 1e-9)
+        text += f" Passages in every prompt: {tokens:.1f} times `{closed}`'s tokens, {seconds:.1f} times its training time."
+    return text
 
 
 def _stage_table(arms: dict, group: str) -> str:

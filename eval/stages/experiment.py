@@ -10,7 +10,7 @@ from pathlib import Path
 from core.config import ExperimentConfig
 from core.corpus import GENERAL, UNANSWERABLE
 from eval.assembly import Assembly
-from eval.catalogue import ARMS, FINETUNE, reference_arm, side_arm
+from eval.catalogue import ARMS, CLOSED_BOOK, FINETUNE, READER, reference_arm, side_arm
 from eval.schema import Summary
 from eval.scoring.harness import general_knowledge_kept, run_arm, summarize_arm
 from eval.scoring.retrieval import retrieval_quality
@@ -48,8 +48,9 @@ def evaluate_arms(parts: Assembly) -> list[dict]:
     questions = parts.corpus.split(parts.cfg.eval.split)
     rows = []
     for arm, arm_answerer in parts.answerers().items():
-        log.info("arm %s: answering %d questions", arm, len(questions))
-        rows.extend(run_arm(arm, arm_answerer, questions, parts.corpus))
+        asked = [q for q in questions if q.answerable] if ARMS[arm].answerable_only else questions
+        log.info("arm %s: answering %d questions", arm, len(asked))
+        rows.extend(run_arm(arm, arm_answerer, asked, parts.corpus))
     return rows
 
 
@@ -93,9 +94,15 @@ def evaluate_experiment(parts: Assembly, *, started: str) -> tuple[list[dict], d
         adapter = parts.adapter
         train = {**adapter.record["metrics"], "reused": adapter.reused, "loss_curve": adapter.record["loss_curve"]}
         # the training cost is reported with the arm that stands for fine-tuning (lora), else the first tuned one
-        holder = side_arm(FINETUNE, cfg.eval.arms) or next((a for a in cfg.eval.arms if ARMS[a].tuned), None)
+        holder = side_arm(FINETUNE, cfg.eval.arms) or next((a for a in cfg.eval.arms if ARMS[a].adapter == CLOSED_BOOK), None)
         if holder:
             extras[holder] = {"train": train, "merge_latency": merge_latency}
+    if parts.reader_adapter is not None:
+        parts.load_reader()
+        reader = parts.reader_adapter
+        holder = next((a for a in cfg.eval.arms if ARMS[a].adapter == READER and ARMS[a].retrieves), None)
+        if holder:  # the RAFT training cost, with the arm that reads retrieved passages with it
+            extras[holder] = {"train": {**reader.record["metrics"], "reused": reader.reused, "loss_curve": reader.record["loss_curve"]}}
     rows = evaluate_arms(parts)
     embedder_name = parts.embedder.name if parts.embedder is not None else None
     summary = summarize(cfg, rows, started=started, meta=meta_info(parts.lm, embedder_name, parts.corpus), arm_extras=extras)

@@ -16,7 +16,7 @@ import numpy as np
 
 from core.config_files import with_overrides
 from eval.assembly import Assembly
-from eval.catalogue import ARMS
+from eval.catalogue import ARMS, CLOSED_BOOK
 from eval.stages.experiment import evaluate_experiment
 from finetune.pipeline import ensure_adapter
 
@@ -27,14 +27,14 @@ def run_seeds(parts: Assembly, out: Path, main_summary: dict) -> tuple[list[dict
     """(prediction rows tagged with their seed, summary part `seeds`) for every seed after the first:
     the main run's parts with each seed's own adapter."""
     cfg = parts.cfg
-    arms = [a for a in cfg.eval.arms if ARMS[a].tuned]
+    arms = [a for a in cfg.eval.arms if ARMS[a].adapter == CLOSED_BOOK]  # the RAFT reader keeps the main seed's adapter
     per_seed = {cfg.run.seed: {a: main_summary["arms"][a] for a in arms}}
     rows: list[dict] = []
     for seed in cfg.run.seeds[1:]:
         log.info("seed %d: training and evaluating %s", seed, ", ".join(arms))
         scfg = with_overrides(cfg, [f"run.seed={seed}", f"eval.arms=[{','.join(arms)}]"], where=f"run.seeds ({seed})")
         adapter = ensure_adapter(scfg, parts.corpus, out / "seeds" / f"seed-{seed}", parts.lm)
-        seed_rows, summary = evaluate_experiment(replace(parts, cfg=scfg, adapter=adapter, tuned=None), started="")
+        seed_rows, summary = evaluate_experiment(replace(parts, cfg=scfg, adapter=adapter, tuned=None, reader_adapter=None), started="")
         rows += [{**r, "stage": "seed", "seed": seed} for r in seed_rows]
         per_seed[seed] = summary["arms"]
     return rows, {"seeds": list(per_seed), "arms": {a: spread({s: arm_by[a] for s, arm_by in per_seed.items()}) for a in arms}}

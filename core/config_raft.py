@@ -1,0 +1,32 @@
+"""The `raft` section: how the retrieval-augmented fine-tune (the `raft` arm, finetune/raft.py) builds
+its training set. Its optimiser settings are the `finetune` section's, so `lora` and `raft` differ
+only in what they read while training."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from core.config_section import Section
+
+
+class RaftConfig(Section):
+    """The RAFT training set (Zhang et al., 2024): train questions with retrieved passages in the prompt."""
+
+    p_gold: float = Field(
+        0.8, ge=0, le=1,
+        description="Share of the answerable train questions whose prompt holds the gold passage among the distractors; "
+        "the rest see distractors only (then `abstain_without_gold` says what they are taught to answer).",
+    )
+    passages: int | None = Field(
+        None, ge=1,
+        description="Passages in each training prompt, and read by the `raft` arm at inference (default: rag.top_k).",
+    )
+    abstain_without_gold: bool = Field(
+        True,
+        description="A prompt without the gold passage is taught the abstention phrase (the reader learns to say it "
+        "when the passages do not answer); off: the right answer, recalled from the weights.",
+    )
+    use_documents: bool = Field(
+        False, description="Also train on the documents as plain text, as the `finetune` section's documents source does."
+    )
+    epochs: float | None = Field(None, gt=0, description="Passes over the RAFT set (default: finetune.epochs).")
