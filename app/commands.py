@@ -14,7 +14,7 @@ from core.seeding import set_seed
 from corpora.importing import import_folder, write_documents
 from corpora.kb.build import ROUND_NAME, generate_kb, write_kb
 from corpora.synth.pipeline import synth_corpus
-from eval.assembly import assemble_saved, load_experiment_corpus, load_models, write_config
+from eval.assembly import assemble_saved, load_experiment_corpus, load_models, needs_reader, train_reader, write_config
 from eval.report.compare import compare_runs, render_comparison
 from eval.report.console import print_report_paths, print_summary
 from eval.report.render import render_run, render_sweep
@@ -51,18 +51,22 @@ def index(*, config: ExperimentConfig, out: Path) -> None:
 
 
 def train(*, config: ExperimentConfig, out: Path, resume: bool = False) -> None:
-    """Build the training set and train the LoRA adapter into <out>/adapter (reused when model, data, settings and seed match)."""
+    """Build the training set and train the LoRA adapter into <out>/adapter, and with a `raft` arm configured
+    the RAFT adapter into <out>/raft from <out>/index's passages (each reused when model, data, settings and seed match)."""
     corpus = load_experiment_corpus(config)
     set_seed(config.run.seed, config.run.threads)
-    _, lm = load_models(config, embedder=False)
+    embedder, lm = load_models(config, embedder=needs_reader(config))
     write_config(config, out)
-    outcome = ensure_adapter(config, corpus, out, lm, resume=resume)
-    m = outcome.record["metrics"]
-    print(
-        f"{'reused' if outcome.reused else 'trained'} adapter in {outcome.adapter_dir}: {m['examples']} examples, "
-        f"{m['tokens']} tokens, {m['steps']} steps, {m['seconds']:.0f} s, {m['tokens_per_s']:.0f} tokens/s, "
-        f"final loss {m['final_loss']:.3f}"
-    )
+    outcomes = [ensure_adapter(config, corpus, out, lm, resume=resume)]
+    if needs_reader(config):
+        outcomes.append(train_reader(config, corpus, out, lm, embedder, outcomes[0], resume=resume))
+    for outcome in outcomes:
+        m = outcome.record["metrics"]
+        print(
+            f"{'reused' if outcome.reused else 'trained'} adapter in {outcome.adapter_dir}: {m['examples']} examples, "
+            f"{m['tokens']} tokens, {m['steps']} steps, {m['seconds']:.0f} s, {m['tokens_per_s']:.0f} tokens/s, "
+            f"final loss {m['final_loss']:.3f}"
+        )
 
 
 def evaluate(*, config: ExperimentConfig, out: Path) -> None:

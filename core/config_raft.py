@@ -10,12 +10,22 @@ from core.config_section import Section
 
 
 class RaftConfig(Section):
-    """The RAFT training set (Zhang et al., 2024): train questions with retrieved passages in the prompt."""
+    """The RAFT training set (Zhang et al., 2024): train questions with retrieved passages in the prompt.
+
+    The defaults are the measured choice on the bundled corpus (docs/finetuning.md, "The reader trained
+    to read"): one pass continuing the closed-book adapter, 90% of the questions shown their gold
+    passage, the other 10% also shown without it and taught to abstain."""
 
     p_gold: float = Field(
-        0.8, ge=0, le=1,
+        0.9, ge=0, le=1,
         description="Share of the answerable train questions whose prompt holds the gold passage among the distractors; "
         "the rest see distractors only (then `abstain_without_gold` says what they are taught to answer).",
+    )
+    paired: bool = Field(
+        True,
+        description="The distractor-only examples are extra copies of questions also shown with their gold passage (the same "
+        "question once with the answer in the prompt, once without), instead of replacing them: the contrast teaches when "
+        "to abstain, not which questions to abstain on.",
     )
     passages: int | None = Field(
         None, ge=1,
@@ -29,4 +39,11 @@ class RaftConfig(Section):
     use_documents: bool = Field(
         False, description="Also train on the documents as plain text, as the `finetune` section's documents source does."
     )
-    epochs: float | None = Field(None, gt=0, description="Passes over the RAFT set (default: finetune.epochs).")
+    epochs: float | None = Field(
+        1.0, gt=0, description="Passes over the RAFT set (null: finetune.epochs); one pass after the closed-book adapter."
+    )
+    from_closed_book: bool = Field(
+        True,
+        description="Start from the closed-book `lora` adapter (which already holds the facts and the house style) "
+        "instead of the base model: the RAFT passes then only teach reading, and cost only their own training.",
+    )

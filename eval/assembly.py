@@ -149,6 +149,12 @@ def load_experiment_corpus(cfg: ExperimentConfig) -> Corpus:
     corpus = corpus.withhold_train_questions(withhold_share(cfg, corpus), cfg.run.seed)
     if not corpus.split(cfg.eval.split):
         raise InputError(f"{cfg.corpus.dir}: no questions in split {cfg.eval.split!r} for the selected documents")
+    if needs_reader(cfg) and not corpus.split("train") and not cfg.raft.use_documents:
+        readers = ", ".join(a for a in cfg.eval.arms if ARMS[a].adapter == READER)
+        raise InputError(
+            f"{cfg.corpus.dir}: the {readers} arm(s) train on the train split's questions with passages, and it has none "
+            "(write some with `ragvsft synth`, set raft.use_documents, or leave them out of eval.arms)"
+        )
     topics = unanswerable_topics(corpus)
     if topics["seen_in_training"]:
         log.warning(
@@ -195,7 +201,7 @@ def assemble(
     needs it; `ragvsft run` builds both for its update stage)."""
     times = times or StageTimes()
     retrieval = needs_retriever(cfg) if retrieval is None else retrieval
-    tuning = needs_adapter(cfg) if tuning is None else tuning
+    tuning = (needs_adapter(cfg) if tuning is None else tuning) or (needs_reader(cfg) and cfg.raft.from_closed_book)
     corpus = load_experiment_corpus(cfg) if corpus is None else corpus
     set_seed(cfg.run.seed, cfg.run.threads)
     with times.stage("load models"):
@@ -211,10 +217,20 @@ def assemble(
             parts.adapter = ensure_adapter(cfg, corpus, out, lm, reuse_from=reuse_from)
     if retrieval and needs_reader(cfg):
         with times.stage("raft fine-tune"):
-            parts.reader_adapter = ensure_raft_adapter(cfg, corpus, out, lm, IndexPassages(parts.index), reuse_from=reuse_from)
+            parts.reader_adapter = ensure_raft_adapter(
+                cfg, corpus, out, lm, IndexPassages(parts.index), closed_book=parts.adapter, reuse_from=reuse_from
+            )
     if retrieval:
         parts.gate = resolve_gate(cfg, corpus, parts.retriever)
     return parts
+
+
+def train_reader(
+    cfg: ExperimentConfig, corpus: Corpus, out: Path, lm: LoadedLM, embedder: Embedder, closed_book: AdapterOutcome, *, resume: bool = False
+) -> AdapterOutcome:
+    """The RAFT adapter in <out>/raft, trained on the passages of the index in <out>/index (`ragvsft train`)."""
+    index = load_index(Path(out) / INDEX_DIR, embedder=embedder, corpus_hash=corpus.content_hash())
+    return ensure_raft_adapter(cfg, corpus, out, lm, IndexPassages(index), closed_book=closed_book, resume=resume)
 
 
 def assemble_saved(cfg: ExperimentConfig, run_dir: Path, *, retrieval: bool | None = None, tuning: bool | None = None) -> Assembly:

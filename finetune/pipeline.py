@@ -107,13 +107,17 @@ def raft_passages(cfg: ExperimentConfig) -> int:
 
 
 def ensure_raft_adapter(
-    cfg: ExperimentConfig, corpus: Corpus, out: Path, base_lm: LoadedLM, lookup: PassageLookup, *, reuse_from: Path | None = None,
-    callbacks=(),
+    cfg: ExperimentConfig, corpus: Corpus, out: Path, base_lm: LoadedLM, lookup: PassageLookup, *, closed_book: AdapterOutcome | None = None,
+    resume: bool = False, reuse_from: Path | None = None, callbacks=(),
 ) -> AdapterOutcome:
-    """Train <out>/raft/adapter on the RAFT set the `lookup` (an index's passages) gives, or reuse it."""
+    """Train <out>/raft/adapter on the RAFT set the `lookup` (an index's passages) gives, or reuse it;
+    continuing `closed_book` (the lora adapter) when raft.from_closed_book says so."""
+    if cfg.raft.from_closed_book and closed_book is None:
+        raise ValueError("raft.from_closed_book: the closed-book adapter must be trained first")
     training_set = build_raft_set(corpus, base_lm.tokenizer, cfg.finetune, cfg.raft, lookup, k=raft_passages(cfg), seed=cfg.run.seed)
     return train_or_reuse(
-        cfg, raft_settings(cfg), training_set, Path(out) / RAFT_DIR, base_lm,
+        cfg, raft_settings(cfg), training_set, Path(out) / RAFT_DIR, base_lm, resume=resume,
+        start_from=closed_book if cfg.raft.from_closed_book else None,
         reuse_from=Path(reuse_from) / RAFT_DIR if reuse_from else None, callbacks=callbacks,
     )
 

@@ -55,6 +55,23 @@ def with_gold_at_random_place(gold: Passage, distractors: list[Passage], k: int,
     return passages
 
 
+def question_examples(q: Question, retrieved: list[Passage], lookup: PassageLookup, raft_cfg, style, fallback_title: str | None, k: int, rng: random.Random):
+    """(source, passages, answer) of each example train question `q` makes; None when no chunk holds its answer."""
+    if not q.answerable:
+        return [(UNANSWERABLE_SOURCE, retrieved[:k], q.answers[0])]
+    if (gold := gold_passage(q, retrieved, lookup)) is None:
+        return None
+    distractors = [p for p in retrieved if p.doc_id not in q.doc_ids]
+    with_gold = rng.random() < raft_cfg.p_gold
+    made = []
+    if with_gold or raft_cfg.paired:
+        made.append((WITH_GOLD, with_gold_at_random_place(gold, distractors, k, rng), style.render(q.answers[0], gold.title)))
+    if not with_gold:
+        answer = style.abstention if raft_cfg.abstain_without_gold else style.render(q.answers[0], fallback_title)
+        made.append((WITHOUT_GOLD, distractors[:k], answer))
+    return made
+
+
 def build_raft_set(corpus: Corpus, tokenizer, finetune_cfg, raft_cfg, lookup: PassageLookup, *, k: int, seed: int) -> TrainingSet:
     """The RAFT training set of the corpus's train split (and its documents when raft.use_documents);
     raises InputError on an eval leak or when there is nothing to train on."""
@@ -62,23 +79,15 @@ def build_raft_set(corpus: Corpus, tokenizer, finetune_cfg, raft_cfg, lookup: Pa
     examples = corpus_document_examples(corpus, tokenizer, finetune_cfg, rng) if raft_cfg.use_documents else []
     questions = select_paraphrases(corpus.split("train"), finetune_cfg.paraphrases_per_fact)
     titles = corpus.by_doc_id()
-    style = corpus.style
     counts = {WITH_GOLD: 0, WITHOUT_GOLD: 0, UNANSWERABLE_SOURCE: 0, "no_gold_chunk": 0}
     for q, retrieved in zip(questions, lookup.ranked(questions, k + DISTRACTOR_DEPTH) if questions else []):
-        distractors = [p for p in retrieved if p.doc_id not in q.doc_ids]
-        if not q.answerable:
-            source, passages, answer = UNANSWERABLE_SOURCE, retrieved[:k], q.answers[0]
-        elif (gold := gold_passage(q, retrieved, lookup)) is None:
+        title = titles[q.doc_ids[0]].title if q.doc_ids else None
+        made = question_examples(q, retrieved, lookup, raft_cfg, corpus.style, title, k, rng)
+        if made is None:
             counts["no_gold_chunk"] += 1
-            continue
-        elif rng.random() < raft_cfg.p_gold:
-            source, passages, answer = WITH_GOLD, with_gold_at_random_place(gold, distractors, k, rng), style.render(q.answers[0], gold.title)
-        else:
-            answer = style.abstention if raft_cfg.abstain_without_gold else style.render(q.answers[0], titles[q.doc_ids[0]].title)
-            source, passages = WITHOUT_GOLD, distractors[:k]
-        counts[source] += 1
-        examples.append(prompt_answer_example(tokenizer, source, q, build_prompt(q.question, passages, style), answer))
+        for source, passages, answer in made or []:
+            counts[source] += 1
+            examples.append(prompt_answer_example(tokenizer, source, q, build_prompt(q.question, passages, corpus.style), answer))
     if not examples:
         raise InputError("raft: the training set is empty (the corpus has no train questions whose gold passage holds the answer)")
     return finished_set(examples, corpus, rng, {"raft": {**counts, "passages": k}})
-

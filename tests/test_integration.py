@@ -1,6 +1,6 @@
-"""End to end on configs/quick.yaml with the real bundled models: all five arms (with the control
-questions for abstention and general knowledge), including LoRA
-training, then one update round and the deletions (about 6 minutes on 2 CPU cores). The first run
+"""End to end on configs/quick.yaml with the real bundled models: all seven arms (with the control
+questions for abstention and general knowledge), including both LoRA trainings (closed-book and
+RAFT), then one update round and the deletions (about 8 minutes on 2 CPU cores). The first run
 also converts the bundled GGUF model into the cache (about 30 s, once)."""
 
 from __future__ import annotations
@@ -33,14 +33,16 @@ def quick_run(tmp_path_factory):
 def test_quick_run_writes_report_and_summary(quick_run):
     out, stdout = quick_run
     summary = read_json(out / "summary.json")
-    assert list(summary["arms"]) == ["base", "rag", "lora", "hybrid", "oracle"]
+    assert list(summary["arms"]) == ["base", "rag", "lora", "raft", "hybrid", "oracle", "raft_oracle"]
     assert summary["meta_info"]["model"]["weights_sha256"]
     assert (out / "report.md").read_text().count("\n| ") >= 6
     assert "report:" in stdout and "| Accuracy on the corpus |" in stdout  # the verdict, printed
     assert (out / "report.html").is_file() and summary["index"]["build_seconds"] > 0
     rows = [r for r in read_jsonl(out / "predictions.jsonl") if "stage" not in r]  # the main comparison
     questions = {r["question_id"] for r in rows}
-    assert len(rows) == 5 * len(questions) and len(questions) == summary["arms"]["rag"]["n"] + 16  # + 8 + 8 controls
+    answerable = summary["arms"]["rag"]["n"]
+    assert len(questions) == answerable + 16  # + 8 + 8 controls
+    assert len(rows) == 5 * len(questions) + 2 * answerable  # the two ceiling arms are asked the answerable ones only
 
 
 def test_the_fine_tune_learns_the_house_style_the_prompt_alone_does_not_teach(quick_run):
@@ -73,13 +75,15 @@ def test_an_update_round_and_the_deletions_are_measured_for_both_approaches(quic
     out = quick_run[0]
     summary = read_json(out / "summary.json")
     (rnd,) = summary["updates"]["rounds"]
-    assert set(rnd["arms"]) == {"rag", "hybrid", "lora_delta", "lora_delta_replay"}  # quick skips lora_full in rounds
+    assert set(rnd["arms"]) == {"rag", "raft", "hybrid", "lora_delta", "lora_delta_replay"}  # quick skips lora_full in rounds
+    assert rnd["arms"]["raft"]["absorb_seconds"] == rnd["arms"]["rag"]["absorb_seconds"]  # the re-index, no training
     rag, delta = rnd["arms"]["rag"], rnd["arms"]["lora_delta"]
     assert rag["efficacy"] > 0 and rag["absorb_seconds"] < delta["absorb_seconds"]  # re-indexing is cheaper than training
     deletions = summary["deletions"]
     assert deletions["documents"] == ["office-tampere"] and deletions["questions"] > 0
     assert deletions["arms"]["rag"]["leak_rate"] <= 0.1  # the deleted passages are gone from retrieval
     assert deletions["arms"]["lora_full"]["absorb_seconds"] > 0
+    assert "leak_rate" in deletions["arms"]["raft"] and deletions["arms"]["raft"]["adapter_unchanged"]
     report = (out / "report.md").read_text()
     assert "## Knowledge updates" in report and "## Deletions" in report
     # what limits the run, under the verdict and in its own section; the gate and the new eval topics recorded
@@ -88,3 +92,16 @@ def test_an_update_round_and_the_deletions_are_measured_for_both_approaches(quic
     assert summary["meta_info"]["corpus"]["unanswerable_topics"]["seen_in_training"] == 0
     assert "how" in summary["gate"] and "attribution_ci" in summary["arms"]["rag"]
     assert summary["arms"]["lora"]["exact_match"] > 0  # its answers carry the house style; right ones still match exactly
+
+
+def test_the_reader_trained_to_read_reads_better_than_the_untrained_one(quick_run):
+    out = quick_run[0]
+    arms = read_json(out / "summary.json")["arms"]
+    assert arms["raft"]["accuracy"] > arms["rag"]["reader_accuracy"]  # the same passages, gate aside for rag
+    assert arms["raft_oracle"]["accuracy"] > arms["oracle"]["accuracy"]  # the same gold documents
+    assert "reader_accuracy" not in arms["raft"]  # no confidence gate: it learned to abstain
+    made = arms["raft"]["train"]["raft"]
+    assert made["raft_gold"] > made["raft_distractors"] > 0 and made["raft_unanswerable"] > 0
+    assert (out / "raft" / "adapter" / "adapter_model.safetensors").is_file()
+    report = (out / "report.md").read_text()
+    assert "the tuned reader's ceiling" in report and "| hybrid (raft) |" in report

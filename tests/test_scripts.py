@@ -77,25 +77,26 @@ def test_run_end_to_end_on_tiny_models(tmp_path, config_file, tiny_model_dirs, c
     commands.run(config=cfg, out=out)
     assert {p.name for p in out.iterdir()} >= {"config.yaml", "index", "adapter", "predictions.jsonl", "summary.json", "report.md", "report.html", "plots"}
     summary = read_json(out / "summary.json")
-    assert list(summary["arms"]) == ["base", "rag", "lora", "hybrid", "oracle"]
+    assert list(summary["arms"]) == ["base", "rag", "lora", "raft", "hybrid", "oracle", "raft_oracle"]
     train = summary["arms"]["lora"]["train"]
     assert train["steps"] == 2 and not train["reused"] and train["loss_curve"]
     assert {"unmerged_ms", "merged_ms"} <= set(summary["arms"]["lora"]["merge_latency"])
     assert summary["meta_info"]["model"]["name"] == str(lm_dir) and summary["meta_info"]["embedder"] == str(st_dir)
     assert summary["arms"]["rag"]["prompt_tokens"] > summary["arms"]["base"]["prompt_tokens"]
     rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
-    assert len(rows) == 5 * 3 and all(len(r["retrieved"]) == 2 for r in rows if r["arm"] in ("rag", "hybrid"))
+    assert len(rows) == 7 * 3 and all(len(r["retrieved"]) == 2 for r in rows if r["arm"] in ("rag", "raft", "hybrid"))
+    assert summary["arms"]["raft"]["train"]["raft"]["passages"] == 2 and (out / "raft" / "adapter" / "adapter_config.json").is_file()
     assert load_config(out / "config.yaml") == cfg  # the resolved config, name included
     printed = capsys.readouterr().out
     assert "| oracle |" in printed and str(out / "report.html") in printed
     assert "| Accuracy on the corpus |" in printed and "| Set-up cost (index vs training) |" in printed  # the verdict
     assert "Fine-tuning cost" in (out / "report.md").read_text()
-    assert {"load models", "index", "fine-tune", "evaluate"} <= set(summary["run_info"]["stages"])
+    assert {"load models", "index", "fine-tune", "raft fine-tune", "evaluate"} <= set(summary["run_info"]["stages"])
     assert summary["index"]["chunks"] >= 3 and summary["index"]["build_seconds"] > 0 and not summary["index"]["reused"]
     assert summary["meta_info"]["corpus"]["documents"] == 3 and len(summary["meta_info"]["corpus"]["hash"]) == 16
     commands.run(config=cfg, out=out)  # a second run reuses index and adapter
     again = read_json(out / "summary.json")
-    assert again["arms"]["lora"]["train"]["reused"] and again["index"]["reused"]
+    assert again["arms"]["lora"]["train"]["reused"] and again["arms"]["raft"]["train"]["reused"] and again["index"]["reused"]
     assert again["index"]["build_seconds"] == summary["index"]["build_seconds"]  # what the reused index cost to build
 
 

@@ -115,7 +115,7 @@ def build_app(run: LoadedRun, workroot: Path) -> gr.Blocks:
     def retrain_handler(name: str):
         def on_retrain(session, text, shown_doc, progress=gr.Progress()):
             seconds = session.retrain(name, callbacks=[_Progress(progress)])
-            return after_change(session, text, f"retrained ({name}) in {seconds:.1f} s; the fine-tuned arms now use the new adapter", shown_doc)
+            return after_change(session, text, f"retrained ({name}) in {seconds:.1f} s; the closed-book fine-tuned arms now use the new adapter (raft reads the index, as rag does)", shown_doc)
         return on_retrain
 
     def on_save(session, directory):

@@ -73,4 +73,6 @@ def load_run(run_dir: Path) -> LoadedRun:
         raise InputError(f"{run_dir}: the UI compares RAG with the fine-tune; the run's arms are {', '.join(cfg.eval.arms)}")
     parts = assemble_saved(cfg, run_dir, retrieval=True, tuning=True)
     parts.load_tuned()
+    if parts.reader_adapter is not None:
+        parts.load_reader()
     return LoadedRun(run_dir, parts)

@@ -23,7 +23,7 @@ from core.text import normalize
 from app.workshop.edits import FactChange, changed_facts, fact_questions, text_with_new_value, with_changes
 from app.workshop.loaded_run import LoadedRun
 from app.workshop.rounds import pending_round, save_as_round
-from eval.catalogue import ARMS
+from eval.catalogue import ARMS, CLOSED_BOOK
 from eval.rundir import INDEX_DIR
 from eval.scoring.metrics import accuracy
 from finetune.strategies import STRATEGIES
@@ -207,7 +207,8 @@ class Session:
 
     def _cached_answers(self, arm: str, questions: list[Question]) -> list[Answer]:
         spec = ARMS[arm]
-        state = (arm, self._versions["index"] if spec.retrieves else None, self._versions["adapter"] if spec.tuned else None)
+        # a retrain replaces the closed-book adapter only; the RAFT reader keeps its weights and re-reads the index
+        state = (arm, self._versions["index"] if spec.retrieves else None, self._versions["adapter"] if spec.adapter == CLOSED_BOOK else None)
         todo = [q for q in questions if (*state, q.question) not in self._probe_cache]
         if todo:
             for q, answer in zip(todo, self._answerer(arm).answer(todo)):

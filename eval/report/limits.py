@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eval.catalogue import FINETUNE, GOLD, NO_PASSAGES, RAG, arm, metrics_in, reference_arm, side_arm
+from eval.catalogue import FINETUNE, GOLD, NO_PASSAGES, RAG, READER, arm, metrics_in, reference_arm, side_arm
 from eval.report.format import interval_order, markdown_table, pct, rate_cell
 from eval.report.tables import metric_header
 
@@ -43,8 +43,14 @@ def limiting(record: dict) -> str:
     return {1: RETRIEVAL, -1: READING, 0: BOTH}[interval_order(record["retrieval_miss_rate_ci"], record["reading_miss_rate_ci"])]
 
 
-def _ceiling_arm(arms: dict) -> str | None:
-    return next((a for a in arms if arm(a) and arm(a).passages is GOLD and "accuracy" in arms[a]), None)
+def _ceiling_arm(arms: dict, adapter: str | None = None) -> str | None:
+    """The arm reading the gold documents with the given weights (None: the untuned reader's ceiling)."""
+    return next((a for a in arms if arm(a) and arm(a).passages is GOLD and arm(a).adapter == adapter and "accuracy" in arms[a]), None)
+
+
+def _own_ceiling(name: str, arms: dict) -> str | None:
+    """A retrieving arm's ceiling: the gold-document arm with its own weights, else the untuned one."""
+    return _ceiling_arm(arms, arm(name).adapter if arm(name) else None) or _ceiling_arm(arms)
 
 
 # Where a closed-book fine-tune above the ceiling is looked for: every answerable question, and
@@ -79,7 +85,7 @@ def _above_ceiling_sentence(name: str, key: str, arms: dict, ceiling: str) -> st
 
 LEVERS = {
     RETRIEVAL: "`rag.retriever`, `rag.top_k` or the chunking are the levers (see Retrieval)",
-    READING: "a larger `model.name` is the lever (or a reader fine-tuned on the corpus, as `hybrid` is)",
+    READING: "a larger `model.name` is the lever, or a reader trained to read the corpus's passages (the `raft` arm)",
     BOTH: "a better retriever and a larger `model.name` would each help",
 }
 
@@ -91,10 +97,16 @@ GATE_LEVERS = {
 }
 
 
-def levers(found: str, record: dict) -> str:
-    """The config keys that move what limits an arm."""
+# The RAFT reader is already trained to read: its own settings are the lever.
+READER_LEVERS = {READING: "a larger `model.name`, more `raft.epochs` or `raft.use_documents` are the levers"}
+
+
+def levers(found: str, record: dict, adapter: str | None = None) -> str:
+    """The config keys that move what limits an arm (`adapter`: the weights it answers with)."""
     by_gate = record.get("gate_false_abstention_rate", 0.0) > record["retrieval_miss_rate"] / 2
-    return GATE_LEVERS[found] if by_gate and found in GATE_LEVERS else LEVERS[found]
+    if by_gate and found in GATE_LEVERS:
+        return GATE_LEVERS[found]
+    return READER_LEVERS.get(found, LEVERS[found]) if adapter == READER else LEVERS[found]
 
 
 def _retrieving_sentence(name: str, record: dict, gated: bool) -> str:
@@ -104,7 +116,16 @@ def _retrieving_sentence(name: str, record: dict, gated: bool) -> str:
     return (
         f"`{name}` answers {_pct(record, 'accuracy')}. It loses {_pct(record, 'retrieval_miss_rate')} of the questions to "
         f"retrieval ({how}) and {_pct(record, 'reading_miss_rate')} to reading (a gold passage was in the prompt, the "
-        f"answer was wrong). {lead} `{name}`: {levers(found, record)}."
+        f"answer was wrong). {lead} `{name}`: {levers(found, record, arm(name).adapter if arm(name) else None)}."
+    )
+
+
+def _tuned_ceiling_sentence(tuned: str, arms: dict, untuned: str | None) -> str:
+    against = f", against {_pct(arms[untuned], 'accuracy')} for the untrained reader (`{untuned}`)" if untuned else ""
+    return (
+        f"With the gold document in the prompt the reader trained to read (`{tuned}`) answers {_pct(arms[tuned], 'accuracy')}"
+        f"{against}: the tuned reader's ceiling. What it gains over the untrained one is reading skill, since both hold the "
+        "same document."
     )
 
 
@@ -142,13 +163,16 @@ def limits(summary: dict) -> Limits:
             f"With the gold document in the prompt (`{ceiling}`) the model answers {_pct(arms[ceiling], 'accuracy')}: "
             f"that is the reader's ceiling on this run, and no arm that reads passages with this model is expected above it."
         )
+    if tuned_ceiling := _ceiling_arm(arms, READER):
+        sentences.append(_tuned_ceiling_sentence(tuned_ceiling, arms, ceiling))
     sentences += [_above_ceiling_sentence(name, key, arms, ceiling) for name, key in above_ceiling(arms, ceiling)]
     for name in retrieving:
-        sentences.append(_retrieving_sentence(name, arms[name], gated))
+        sentences.append(_retrieving_sentence(name, arms[name], gated and "gate_false_abstention_rate" in arms[name]))
         if "gate_false_abstention_rate" in arms[name]:
             sentences.append(_gate_sentence(name, arms[name], summary["gate"]))
-        if ceiling and not interval_order(arms[name]["accuracy_ci"], arms[ceiling]["accuracy_ci"]):
-            sentences.append(f"`{name}` is at the reader's ceiling within the intervals: better retrieval could not show on this run.")
+        own = _own_ceiling(name, arms)
+        if own and not interval_order(arms[name]["accuracy_ci"], arms[own]["accuracy_ci"]):
+            sentences.append(f"`{name}` is at its reader's ceiling (`{own}`) within the intervals: better retrieval could not show on this run.")
     finetune = side_arm(FINETUNE, arms)
     if finetune:
         sentences.append(_finetune_sentence(finetune, arms[finetune], arms.get(reference_arm())))
@@ -181,4 +205,6 @@ def _table(arms: dict, retrieving: list[str], ceiling: str | None) -> str | None
     rows = [[name, rate_cell(arms[name], "accuracy"), *(rate_cell(arms[name], m.name) for m in losses)] for name in retrieving]
     if ceiling:
         rows.append([f"{ceiling} (the reader's ceiling)", rate_cell(arms[ceiling], "accuracy"), *("–" for _ in losses)])
+    if tuned := _ceiling_arm(arms, READER):
+        rows.append([f"{tuned} (the tuned reader's ceiling)", rate_cell(arms[tuned], "accuracy"), *("–" for _ in losses)])
     return markdown_table(["arm", "accuracy % [95% CI]", *(metric_header(m) for m in losses)], rows)

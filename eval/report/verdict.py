@@ -55,8 +55,10 @@ def _setup_row(summary: dict) -> VerdictRow:
         f"{seconds_text(train['seconds'])} training on {train['tokens']:,} tokens; adapter {train['adapter_mb']:.1f} MB; "
         f"peak RSS {train['peak_rss_mb']:.0f} MB"
     )
+    reader = (sides(summary["arms"])[2] or {}).get("train")
+    hybrid = f"the index plus {seconds_text(reader['seconds'])} training on {reader['tokens']:,} tokens (passages in every prompt)" if reader else "–"
     favours = by_cost(index["build_seconds"], train["seconds"])
-    return VerdictRow(aspect, rag, finetune, "both of the above", favours, f"wall seconds, index build vs LoRA training, at least {COST_FACTOR}x apart")
+    return VerdictRow(aspect, rag, finetune, hybrid, favours, f"wall seconds, index build vs LoRA training, at least {COST_FACTOR}x apart")
 
 
 def _gate_aside(arms: dict) -> dict:
@@ -139,7 +141,8 @@ def _abstention_row(summary: dict) -> VerdictRow:
         "the trade at each threshold is under Beyond recall)"
         if "gate_false_abstention_rate" in rag and "reader_accuracy" in rag else ""
     )
-    note = f"; {how}{alone}{cost}; {names[1]} as trained on unanswerable train topics{_topics_note(summary)}"
+    reader = f"; {names[2]} as trained on passages that do not answer (no gate)" if names[2] else ""
+    note = f"; {how}{alone}{cost}; {names[1]} as trained on unanswerable train topics{_topics_note(summary)}{reader}"
     return _rate_row(summary["arms"], "Knowing what it doesn't know (abstains when unanswerable)", "abstention_rate", extra="false_abstention_rate", note=note)
 
 

@@ -52,7 +52,7 @@ def update_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
     pooled = pooled_update_rates(rows, cfg["eval"]["bootstrap_samples"], summary["run_info"]["seed"], group)
     if not (side_arm(RAG, pooled) and any(side_of(a) == FINETUNE for a in pooled)):  # no changed fact of that group
         group, pooled = "all", pooled_update_rates(rows, cfg["eval"]["bootstrap_samples"], summary["run_info"]["seed"])
-    rag, probe = side_arm(RAG, pooled), side_arm(HYBRID, pooled)
+    rag, reader = side_arm(RAG, pooled), side_arm(HYBRID, pooled)
     strategies = {a: p for a, p in pooled.items() if side_of(a) == FINETUNE}
     if rag is None or not strategies:
         why = "needs the rag arm and a fine-tune strategy in the update rounds"
@@ -65,7 +65,7 @@ def update_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
         return f"{rate_text(p, 'efficacy')}; stale {pct_text(p.get('stale_rate'))} ({rounds})"
 
     ft_cells = "; ".join(f"{a}: {cell(a)}" for a in strategies)
-    hybrid = f"passage wins {cell(probe)}" if probe else "–"
+    hybrid = cell(reader) if reader else "–"
     adapt_row = VerdictRow(
         adapt, cell(rag), ft_cells, hybrid, by_interval(pooled[rag], pooled[best], "efficacy"),
         f"`efficacy` pooled over the rounds, gate aside, {rag} vs the best strategy ({best}), 95% intervals; "
@@ -77,7 +77,8 @@ def update_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
     cost_row = VerdictRow(
         cost, f"{seconds_text(absorb[rag])} (re-index changed documents)",
         "; ".join(f"{a}: {seconds_text(absorb[a])}" for a in trained),
-        "the adapter is not retrained; the index update is rag's", by_cost(absorb[rag], absorb[cheapest]),
+        f"{seconds_text(absorb[reader])} (rag's re-index; the adapter is not retrained)" if reader in absorb else "–",
+        by_cost(absorb[rag], absorb[cheapest]),
         f"`absorb_seconds`, {rag} vs the cheapest strategy ({cheapest}), at least {COST_FACTOR}x apart",
     )
     return [adapt_row, cost_row]
@@ -89,7 +90,7 @@ def deletion_row(summary: dict) -> VerdictRow:
     if not deletions:
         return not_measured(aspect, "updates.deletions is off in this run")
     names = side_names(deletions["arms"])
-    rag, full, _ = sides(deletions["arms"])
+    rag, full, reader = sides(deletions["arms"])
     if not rag or not full:
         return not_measured(aspect, "needs the rag arm and a retraining in the deletions")
 
@@ -101,4 +102,5 @@ def deletion_row(summary: dict) -> VerdictRow:
     if favours == TIE:
         favours = by_cost(rag["absorb_seconds"], full["absorb_seconds"])
         basis = f"`leak_rate` of {names[0]} vs {names[1]} tied within the intervals; then `absorb_seconds`, at least {COST_FACTOR}x apart"
-    return VerdictRow(aspect, cell(rag, "to drop the chunks"), cell(full, "to retrain without the documents"), f"as {names[0]} plus {names[1]}", favours, basis)
+    hybrid = cell(reader, "to drop the chunks (adapter unchanged: a leak is a memorised value)") if reader else "–"
+    return VerdictRow(aspect, cell(rag, "to drop the chunks"), cell(full, "to retrain without the documents"), hybrid, favours, basis)

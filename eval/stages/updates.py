@@ -7,12 +7,15 @@ eval/scoring/update_rates.py. The arms:
 - `rag`: the index updated in place (only changed documents re-indexed), the base model reading it;
 - `lora_<strategy>`: each configured fine-tune strategy (the registry in finetune/strategies.py);
   a strategy that continues the adapter continues its own from round to round;
+- `raft`: the reader trained to read (RAFT) reading the updated index with its adapter unchanged:
+  absorbing a round costs it what it costs `rag` (the re-index), no training;
 - `hybrid`: the conflict probe. The adapter trained on the original facts reads passages from the
   updated index: `efficacy` is how often the retrieved new value wins, `stale_rate` how often the
   old value learned into the weights wins.
 
-Deletions: `rag` drops the documents' chunks; a fine-tune cannot have facts edited out of its
-weights cheaply, so the from-scratch strategy (`lora_full`) retrains without the documents.
+Deletions: `rag` and `raft` read the index without the documents' chunks (a `raft` leak is a value
+its adapter memorised while training); a fine-tune cannot have facts edited out of its weights
+cheaply, so the from-scratch strategy (`lora_full`) retrains without the documents.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from core.corpus import Corpus, Question, load_corpus
 from core.errors import InputError
 from core.updates import UpdateRound, delete_documents, load_deletions, load_update_rounds
 from eval.assembly import Assembly
-from eval.catalogue import ARMS, FINETUNE, HYBRID, RAG, UPDATE_ARMS, side_arm
+from eval.catalogue import ARMS, CLOSED_BOOK, FINETUNE, RAG, READER, UPDATE_ARMS, side_arm
 from eval.rundir import INDEX_DIR
 from eval.schema import tagged
 from eval.scoring.update_rates import answer_probe, deletion_metrics, round_metrics
@@ -143,8 +146,24 @@ def run_one_round(parts: Assembly, out: Path, main_rows: list[dict], name: str) 
 
 
 # The catalogue's arms the update stage measures beside the strategies, and the main arm each
-# strategy is compared with before the change.
-RAG_ARM, PROBE_ARM, TUNED_ARM = side_arm(RAG, ARMS), side_arm(HYBRID, ARMS), side_arm(FINETUNE, ARMS)
+# strategy is compared with before the change. The probe is the closed-book adapter reading
+# retrieved passages; the reading arms re-read the index with the RAFT adapter unchanged.
+RAG_ARM, TUNED_ARM = side_arm(RAG, ARMS), side_arm(FINETUNE, ARMS)
+PROBE_ARM = next(a.name for a in ARMS.values() if a.retrieves and a.adapter == CLOSED_BOOK)
+READING_ARMS = [a.name for a in ARMS.values() if a.retrieves and a.adapter == READER]
+
+
+def reading_arms(parts: Assembly) -> list[str]:
+    """The RAFT reading arms this run evaluated (their adapter loaded on first use)."""
+    names = [a for a in READING_ARMS if a in parts.cfg.eval.arms and parts.reader_adapter is not None]
+    if names and parts.reader is None:
+        parts.load_reader()
+    return names
+
+
+def _reread(parts: Assembly, names: list[str], corpus: Corpus, probe: list[Question], locality: list[Question], kind: str = "changed") -> dict[str, list[dict]]:
+    """Each reading arm's probe rows on `corpus` (its index already updated), adapter unchanged."""
+    return {name: answer_probe(name, parts.answerer(ARMS[name], corpus=corpus), probe, locality, kind) for name in names}
 RETRAIN = next(s for s in STRATEGIES.values() if s.from_scratch)  # how the fine-tune forgets a deletion
 
 
@@ -180,6 +199,9 @@ def _run_rounds(
         arm_rows = answer_probe(RAG_ARM, parts.answerer(ARMS[RAG_ARM], corpus=corpus), changed, locality)
         arms[RAG_ARM] = round_metrics(cfg, arm_rows, seconds, inputs.main_rows, RAG_ARM)
         rows += tagged(arm_rows, stage="update", round=rnd.name)
+        for name, arm_rows in _reread(parts, reading_arms(parts), corpus, changed, locality).items():
+            arms[name] = round_metrics(cfg, arm_rows, seconds, inputs.main_rows, name)  # the same re-index absorbs it
+            rows += tagged(arm_rows, stage="update", round=rnd.name)
 
         probe_rows = answer_probe(PROBE_ARM, parts.answerer(ARMS[PROBE_ARM], corpus=corpus, tuned=original), changed, [])
         arms[PROBE_ARM] = round_metrics(cfg, probe_rows, None, inputs.main_rows, PROBE_ARM)
@@ -221,6 +243,9 @@ def _run_deletions(
     arm_rows = answer_probe(RAG_ARM, parts.answerer(ARMS[RAG_ARM], corpus=kept), probe, locality, "deleted")
     arms[RAG_ARM] = deletion_metrics(cfg, arm_rows, seconds)
     rows += tagged(arm_rows, stage="deletion", round=None)
+    for name, arm_rows in _reread(parts, reading_arms(parts), kept, probe, locality, "deleted").items():
+        arms[name] = {**deletion_metrics(cfg, arm_rows, seconds), "adapter_unchanged": True}
+        rows += tagged(arm_rows, stage="deletion", round=None)
 
     arm = strategy_arm(RETRAIN)
     outcome = retrained or ensure_adapter(cfg, kept, out / arm, parts.lm)

@@ -10,7 +10,7 @@ import pytest
 
 from core.config_files import load_config
 from eval.assembly import Assembly, assemble, load_experiment_corpus
-from eval.catalogue import ARMS, UPDATE_ARMS
+from eval.catalogue import ARMS, CLOSED_BOOK, READER, UPDATE_ARMS
 from eval.stages.gate import Gate
 from rag.indexing import index_corpus
 
@@ -21,7 +21,9 @@ def parts(tmp_path, small_corpus_dir, tiny_lm, hashing_embedder):
     cfg = load_config(tmp_path / "exp.yaml")
     corpus = load_experiment_corpus(cfg)
     index = index_corpus(corpus, hashing_embedder, cfg.rag)
-    return Assembly(cfg, corpus, tiny_lm, hashing_embedder, index, gate=Gate(0.25, "set in the config"), tuned=replace(tiny_lm))
+    return Assembly(
+        cfg, corpus, tiny_lm, hashing_embedder, index, gate=Gate(0.25, "set in the config"), tuned=replace(tiny_lm), reader=replace(tiny_lm)
+    )
 
 
 def test_one_answerer_per_configured_arm_built_from_its_entry(parts):
@@ -29,13 +31,22 @@ def test_one_answerer_per_configured_arm_built_from_its_entry(parts):
     assert list(answerers) == parts.cfg.eval.arms == list(ARMS)
     for name, answerer in answerers.items():
         arm = ARMS[name]
-        assert answerer.lm is (parts.tuned if arm.tuned else parts.lm)
-        assert answerer.abstain_below == (0.25 if arm.retrieves else None)
+        assert answerer.lm is {None: parts.lm, CLOSED_BOOK: parts.tuned, READER: parts.reader}[arm.adapter]
+        assert answerer.abstain_below == (0.25 if arm.gated else None)
+    assert answerers["rag"].abstain_below == 0.25 and answerers["raft"].abstain_below is None  # the reader learned to abstain
     questions = parts.corpus.split("eval")[:2]
     gold = answerers["oracle"].passage_source(questions)
     assert [[p.doc_id for p in ps] for ps in gold] == [q.doc_ids for q in questions]
     assert answerers["base"].passage_source is None and answerers["lora"].passage_source is None
     assert all(len(ps) == parts.cfg.rag.top_k for ps in answerers["rag"].passage_source(questions))
+    assert answerers["raft_oracle"].passage_source(questions) == gold  # the tuned reader's ceiling reads the same gold documents
+
+
+def test_the_raft_reader_reads_as_many_passages_as_it_was_trained_on(parts):
+    cfg = parts.cfg.model_copy(update={"raft": parts.cfg.raft.model_copy(update={"passages": 2})})
+    questions = parts.corpus.split("eval")[:2]
+    assert all(len(ps) == 2 for ps in replace(parts, cfg=cfg).answerer(ARMS["raft"]).passage_source(questions))
+    assert all(len(ps) == 1 for ps in replace(parts, cfg=cfg).answerer(ARMS["rag"]).passage_source(questions))
 
 
 def test_an_update_arm_on_a_changed_corpus_with_other_weights(parts):
@@ -46,8 +57,10 @@ def test_an_update_arm_on_a_changed_corpus_with_other_weights(parts):
 
 
 def test_a_missing_part_is_an_error(parts):
-    with pytest.raises(ValueError, match="the lora arm needs the fine-tuned model"):
+    with pytest.raises(ValueError, match="the lora arm needs its fine-tuned model"):
         replace(parts, tuned=None).answerer(ARMS["lora"])
+    with pytest.raises(ValueError, match="the raft arm needs its fine-tuned model"):
+        replace(parts, reader=None).answerer(ARMS["raft"])
     with pytest.raises(ValueError, match="the rag arm needs a retriever"):
         replace(parts, index=None).answerer(ARMS["rag"])
 

@@ -6,7 +6,9 @@ from core.config import ExperimentConfig
 from core.config_files import load_config
 from core.registry import registry_names
 from core.errors import InputError
-from eval.catalogue import ARMS, FINETUNE, GOLD, METRICS, NO_PASSAGES, RAG, RETRIEVED, UPDATE_ARMS, UPDATE_METRICS, side_arm
+from eval.catalogue import (
+    ARMS, CLOSED_BOOK, FINETUNE, GOLD, HYBRID, METRICS, NO_PASSAGES, RAG, READER, RETRIEVED, UPDATE_ARMS, UPDATE_METRICS, side_arm,
+)
 from finetune.strategies import STRATEGIES
 
 
@@ -37,13 +39,20 @@ def test_each_update_strategy_is_an_arm_of_the_fine_tune_side():
     assert ExperimentConfig().updates.strategies == list(STRATEGIES)
 
 
+def test_the_hybrid_side_is_the_reader_trained_to_read_and_the_conflict_probe_stands_for_none():
+    assert side_arm(HYBRID, ARMS) == "raft" and ARMS["raft"].adapter == READER and ARMS["raft"].retrieves
+    assert ARMS["hybrid"].side is None and ARMS["hybrid"].adapter == CLOSED_BOOK
+    assert [a.name for a in ARMS.values() if a.answerable_only] == ["oracle", "raft_oracle"]
+    assert not ARMS["raft"].gated and ARMS["rag"].gated
+
+
 def test_sides_are_found_by_data_not_by_name():
     assert side_arm(RAG, ["base", "rag", "lora"]) == "rag" and side_arm(FINETUNE, ["base", "rag", "lora"]) == "lora"
     assert side_arm(FINETUNE, ["rag", "lora_delta"]) == "lora_delta" and side_arm(RAG, ["base", "oracle"]) is None
 
 
 @pytest.mark.parametrize("key, value, expected", [
-    ("eval.arms", "[base, magic]", "eval.arms.1: Value error, 'magic' is not one of base, rag, lora, hybrid, oracle"),
+    ("eval.arms", "[base, magic]", "eval.arms.1: Value error, 'magic' is not one of base, rag, lora, raft, hybrid, oracle, raft_oracle"),
     ("updates.strategies", "[full, rewrite]", "updates.strategies.1: Value error, 'rewrite' is not one of full, delta, delta_replay"),
 ])
 def test_names_outside_a_registry_are_rejected_with_the_choices(tmp_path, key, value, expected):

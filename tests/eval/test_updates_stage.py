@@ -14,8 +14,9 @@ from eval.report.tables import deletions_table, round_table
 from eval.assembly import Assembly
 from eval.stages.updates import run_one_round, run_updates, update_plan
 from finetune.dataset import build_training_set
-from finetune.pipeline import ensure_adapter
+from finetune.pipeline import ensure_adapter, ensure_raft_adapter
 from rag.indexing import index_corpus
+from rag.retriever import IndexPassages
 from tests.conftest import SMALL_DOCS, SMALL_QUESTIONS, HashingEmbedder, tiny_llama, tiny_tokenizer, write_corpus
 
 
@@ -57,9 +58,11 @@ def stage(tmp_path_factory):
     embedder = HashingEmbedder()
     out = root / "run"
     adapter = ensure_adapter(cfg, corpus, out, lm)
+    reader = ensure_raft_adapter(cfg, corpus, out, lm, IndexPassages(index_corpus(corpus, embedder, cfg.rag)))
 
     def fresh_inputs(config):  # the stage updates the index in place: each run starts from a new one
-        return Assembly(config, corpus, lm, embedder, index_corpus(corpus, embedder, cfg.rag), adapter=adapter)
+        index = index_corpus(corpus, embedder, cfg.rag)
+        return Assembly(config, corpus, lm, embedder, index, adapter=adapter, reader_adapter=reader)
 
     rows, parts = run_updates(fresh_inputs(cfg), out, [])
     return cfg, out, rows, parts, fresh_inputs
@@ -78,7 +81,8 @@ def test_every_round_reports_each_arm_with_its_metrics(stage):
     parts = stage[3]
     (rnd,) = parts["updates"]["rounds"]
     assert rnd["name"] == "r1" and rnd["changed_facts"] == 2 and rnd["changed_questions"] == 2
-    assert set(rnd["arms"]) == {"rag", "hybrid", "lora_full", "lora_delta", "lora_delta_replay"}
+    assert set(rnd["arms"]) == {"rag", "raft", "hybrid", "lora_full", "lora_delta", "lora_delta_replay"}
+    assert rnd["arms"]["raft"]["absorb_seconds"] == rnd["arms"]["rag"]["absorb_seconds"]  # the re-index absorbs it: no training
     for arm, m in rnd["arms"].items():
         assert 0 <= m["efficacy"] <= 1 and len(m["efficacy_ci"]) == 2, arm
         assert 0 <= m["stale_rate"] <= 1, arm  # f1 has an old value
@@ -89,8 +93,9 @@ def test_every_round_reports_each_arm_with_its_metrics(stage):
 
 def test_rag_reads_the_updated_index_and_deleted_documents_are_gone(stage):
     rows = stage[2]
-    rag_round = {r["question_id"]: r for r in rows if r["arm"] == "rag" and r["stage"] == "update"}
-    assert rag_round["c2"]["retrieved"][0]["doc_id"] == "canteen"  # a document that did not exist before the round
+    for arm in ("rag", "raft"):  # the RAFT reader reads the same updated index with its adapter unchanged
+        arm_round = {r["question_id"]: r for r in rows if r["arm"] == arm and r["stage"] == "update"}
+        assert arm_round["c2"]["retrieved"][0]["doc_id"] == "canteen"  # a document that did not exist before the round
     deleted = [r for r in rows if r["stage"] == "deletion" and r["probe"] == "deleted"]
     assert deleted and {r["question_id"] for r in deleted} == {"q4"}
     assert all(p["doc_id"] != "vpn" for r in deleted for p in r["retrieved"])
@@ -103,7 +108,8 @@ def test_delta_strategies_train_on_the_round_only_and_full_on_everything(stage):
     assert examples["lora_delta"] < examples["lora_delta_replay"] <= examples["lora_full"]
     deletion = parts["deletions"]
     assert deletion["documents"] == ["vpn"] and deletion["questions"] == 1
-    assert set(deletion["arms"]) == {"rag", "lora_full"}
+    assert set(deletion["arms"]) == {"rag", "raft", "lora_full"}
+    assert deletion["arms"]["raft"]["adapter_unchanged"] and not (out / "updates" / "r1" / "raft").exists()
     assert all(0 <= m["leak_rate"] <= 1 and m["absorb_seconds"] > 0 for m in deletion["arms"].values())
 
 
@@ -147,5 +153,5 @@ def test_one_round_by_name_runs_every_strategy_and_refuses_unknown_names(stage):
         run_one_round(fresh_inputs(no_full), stage[1], [], "r9")
     rows, updates = run_one_round(fresh_inputs(no_full), stage[1], [], "r1")
     (rnd,) = updates["rounds"]
-    assert rnd["name"] == "r1" and set(rnd["arms"]) == {"rag", "hybrid", "lora_full", "lora_delta", "lora_delta_replay"}
+    assert rnd["name"] == "r1" and set(rnd["arms"]) == {"rag", "raft", "hybrid", "lora_full", "lora_delta", "lora_delta_replay"}
     assert updates["full_rounds"] == ["r1"] and {r["round"] for r in rows} == {"r1"}

@@ -27,7 +27,7 @@ def session(loaded_run, tmp_path):
 
 def test_every_live_arm_answers_and_a_corpus_question_is_scored(session):
     question, replies = session.ask("how many leave days do staff get?")  # case and punctuation do not matter
-    assert question.id == "q2" and [r.arm for r in replies] == ["base", "rag", "lora", "hybrid"]
+    assert question.id == "q2" and [r.arm for r in replies] == ["base", "rag", "lora", "raft", "hybrid"]
     assert all(r.correct in (True, False) for r in replies)
     rag = next(r for r in replies if r.arm == "rag")
     assert [p.doc_id for p in rag.answer.passages] == ["leave"] and rag.answer.generate_ms > 0
@@ -39,10 +39,11 @@ def test_an_edited_fact_reaches_rag_at_once_and_the_fine_tune_after_a_retrain(se
     before = _files(tiny_run_dir)
     change = session.edit_fact("f1", "30")
     assert change.index_ms > 0 and change.what == "f1: 27 -> 30" and change.retrain is None
-    assert change.probe.id == "q1" and set(change.status) == {"base", "rag", "lora", "hybrid"}
+    assert change.probe.id == "q1" and set(change.status) == {"base", "rag", "lora", "raft", "hybrid"}
     question, replies = session.ask("How many leave days do staff get?")
     assert question.answers == ["30"]  # the corpus question now asks for the new value
-    assert "Staff get 30 days of leave." in next(r for r in replies if r.arm == "rag").answer.passages[0].text
+    for arm in ("rag", "raft"):  # both read the re-indexed passage at once; raft's adapter is not retrained
+        assert "Staff get 30 days of leave." in next(r for r in replies if r.arm == arm).answer.passages[0].text
     adapter_before = session.adapter.adapter_dir
     steps = []
 
