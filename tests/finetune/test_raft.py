@@ -46,8 +46,9 @@ def corpus(tmp_path):
     return load_corpus(write_corpus(tmp_path / "c", questions=QUESTIONS))
 
 
-def _build(corpus, tok, k=2, documents=SMALL_DOCS, **raft):
-    return build_raft_set(corpus, tok, FinetuneConfig(), RaftConfig(**raft), FakeLookup(documents), k=k, seed=0)
+def _build(corpus, tok, k=2, documents=SMALL_DOCS, paired=False, **raft):
+    """RAFT as the paper builds it unless `paired`: a question is shown with its gold passage or without it."""
+    return build_raft_set(corpus, tok, FinetuneConfig(), RaftConfig(paired=paired, **raft), FakeLookup(documents), k=k, seed=0)
 
 
 def _by_source(training_set, source):
