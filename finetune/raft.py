@@ -8,7 +8,9 @@ store the answer.
   style, cites it.
 - For the rest only distractors are shown (chunks retrieved for the question from other
   documents); they are taught the abstention phrase (`abstain_without_gold`), or the right answer,
-  which the model then has to recall from its weights.
+  which the model then has to recall from its weights. With `paired` they are extra copies of
+  questions also shown with their gold passage: the same question with and without the answer in
+  the prompt, so the abstention is learned from the passage, not from the question.
 - Unanswerable train questions read what retrieval returns for them and are taught to abstain.
 
 Retrieval lives in `rag`, which this package never imports: the caller hands in a `PassageLookup`
@@ -55,7 +57,9 @@ def with_gold_at_random_place(gold: Passage, distractors: list[Passage], k: int,
     return passages
 
 
-def question_examples(q: Question, retrieved: list[Passage], lookup: PassageLookup, raft_cfg, style, fallback_title: str | None, k: int, rng: random.Random):
+def question_examples(
+    q: Question, retrieved: list[Passage], lookup: PassageLookup, raft_cfg, style, fallback_title: str | None, k: int, rng: random.Random
+) -> list[tuple[str, list[Passage], str]] | None:
     """(source, passages, answer) of each example train question `q` makes; None when no chunk holds its answer."""
     if not q.answerable:
         return [(UNANSWERABLE_SOURCE, retrieved[:k], q.answers[0])]

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from core.rundir import write_bytes  # noqa: E402
-from eval.catalogue import HYBRID, METRICS, colour, metrics_in, side_of  # noqa: E402
+from eval.catalogue import METRICS, arm, colour, metrics_in  # noqa: E402
 from eval.report.format import seconds_text  # noqa: E402
 from eval.report.tables import shown_behaviours  # noqa: E402
 from eval.scoring.harness import metric_scores  # noqa: E402
@@ -117,8 +117,10 @@ def updates_plot(summary: dict) -> Figure | None:
 
 
 def _is_probe(name: str) -> bool:
-    """The conflict probe (the hybrid arm) is drawn dashed: it is not an approach absorbing the change."""
-    return side_of(name) == HYBRID
+    """The conflict probe (the closed-book adapter reading passages) is drawn dashed: it is not an
+    approach absorbing the change, and the only retrieving arm that stands for no side."""
+    spec = arm(name)
+    return bool(spec and spec.retrieves and spec.side is None)
 
 
 def deletions_plot(summary: dict) -> Figure | None:

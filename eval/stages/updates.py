@@ -161,7 +161,9 @@ def reading_arms(parts: Assembly) -> list[str]:
     return names
 
 
-def _reread(parts: Assembly, names: list[str], corpus: Corpus, probe: list[Question], locality: list[Question], kind: str = "changed") -> dict[str, list[dict]]:
+def _reread(
+    parts: Assembly, names: list[str], corpus: Corpus, probe: list[Question], locality: list[Question], kind: str = "changed"
+) -> dict[str, list[dict]]:
     """Each reading arm's probe rows on `corpus` (its index already updated), adapter unchanged."""
     return {name: answer_probe(name, parts.answerer(ARMS[name], corpus=corpus), probe, locality, kind) for name in names}
 RETRAIN = next(s for s in STRATEGIES.values() if s.from_scratch)  # how the fine-tune forgets a deletion

@@ -43,7 +43,7 @@ def _rates(**scores) -> dict:
 def make_run(directory: Path, *, rag_right: tuple[str, ...] = ("q2", "q3"), lora_right: tuple[str, ...] = ("q2",)) -> Path:
     corpus_dir = write_corpus(directory.parent / f"{directory.name}-corpus", DOCS, QUESTIONS)
     corpus = load_corpus(corpus_dir)
-    cfg = ExperimentConfig(name="fixture", corpus={"dir": str(corpus_dir)})
+    cfg = ExperimentConfig(name="fixture", corpus={"dir": str(corpus_dir)}, eval={"arms": ["base", "rag", "lora", "hybrid", "oracle"]})
     questions = corpus.split("eval")
     index, reused = ensure_index(directory / "index", corpus, HashingEmbedder(), cfg.rag)
 

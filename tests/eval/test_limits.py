@@ -62,7 +62,7 @@ def test_when_reading_misses_dominate_the_report_says_reading_limits_and_names_t
     assert "the model answers 23.3%: that is the reader's ceiling" in text
     assert "It loses 0.0% of the questions to retrieval" in text and "80.0% to reading" in text
     assert "Reading, not retrieval, limits `rag`: a larger `model.name` is the lever" in text
-    assert "`rag` is at the reader's ceiling within the intervals: better retrieval could not show on this run." in text
+    assert "`rag` is at its reader's ceiling (`oracle`) within the intervals: better retrieval could not show on this run." in text
     assert "`lora` answers 30.0% from its weights alone (0.0% for the same model untrained)" in text
     assert found.footnote.startswith("What limits this run: reading. With the gold document in the prompt the model answers 23.3%")
 
@@ -93,3 +93,18 @@ def test_a_fine_tune_above_the_gold_document_ceiling_is_flagged_as_a_leaking_eva
     # above the ceiling's point estimate but within the intervals: not flagged
     close = limits(planted_summary(tmp_path / "close", rag_right=8, rag_found=N, oracle_right=10, lora_right=13))
     assert "above the reader's ceiling" not in " ".join(close.sentences) and close.footnote.startswith("What limits this run")
+
+
+def test_the_reader_trained_to_read_is_held_to_its_own_ceiling(tmp_path):
+    corpus = load_corpus(write_corpus(tmp_path / "corpus", SMALL_DOCS, QUESTIONS))
+    questions = corpus.split("eval")
+    rows = run_arm("rag", Planted(10, 25), questions, corpus) + run_arm("oracle", Planted(12, N), questions, corpus)
+    rows += run_arm("raft", Planted(24, 25), questions, corpus) + run_arm("raft_oracle", Planted(27, N), questions, corpus)
+    arms = ["rag", "raft", "oracle", "raft_oracle"]
+    cfg = ExperimentConfig(name="limits", corpus={"dir": str(tmp_path / "corpus")}, eval={"arms": arms, "bootstrap_samples": 300})
+    found = limits(summarize(cfg, rows, started="2026-01-01T00:00:00+00:00", meta=META))
+    text = " ".join(found.sentences)
+    assert "the reader trained to read (`raft_oracle`) answers 90.0%, against 40.0% for the untrained reader (`oracle`)" in text
+    assert "`raft` is at its reader's ceiling (`raft_oracle`)" in text  # 80.0% against 90.0%: the intervals overlap
+    assert "`rag` is at its reader's ceiling (`oracle`)" in text  # 33.3% against 40.0%
+    assert "| raft_oracle (the tuned reader's ceiling) |" in found.table and "| oracle (the reader's ceiling) |" in found.table

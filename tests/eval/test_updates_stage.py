@@ -58,7 +58,7 @@ def stage(tmp_path_factory):
     embedder = HashingEmbedder()
     out = root / "run"
     adapter = ensure_adapter(cfg, corpus, out, lm)
-    reader = ensure_raft_adapter(cfg, corpus, out, lm, IndexPassages(index_corpus(corpus, embedder, cfg.rag)))
+    reader = ensure_raft_adapter(cfg, corpus, out, lm, IndexPassages(index_corpus(corpus, embedder, cfg.rag)), closed_book=adapter)
 
     def fresh_inputs(config):  # the stage updates the index in place: each run starts from a new one
         index = index_corpus(corpus, embedder, cfg.rag)
