@@ -56,7 +56,8 @@ def _setup_row(summary: dict) -> VerdictRow:
         f"peak RSS {train['peak_rss_mb']:.0f} MB"
     )
     reader = (sides(summary["arms"])[2] or {}).get("train")
-    hybrid = f"the index plus {seconds_text(reader['seconds'])} training on {reader['tokens']:,} tokens (passages in every prompt)" if reader else "–"
+    after = " after the fine-tune's (it continues that adapter)" if summary["run_info"]["config"].get("raft", {}).get("from_closed_book") else ""
+    hybrid = f"the index plus {seconds_text(reader['seconds'])} training on {reader['tokens']:,} tokens (passages in every prompt){after}" if reader else "–"
     favours = by_cost(index["build_seconds"], train["seconds"])
     return VerdictRow(aspect, rag, finetune, hybrid, favours, f"wall seconds, index build vs LoRA training, at least {COST_FACTOR}x apart")
 
