@@ -112,9 +112,13 @@ class Assembly:
         return {name: self.answerer(ARMS[name]) for name in self.cfg.eval.arms}
 
 
+def reader_arms(cfg: ExperimentConfig) -> list[str]:
+    """The configured arms that answer with the RAFT adapter."""
+    return [a for a in cfg.eval.arms if ARMS[a].adapter == READER]
+
+
 def needs_reader(cfg: ExperimentConfig) -> bool:
-    """Whether a configured arm answers with the RAFT adapter."""
-    return any(ARMS[a].adapter == READER for a in cfg.eval.arms)
+    return bool(reader_arms(cfg))
 
 
 def needs_retriever(cfg: ExperimentConfig) -> bool:
@@ -150,9 +154,8 @@ def load_experiment_corpus(cfg: ExperimentConfig) -> Corpus:
     if not corpus.split(cfg.eval.split):
         raise InputError(f"{cfg.corpus.dir}: no questions in split {cfg.eval.split!r} for the selected documents")
     if needs_reader(cfg) and not corpus.split("train") and not cfg.raft.use_documents:
-        readers = ", ".join(a for a in cfg.eval.arms if ARMS[a].adapter == READER)
         raise InputError(
-            f"{cfg.corpus.dir}: the {readers} arm(s) train on the train split's questions with passages, and it has none "
+            f"{cfg.corpus.dir}: the {', '.join(reader_arms(cfg))} arm(s) train on the train split's questions with passages, and it has none "
             "(write some with `ragvsft synth`, set raft.use_documents, or leave them out of eval.arms)"
         )
     topics = unanswerable_topics(corpus)

@@ -130,6 +130,12 @@ def side_arm(side: str, names) -> str | None:
     return next((n for n in names if side_of(n) == side), None)
 
 
+def conflict_probe() -> str:
+    """The arm that shows whether weights or passage win: the closed-book adapter reading retrieved
+    passages. It stands for no side; the update stage asks it every round, plots draw it dashed."""
+    return next(a.name for a in ARMS.values() if a.retrieves and a.adapter == CLOSED_BOOK)
+
+
 def reference_arm() -> str:
     """The arm general knowledge is measured against: the model neither tuned nor given passages."""
     return next(a.name for a in ARMS.values() if not a.tuned and a.passages is NO_PASSAGES)

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from core.rundir import write_bytes  # noqa: E402
-from eval.catalogue import METRICS, arm, colour, metrics_in  # noqa: E402
+from eval.catalogue import METRICS, colour, conflict_probe, metrics_in  # noqa: E402
 from eval.report.format import seconds_text  # noqa: E402
 from eval.report.tables import shown_behaviours  # noqa: E402
 from eval.scoring.harness import metric_scores  # noqa: E402
@@ -117,10 +117,8 @@ def updates_plot(summary: dict) -> Figure | None:
 
 
 def _is_probe(name: str) -> bool:
-    """The conflict probe (the closed-book adapter reading passages) is drawn dashed: it is not an
-    approach absorbing the change, and the only retrieving arm that stands for no side."""
-    spec = arm(name)
-    return bool(spec and spec.retrieves and spec.side is None)
+    """The conflict probe is drawn dashed: it is not an approach absorbing the change."""
+    return name == conflict_probe()
 
 
 def deletions_plot(summary: dict) -> Figure | None:

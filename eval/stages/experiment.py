@@ -9,8 +9,8 @@ from pathlib import Path
 
 from core.config import ExperimentConfig
 from core.corpus import GENERAL, UNANSWERABLE
-from eval.assembly import Assembly
-from eval.catalogue import ARMS, CLOSED_BOOK, FINETUNE, READER, reference_arm, side_arm
+from eval.assembly import Assembly, reader_arms
+from eval.catalogue import ARMS, CLOSED_BOOK, FINETUNE, reference_arm, side_arm
 from eval.schema import Summary
 from eval.scoring.harness import general_knowledge_kept, run_arm, summarize_arm
 from eval.scoring.retrieval import retrieval_quality
@@ -85,24 +85,27 @@ def _controls(rows: list[dict], general_ids: set[str] | None) -> dict:
     }
 
 
+def training_record(outcome) -> dict:
+    """An adapter's training metrics as the summary keeps them: whether it was reused, its loss curve."""
+    return {**outcome.record["metrics"], "reused": outcome.reused, "loss_curve": outcome.record["loss_curve"]}
+
+
 def evaluate_experiment(parts: Assembly, *, started: str) -> tuple[list[dict], dict]:
     """Run every configured arm on the assembled parts: (prediction rows, summary). With an adapter,
     the tuned model is loaded here (and its merged and unmerged latency measured)."""
     cfg, extras = parts.cfg, {}
     if parts.adapter is not None:
         parts.tuned, merge_latency = tuned_lm_for_eval(parts)
-        adapter = parts.adapter
-        train = {**adapter.record["metrics"], "reused": adapter.reused, "loss_curve": adapter.record["loss_curve"]}
+        train = training_record(parts.adapter)
         # the training cost is reported with the arm that stands for fine-tuning (lora), else the first tuned one
         holder = side_arm(FINETUNE, cfg.eval.arms) or next((a for a in cfg.eval.arms if ARMS[a].adapter == CLOSED_BOOK), None)
         if holder:
             extras[holder] = {"train": train, "merge_latency": merge_latency}
     if parts.reader_adapter is not None:
         parts.load_reader()
-        reader = parts.reader_adapter
-        holder = next((a for a in cfg.eval.arms if ARMS[a].adapter == READER and ARMS[a].retrieves), None)
+        holder = next((a for a in reader_arms(cfg) if ARMS[a].retrieves), None)
         if holder:  # the RAFT training cost, with the arm that reads retrieved passages with it
-            extras[holder] = {"train": {**reader.record["metrics"], "reused": reader.reused, "loss_curve": reader.record["loss_curve"]}}
+            extras[holder] = {"train": training_record(parts.reader_adapter)}
     rows = evaluate_arms(parts)
     embedder_name = parts.embedder.name if parts.embedder is not None else None
     summary = summarize(cfg, rows, started=started, meta=meta_info(parts.lm, embedder_name, parts.corpus), arm_extras=extras)

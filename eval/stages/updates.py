@@ -30,8 +30,8 @@ from core.config import ExperimentConfig
 from core.corpus import Corpus, Question, load_corpus
 from core.errors import InputError
 from core.updates import UpdateRound, delete_documents, load_deletions, load_update_rounds
-from eval.assembly import Assembly
-from eval.catalogue import ARMS, CLOSED_BOOK, FINETUNE, RAG, READER, UPDATE_ARMS, side_arm
+from eval.assembly import Assembly, reader_arms
+from eval.catalogue import ARMS, FINETUNE, RAG, UPDATE_ARMS, conflict_probe, side_arm
 from eval.rundir import INDEX_DIR
 from eval.schema import tagged
 from eval.scoring.update_rates import answer_probe, deletion_metrics, round_metrics
@@ -149,13 +149,12 @@ def run_one_round(parts: Assembly, out: Path, main_rows: list[dict], name: str) 
 # strategy is compared with before the change. The probe is the closed-book adapter reading
 # retrieved passages; the reading arms re-read the index with the RAFT adapter unchanged.
 RAG_ARM, TUNED_ARM = side_arm(RAG, ARMS), side_arm(FINETUNE, ARMS)
-PROBE_ARM = next(a.name for a in ARMS.values() if a.retrieves and a.adapter == CLOSED_BOOK)
-READING_ARMS = [a.name for a in ARMS.values() if a.retrieves and a.adapter == READER]
+PROBE_ARM = conflict_probe()
 
 
 def reading_arms(parts: Assembly) -> list[str]:
-    """The RAFT reading arms this run evaluated (their adapter loaded on first use)."""
-    names = [a for a in READING_ARMS if a in parts.cfg.eval.arms and parts.reader_adapter is not None]
+    """The configured arms that read retrieved passages with the RAFT adapter (loaded on first use)."""
+    names = [a for a in reader_arms(parts.cfg) if ARMS[a].retrieves] if parts.reader_adapter is not None else []
     if names and parts.reader is None:
         parts.load_reader()
     return names

@@ -63,15 +63,19 @@ def _ids(tok, text):
     return tok(text, add_special_tokens=False).input_ids + [tok.eos_token_id]
 
 
+def _gold_text(example) -> str:
+    """The text of the gold document of the train question an example was made from."""
+    doc = next(q["doc_ids"][0] for q in TRAIN if q["id"] == example.source_id)
+    return next(d["text"] for d in SMALL_DOCS if d["id"] == doc)
+
+
 def test_every_answerable_example_shows_its_gold_passage_when_p_gold_is_one(corpus, tiny_lm):
     tok = tiny_lm.tokenizer
     made = _build(corpus, tok, p_gold=1.0)
     gold = _by_source(made, WITH_GOLD)
     assert len(gold) == 12 and not _by_source(made, WITHOUT_GOLD)
-    texts = {d["id"]: d["text"] for d in SMALL_DOCS}
     for example in gold:
-        doc = next(q["doc_ids"][0] for q in TRAIN if q["id"] == example.source_id)
-        assert texts[doc] in example.text
+        assert _gold_text(example) in example.text
         assert example.text.count("Passage ") == 2  # k passages: the gold one and one distractor
 
 
@@ -80,10 +84,8 @@ def test_distractor_only_examples_never_show_a_gold_passage_and_abstain(corpus, 
     made = _build(corpus, tok, p_gold=0.0)
     distractors = _by_source(made, WITHOUT_GOLD)
     assert len(distractors) == 12 and not _by_source(made, WITH_GOLD)
-    texts = {d["id"]: d["text"] for d in SMALL_DOCS}
     for example in distractors:
-        doc = next(q["doc_ids"][0] for q in TRAIN if q["id"] == example.source_id)
-        assert texts[doc] not in example.text
+        assert _gold_text(example) not in example.text
         assert _trained_ids(example) == _ids(tok, corpus.style.abstention)
     answers = {q["id"]: q["answers"][0] for q in TRAIN}
     recalled = _by_source(_build(corpus, tok, p_gold=0.0, abstain_without_gold=False), WITHOUT_GOLD)
