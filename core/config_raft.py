@@ -4,7 +4,9 @@ only in what they read while training."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+
+from pydantic import Field, field_validator
 
 from core.config_section import Section
 
@@ -47,3 +49,24 @@ class RaftConfig(Section):
         description="Start from the closed-book `lora` adapter (which already holds the facts and the house style) "
         "instead of the base model: the RAFT passes then only teach reading, and cost only their own training.",
     )
+    reading_set: str | None = Field(
+        None,
+        description="A SQuAD-format JSON file (v1.1 or 2.0) of human-written questions on passages outside the corpus, "
+        "mixed into the RAFT set (finetune/reading.py): synthesized train questions copy their sentences, so a reader "
+        "trained on them alone abstains on questions people write. Nothing is bundled or downloaded.",
+    )
+    reading_examples: int = Field(
+        600, ge=1, le=100_000, description="Questions taken from `reading_set`, one per paragraph, sampled with run.seed."
+    )
+    reading_unanswerable: float = Field(
+        0.0, ge=0, le=1,
+        description="Share of the `reading_set` questions that are unanswerable (SQuAD 2.0's near misses), shown the "
+        "passage they seem to be about and taught the abstention phrase. Off by default: on the public corpus a 135M "
+        "reader taught them abstained on answerable questions too (docs/finetuning.md).",
+    )
+
+    @field_validator("reading_set")
+    @classmethod
+    def _absolute(cls, value: str | None) -> str | None:
+        """Recorded absolute, so a run's config.yaml names the file from any working directory."""
+        return str(Path(value).expanduser().absolute()) if value else None

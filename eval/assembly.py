@@ -34,6 +34,7 @@ from eval.stages.gate import Gate, resolve_gate
 from eval.stages.run_info import StageTimes
 from finetune.pipeline import RAFT_DIR, AdapterOutcome, ensure_adapter, ensure_raft_adapter, raft_passages, saved_adapter
 from finetune.updating import tuned_model
+from finetune.reading import check_reading_set
 from rag.embedding import Embedder
 from rag.index import ChunkIndex, load_index
 from rag.indexing import ensure_index, matching_index
@@ -158,6 +159,8 @@ def load_experiment_corpus(cfg: ExperimentConfig) -> Corpus:
             f"{cfg.corpus.dir}: the {', '.join(reader_arms(cfg))} arm(s) train on the train split's questions with passages, and it has none "
             "(write some with `ragvsft synth`, set raft.use_documents, or leave them out of eval.arms)"
         )
+    if needs_reader(cfg) and cfg.raft.reading_set:
+        check_reading_set(cfg.raft.reading_set)
     topics = unanswerable_topics(corpus)
     if topics["seen_in_training"]:
         log.warning(

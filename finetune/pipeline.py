@@ -17,8 +17,10 @@ from core.errors import InputError
 from core.models import LoadedLM, load_lm, resolve_lm
 from core.quiet import library_warnings_filtered
 from core.rundir import read_json
+from core.text import normalize
 from finetune.dataset import TrainingSet, build_training_set
 from finetune.raft import PassageLookup, build_raft_set
+from finetune.reading import Exclusions, ReadingItem, load_reading_set
 from finetune.train import ADAPTER_DIR, TRAINING_FILE, cached_training, train_lora
 
 log = logging.getLogger(__name__)
@@ -106,6 +108,20 @@ def raft_passages(cfg: ExperimentConfig) -> int:
     return cfg.raft.passages or cfg.rag.top_k
 
 
+def reading_items(cfg: ExperimentConfig, corpus: Corpus) -> list[ReadingItem]:
+    """The raft.reading_set questions, none whose answer is an eval question's or whose passage is the corpus's text."""
+    if not cfg.raft.reading_set:
+        return []
+    exclude = Exclusions(
+        answers={normalize(a) for q in corpus.split("eval") if q.answerable for a in q.answers},
+        documents=[normalize(d.text) for d in corpus.documents],
+    )
+    return load_reading_set(
+        cfg.raft.reading_set, limit=cfg.raft.reading_examples, unanswerable_share=cfg.raft.reading_unanswerable,
+        words=cfg.rag.chunk_size, abstention=corpus.style.abstention, exclude=exclude, seed=cfg.run.seed,
+    )
+
+
 def ensure_raft_adapter(
     cfg: ExperimentConfig, corpus: Corpus, out: Path, base_lm: LoadedLM, lookup: PassageLookup, *, closed_book: AdapterOutcome | None = None,
     resume: bool = False, reuse_from: Path | None = None, callbacks=(),
@@ -114,7 +130,12 @@ def ensure_raft_adapter(
     continuing `closed_book` (the lora adapter) when raft.from_closed_book says so."""
     if cfg.raft.from_closed_book and closed_book is None:
         raise ValueError("raft.from_closed_book: the closed-book adapter must be trained first")
-    training_set = build_raft_set(corpus, base_lm.tokenizer, cfg.finetune, cfg.raft, lookup, k=raft_passages(cfg), seed=cfg.run.seed)
+    training_set = build_raft_set(
+        corpus, base_lm.tokenizer, cfg.finetune, cfg.raft, lookup, k=raft_passages(cfg), seed=cfg.run.seed, reading=reading_items(cfg, corpus)
+    )
+    if cfg.raft.reading_set:  # which file taught reading: the run's config names it, the hash pins it
+        path = Path(cfg.raft.reading_set)
+        training_set.stats["raft"]["reading_set"] = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
     return train_or_reuse(
         cfg, raft_settings(cfg), training_set, Path(out) / RAFT_DIR, base_lm, resume=resume,
         start_from=closed_book if cfg.raft.from_closed_book else None,

@@ -12,6 +12,8 @@ store the answer.
   questions also shown with their gold passage: the same question with and without the answer in
   the prompt, so the abstention is learned from the passage, not from the question.
 - Unanswerable train questions read what retrieval returns for them and are taught to abstain.
+- With `raft.reading_set`, human-written questions on passages outside the corpus are mixed in
+  (finetune/reading.py): the corpus's synthesized questions copy their sentences, people's do not.
 
 Retrieval lives in `rag`, which this package never imports: the caller hands in a `PassageLookup`
 over its index (eval/assembly.py). The same leak guard as the closed-book set applies.
@@ -26,7 +28,8 @@ from core.corpus import Corpus, Question
 from core.errors import InputError
 from core.prompt import Passage, build_prompt
 from core.text import contains_phrase
-from finetune.dataset import TrainingSet, corpus_document_examples, finished_set, prompt_answer_example, select_paraphrases
+from finetune.dataset import Example, TrainingSet, corpus_document_examples, finished_set, prompt_answer_example, select_paraphrases
+from finetune.reading import READING_SOURCE, ReadingItem
 
 # Passages retrieved beyond k when looking for distractors: the gold document's own chunks (never
 # distractors) can take several of the top places.
@@ -76,9 +79,25 @@ def question_examples(
     return made
 
 
-def build_raft_set(corpus: Corpus, tokenizer, finetune_cfg, raft_cfg, lookup: PassageLookup, *, k: int, seed: int) -> TrainingSet:
-    """The RAFT training set of the corpus's train split (and its documents when raft.use_documents);
-    raises InputError on an eval leak or when there is nothing to train on."""
+def reading_examples(tokenizer, reading: list[ReadingItem], style, k: int, rng: random.Random) -> list[Example]:
+    """One example per reading question: its passage at a random place among k - 1 passages of other
+    articles, taught the answer in the house style (citing the article) or, unanswerable, the abstention."""
+    examples = []
+    for item in reading:
+        others = [r.passage for r in reading if r.article != item.article]
+        distractors = rng.sample(others, min(k - 1, len(others)))
+        passages = with_gold_at_random_place(item.passage, distractors, k, rng)
+        q = item.question
+        answer = style.render(q.answers[0], item.article) if q.answerable else q.answers[0]
+        examples.append(prompt_answer_example(tokenizer, READING_SOURCE, q, build_prompt(q.question, passages, style), answer))
+    return examples
+
+
+def build_raft_set(
+    corpus: Corpus, tokenizer, finetune_cfg, raft_cfg, lookup: PassageLookup, *, k: int, seed: int, reading: list[ReadingItem] = ()
+) -> TrainingSet:
+    """The RAFT training set of the corpus's train split (and its documents when raft.use_documents,
+    and the `reading` questions); raises InputError on an eval leak or when there is nothing to train on."""
     rng = random.Random(seed)
     examples = corpus_document_examples(corpus, tokenizer, finetune_cfg, rng) if raft_cfg.use_documents else []
     questions = select_paraphrases(corpus.split("train"), finetune_cfg.paraphrases_per_fact)
@@ -92,6 +111,8 @@ def build_raft_set(corpus: Corpus, tokenizer, finetune_cfg, raft_cfg, lookup: Pa
         for source, passages, answer in made or []:
             counts[source] += 1
             examples.append(prompt_answer_example(tokenizer, source, q, build_prompt(q.question, passages, corpus.style), answer))
+    examples += reading_examples(tokenizer, list(reading), corpus.style, k, rng)
+    counts[READING_SOURCE] = len(reading)
     if not examples:
         raise InputError("raft: the training set is empty (the corpus has no train questions whose gold passage holds the answer)")
     return finished_set(examples, corpus, rng, {"raft": {**counts, "passages": k}})

@@ -98,7 +98,7 @@ GATE_LEVERS = {
 
 
 # The RAFT reader is already trained to read: its own settings are the lever.
-READER_LEVERS = {READING: "a larger `model.name`, more `raft.epochs` or `raft.use_documents` are the levers"}
+READER_LEVERS = {READING: "`raft.reading_set` (questions people wrote), a larger `model.name` or more `raft.epochs` are the levers"}
 
 
 def levers(found: str, record: dict, adapter: str | None = None) -> str:
@@ -122,11 +122,18 @@ def _retrieving_sentence(name: str, record: dict, gated: bool) -> str:
 
 def _tuned_ceiling_sentence(tuned: str, arms: dict, untuned: str | None) -> str:
     against = f", against {_pct(arms[untuned], 'accuracy')} for the untrained reader (`{untuned}`)" if untuned else ""
-    return (
+    sentence = (
         f"With the gold document in the prompt the reader trained to read (`{tuned}`) answers {_pct(arms[tuned], 'accuracy')}"
         f"{against}: the tuned reader's ceiling. What it gains over the untrained one is reading skill, since both hold the "
         "same document."
     )
+    if untuned and interval_order(arms[tuned]["accuracy_ci"], arms[untuned]["accuracy_ci"]) < 0:
+        sentence += (
+            " Here it lost reading skill instead: training taught it something other than reading the passage. A reader "
+            "trained only on questions synthesized from the documents learns to match their copied sentences and to abstain "
+            "on other phrasings; `raft.reading_set` (questions people wrote about other passages) is the lever."
+        )
+    return sentence
 
 
 def _gate_sentence(name: str, record: dict, gate: dict) -> str:

@@ -96,6 +96,11 @@ def raft_cost_text(arms: dict) -> str | None:
         + (f" ({made['no_gold_chunk']} left out: no chunk holds their answer whole)" if made["no_gold_chunk"] else "")
         + "."
     )
+    if reading := made.get("reading_set"):
+        text += (
+            f" Reading practice: {made['raft_reading']} human questions on passages outside the corpus, from "
+            f"`{reading['file']}` (sha256 {reading['sha256'][:12]})."
+        )
     if closed:
         tokens = trained[reader]["tokens"] / max(trained[closed]["tokens"], 1)
         seconds = trained[reader]["seconds"] / max(trained[closed]["seconds"], 1e-9)

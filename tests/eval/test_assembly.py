@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from core.config_files import load_config
+from core.errors import InputError
 from eval.assembly import Assembly, assemble, load_experiment_corpus
 from eval.catalogue import ARMS, CLOSED_BOOK, READER, UPDATE_ARMS
 from eval.stages.gate import Gate
@@ -74,3 +75,18 @@ def test_assemble_builds_only_what_the_arms_need_and_writes_the_config(tmp_path,
     assert (tmp_path / "run" / "config.yaml").is_file() and (tmp_path / "run" / "index").is_dir() and not (tmp_path / "run" / "adapter").exists()
     closed = assemble(cfg.model_copy(update={"eval": cfg.eval.model_copy(update={"arms": ["base"]})}), tmp_path / "closed")
     assert closed.index is None and closed.embedder is None and closed.gate is None
+
+
+def test_a_reading_set_that_is_not_squad_stops_the_run_before_any_model_loads(tmp_path, small_corpus_dir):
+    (tmp_path / "notes.json").write_text("[1, 2")
+    for arms, stops in (("[raft]", True), ("[rag]", False)):  # only an arm that trains on it checks it
+        (tmp_path / "exp.yaml").write_text(
+            f"corpus:\n  dir: {small_corpus_dir}\n  general_knowledge: false\neval:\n  arms: {arms}\n"
+            f"raft:\n  reading_set: {tmp_path / 'notes.json'}\n"
+        )
+        cfg = load_config(tmp_path / "exp.yaml")
+        if stops:
+            with pytest.raises(InputError, match=r"raft.reading_set: .*notes.json is not a SQuAD-format file"):
+                load_experiment_corpus(cfg)
+        else:
+            assert load_experiment_corpus(cfg).split("eval")

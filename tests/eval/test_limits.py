@@ -108,3 +108,16 @@ def test_the_reader_trained_to_read_is_held_to_its_own_ceiling(tmp_path):
     assert "`raft` is at its reader's ceiling (`raft_oracle`)" in text  # 80.0% against 90.0%: the intervals overlap
     assert "`rag` is at its reader's ceiling (`oracle`)" in text  # 33.3% against 40.0%
     assert "| raft_oracle (the tuned reader's ceiling) |" in found.table and "| oracle (the reader's ceiling) |" in found.table
+
+
+def test_a_tuned_reader_below_the_untrained_one_is_called_out_with_its_lever(tmp_path):
+    corpus = load_corpus(write_corpus(tmp_path / "corpus", SMALL_DOCS, QUESTIONS))
+    questions = corpus.split("eval")
+
+    def found(tuned_right: int) -> str:
+        rows = run_arm("oracle", Planted(20, N), questions, corpus) + run_arm("raft_oracle", Planted(tuned_right, N), questions, corpus)
+        cfg = ExperimentConfig(name="limits", corpus={"dir": str(tmp_path / "corpus")}, eval={"arms": ["oracle", "raft_oracle"], "bootstrap_samples": 300})
+        return " ".join(limits(summarize(cfg, rows, started="2026-01-01T00:00:00+00:00", meta=META)).sentences)
+
+    assert "it lost reading skill instead" in found(3) and "`raft.reading_set`" in found(3)  # 10.0% against 66.7%
+    assert "lost reading skill" not in found(18)  # 60.0% against 66.7%: within the intervals

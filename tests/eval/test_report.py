@@ -200,3 +200,14 @@ def test_update_efficacy_in_the_verdict_is_over_the_answers_given_not_the_gate()
     pooled = pooled_update_rates(rows, samples=100, seed=0)
     assert pooled["rag"]["efficacy"] == 0.5 and pooled["rag"]["stale_rate"] == 0.5
     assert pooled["lora_delta"]["efficacy"] == 0.0 and pooled["lora_delta"]["stale_rate"] == 1.0
+
+
+def test_the_raft_cost_names_its_reading_practice_and_the_file_it_came_from():
+    from eval.report.tables import raft_cost_text
+
+    made = {"raft_gold": 75, "raft_distractors": 6, "raft_unanswerable": 25, "no_gold_chunk": 0, "passages": 1}
+    arms = {"lora": {"train": {"tokens": 100, "seconds": 10.0}}, "raft": {"train": {"tokens": 300, "seconds": 40.0, "raft": made}}}
+    without = raft_cost_text(arms)
+    assert "Reading practice" not in without and "3.0 times `lora`'s tokens, 4.0 times its training time" in without
+    made |= {"raft_reading": 600, "reading_set": {"file": "train-v2.0.json", "sha256": "ab" * 32}}
+    assert "Reading practice: 600 human questions on passages outside the corpus, from `train-v2.0.json` (sha256 abababababab)" in raft_cost_text(arms)
