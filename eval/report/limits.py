@@ -122,18 +122,15 @@ def _retrieving_sentence(name: str, record: dict, gated: bool) -> str:
 
 def _tuned_ceiling_sentence(tuned: str, arms: dict, untuned: str | None) -> str:
     against = f", against {_pct(arms[untuned], 'accuracy')} for the untrained reader (`{untuned}`)" if untuned else ""
-    sentence = (
-        f"With the gold document in the prompt the reader trained to read (`{tuned}`) answers {_pct(arms[tuned], 'accuracy')}"
-        f"{against}: the tuned reader's ceiling. What it gains over the untrained one is reading skill, since both hold the "
-        "same document."
-    )
+    lead = f"With the gold document in the prompt the reader trained to read (`{tuned}`) answers {_pct(arms[tuned], 'accuracy')}{against}"
     if untuned and interval_order(arms[tuned]["accuracy_ci"], arms[untuned]["accuracy_ci"]) < 0:
-        sentence += (
-            " Here it lost reading skill instead: training taught it something other than reading the passage. A reader "
-            "trained only on questions synthesized from the documents learns to match their copied sentences and to abstain "
-            "on other phrasings; `raft.reading_set` (questions people wrote about other passages) is the lever."
+        return (
+            f"{lead}: both hold the same document, so it lost reading skill instead of gaining it; training taught it "
+            "something other than reading the passage. A reader trained only on questions synthesized from the documents "
+            "learns to match their copied sentences and to abstain on other phrasings; `raft.reading_set` (questions people "
+            "wrote about other passages) is the lever."
         )
-    return sentence
+    return f"{lead}: the tuned reader's ceiling. What it gains over the untrained one is reading skill, since both hold the same document."
 
 
 def _gate_sentence(name: str, record: dict, gate: dict) -> str:
