@@ -33,8 +33,8 @@ from eval.rundir import CONFIG_FILE, INDEX_DIR
 from eval.stages.gate import Gate, resolve_gate
 from eval.stages.run_info import StageTimes
 from finetune.pipeline import RAFT_DIR, AdapterOutcome, ensure_adapter, ensure_raft_adapter, raft_passages, saved_adapter
-from finetune.updating import tuned_model
 from finetune.reading import check_reading_set
+from finetune.updating import tuned_model
 from rag.embedding import Embedder
 from rag.index import ChunkIndex, load_index
 from rag.indexing import ensure_index, matching_index

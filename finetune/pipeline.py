@@ -20,7 +20,7 @@ from core.rundir import read_json
 from core.text import normalize
 from finetune.dataset import TrainingSet, build_training_set
 from finetune.raft import PassageLookup, build_raft_set
-from finetune.reading import Exclusions, ReadingItem, load_reading_set
+from finetune.reading import Exclusions, ReadingSet, load_reading_set
 from finetune.train import ADAPTER_DIR, TRAINING_FILE, cached_training, train_lora
 
 log = logging.getLogger(__name__)
@@ -108,10 +108,10 @@ def raft_passages(cfg: ExperimentConfig) -> int:
     return cfg.raft.passages or cfg.rag.top_k
 
 
-def reading_items(cfg: ExperimentConfig, corpus: Corpus) -> list[ReadingItem]:
+def reading_set(cfg: ExperimentConfig, corpus: Corpus) -> ReadingSet | None:
     """The raft.reading_set questions, none whose answer is an eval question's or whose passage is the corpus's text."""
     if not cfg.raft.reading_set:
-        return []
+        return None
     exclude = Exclusions(
         answers={normalize(a) for q in corpus.split("eval") if q.answerable for a in q.answers},
         documents=[normalize(d.text) for d in corpus.documents],
@@ -130,12 +130,12 @@ def ensure_raft_adapter(
     continuing `closed_book` (the lora adapter) when raft.from_closed_book says so."""
     if cfg.raft.from_closed_book and closed_book is None:
         raise ValueError("raft.from_closed_book: the closed-book adapter must be trained first")
+    practice = reading_set(cfg, corpus)
     training_set = build_raft_set(
-        corpus, base_lm.tokenizer, cfg.finetune, cfg.raft, lookup, k=raft_passages(cfg), seed=cfg.run.seed, reading=reading_items(cfg, corpus)
+        corpus, base_lm.tokenizer, cfg.finetune, cfg.raft, lookup, k=raft_passages(cfg), seed=cfg.run.seed, reading=practice.items if practice else ()
     )
-    if cfg.raft.reading_set:  # which file taught reading: the run's config names it, the hash pins it
-        path = Path(cfg.raft.reading_set)
-        training_set.stats["raft"]["reading_set"] = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    if practice:  # which file taught reading: the run's config names it, the hash pins it
+        training_set.stats["raft"]["reading_set"] = {"file": practice.file, "sha256": practice.sha256}
     return train_or_reuse(
         cfg, raft_settings(cfg), training_set, Path(out) / RAFT_DIR, base_lm, resume=resume,
         start_from=closed_book if cfg.raft.from_closed_book else None,

@@ -18,6 +18,7 @@ corpus's documents, is left out, so the set cannot teach an eval answer by heart
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from dataclasses import dataclass
@@ -39,6 +40,13 @@ class ReadingItem:
 
 
 @dataclass(frozen=True)
+class ReadingSet:
+    items: list[ReadingItem]
+    file: str  # the file's name and content hash, for the training record
+    sha256: str
+
+
+@dataclass(frozen=True)
 class Exclusions:
     """What the reading set must not teach: the corpus's eval answers (normalized) and its documents' text."""
 
@@ -52,11 +60,11 @@ class Exclusions:
 
 def load_reading_set(
     path: str | Path, *, limit: int, unanswerable_share: float, words: int, abstention: str, exclude: Exclusions, seed: int
-) -> list[ReadingItem]:
+) -> ReadingSet:
     """At most `limit` questions of the SQuAD-format file at `path`, one per paragraph, chosen with `seed`,
     a share `unanswerable_share` of them unanswerable (when the file has such); raises InputError naming
     the file when it is not SQuAD."""
-    articles = _squad_articles(Path(path))
+    articles, sha256 = _squad_articles(Path(path))
     candidates = []
     for a_index, article in enumerate(articles):
         title = str(article.get("title", f"article {a_index + 1}")).replace("_", " ")
@@ -74,7 +82,7 @@ def load_reading_set(
         item = next((it for qa in qas if (it := _item(title, key, paragraph["context"], qa, words, abstention, exclude))), None)
         if item:
             items.append(item)
-    return items
+    return ReadingSet(items, Path(path).name, sha256)
 
 
 def check_reading_set(path: str | Path) -> None:
@@ -82,18 +90,20 @@ def check_reading_set(path: str | Path) -> None:
     _squad_articles(Path(path))
 
 
-def _squad_articles(path: Path) -> list[dict]:
+def _squad_articles(path: Path) -> tuple[list[dict], str]:
+    """The file's articles and the sha256 of its bytes (read once)."""
     if not path.is_file():
         raise InputError(f"raft.reading_set: {path} is not a file")
+    raw = path.read_bytes()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))["data"]
+        data = json.loads(raw.decode("utf-8"))["data"]
         if not all(isinstance(p["context"], str) and isinstance(p["qas"], list) for a in data for p in a["paragraphs"]):
             raise TypeError("a paragraph's context or qas has the wrong type")
     except (ValueError, KeyError, TypeError, RecursionError) as e:
         raise InputError(f"raft.reading_set: {path} is not a SQuAD-format file ({type(e).__name__}: {e})") from None
     if not data:
         raise InputError(f"raft.reading_set: {path} holds no articles")
-    return data
+    return data, hashlib.sha256(raw).hexdigest()
 
 
 def _item(title: str, key: str, context: str, qa: dict, words: int, abstention: str, exclude: Exclusions) -> ReadingItem | None:
@@ -101,10 +111,8 @@ def _item(title: str, key: str, context: str, qa: dict, words: int, abstention: 
     question = str(qa.get("question", "")).strip()
     impossible = bool(qa.get("is_impossible", False))
     spans = qa.get("plausible_answers" if impossible else "answers") or []
-    if not question or (not spans and not impossible):
-        return None
     answers = list(dict.fromkeys(str(s["text"]).strip() for s in spans if str(s.get("text", "")).strip()))
-    if not impossible and not answers:
+    if not question or (not impossible and not answers):
         return None
     start = int(spans[0].get("answer_start", 0)) if spans else 0
     passage = sentences_around(context, start, words)

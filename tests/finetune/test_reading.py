@@ -37,7 +37,7 @@ def _squad(tmp_path, paragraphs_per_article=3, articles=("Rivers", "Lakes")):
 
 def _load(path, exclude=NOTHING, **settings):
     args = {"limit": 100, "unanswerable_share": 0.0, "words": 80, "abstention": "I don't know", "exclude": exclude, "seed": 0} | settings
-    return load_reading_set(path, **args)
+    return load_reading_set(path, **args).items
 
 
 def test_one_answerable_question_per_paragraph_with_the_passage_holding_its_answer(tmp_path):
