@@ -17,6 +17,7 @@ from typing import Callable
 from core.config import ExperimentConfig
 from core.config_files import load_config, with_overrides
 from core.errors import InputError, PointsFailed
+from core.rundir import check_output_dir
 from core.quiet import configure_logging
 from app import commands
 from eval.catalogue import ARMS
@@ -189,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             config = load_config(path, overrides) if path else with_overrides(ExperimentConfig(), overrides)
             if takes_config == RUN:
                 args["out"] = args.pop("out") or Path("runs") / config.name
+                check_output_dir(args["out"])
             code = function(config=config, **args)
         else:
             code = function(**args)

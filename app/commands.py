@@ -5,11 +5,12 @@ Running never renders: a command writes the run directory, then renders the repo
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 from core.config import ExperimentConfig
 from core.errors import InputError
-from core.rundir import read_jsonl, write_json, write_jsonl, write_text
+from core.rundir import check_output_dir, read_jsonl, write_json, write_jsonl, write_text
 from core.seeding import set_seed
 from corpora.importing import import_folder, write_documents
 from corpora.kb.build import ROUND_NAME, generate_kb, write_kb
@@ -27,7 +28,7 @@ from eval.stages.run import run_experiment
 from eval.stages.run_info import now
 from eval.stages.scale import run_dir_for, run_scale
 from eval.stages.sweep import run_sweep, sweep_dir
-from eval.stages.updates import run_one_round
+from eval.stages.updates import run_one_round, selected_round
 from finetune.pipeline import ensure_adapter
 from rag.indexing import ensure_index
 
@@ -84,6 +85,7 @@ def evaluate(*, config: ExperimentConfig, out: Path) -> None:
 def update(*, config: ExperimentConfig, out: Path, round: str) -> None:  # noqa: A002 (--round)
     """Apply one update round to the run's index and adapter and measure every configured strategy;
     writes <out>/updates/<round>/ (summary.json, predictions.jsonl, report.md)."""
+    selected_round(config, load_experiment_corpus(config), round)  # a round the corpus lacks is said before the models load
     parts = assemble_saved(config, out, retrieval=True, tuning=True)
     # the main comparison's answers, when it ran, give each arm's accuracy on the facts before the change
     predictions = out / PREDICTIONS_FILE
@@ -116,6 +118,7 @@ def sweep(*, config: ExperimentConfig, out: Path, arm: str, key: str, values: st
 def import_documents(*, source: Path, out: Path, max_words: int, force: bool = False) -> None:
     """Turn a folder of .md, .txt, .pdf and .jsonl files into <out>/documents.jsonl; files it cannot
     use are listed with the reason (the import fails only when none is usable)."""
+    check_output_dir(out)
     imported = import_folder(source, max_words)
     target = write_documents(imported, out, force)
     for rel, why in imported.skipped:
@@ -137,6 +140,7 @@ def synth(*, config: ExperimentConfig, corpus: Path, force: bool = False) -> Non
 def kb(*, config: ExperimentConfig, facts: int, out: Path, force: bool = False) -> None:
     """Write a fictional knowledge base of FACTS facts (offices, people, programmes, products, systems;
     deterministic by run.seed) as a corpus directory with questions, an update round and deletions."""
+    check_output_dir(out)
     knowledge = generate_kb(facts, config.kb, config.run.seed)
     write_kb(knowledge, out, {"generator": "ragvsft kb", "seed": config.run.seed, "settings": config.kb.model_dump()}, force=force)
     print(f"{len(knowledge.facts)} facts on {len(knowledge.documents)} pages, {len(knowledge.questions)} questions, "
@@ -159,14 +163,16 @@ def scale(*, config: ExperimentConfig, out: Path) -> None:
 
 def report(*, run: Path) -> None:
     """Re-render a finished run's report (report.md, plots/, report.html) from its directory alone: no model, seconds."""
+    check_output_dir(run, "--run")  # the report is written into the run directory
     paths = render_run(run)
     print(f"report: {paths['html'].resolve()}\n        {paths['markdown'].resolve()}")
 
 
 def compare(*, run_a: Path, run_b: Path, out: Path | None) -> None:
     """Per arm and rate, B - A with a 95% bootstrap interval (paired on the same questions); writes comparison.md/json."""
-    record = compare_runs(run_a, run_b)
     out = out or Path("runs") / "compare" / f"{run_a.name}-vs-{run_b.name}"
+    check_output_dir(out)
+    record = compare_runs(run_a, run_b)
     table = render_comparison(record)
     write_json(out / "comparison.json", record)
     write_text(out / "comparison.md", table)
@@ -180,6 +186,7 @@ def bench(*, config: ExperimentConfig, out: Path, quick: bool, vectors: str | No
     from eval.bench.run import BenchSizes, run_bench
     from eval.report.bench import bench_markdown
 
+    check_output_dir(out)
     sizes = BenchSizes.quick() if quick else BenchSizes()
     if vectors:
         sizes.vectors = parse_sizes(vectors)
@@ -206,12 +213,29 @@ def ui(*, run: Path, host: str, port: int | None, share: bool) -> None:
     verdict; edits live in a per-browser copy, the run directory never changes."""
     from app.workshop.loaded_run import check_finished, load_run
 
-    check_finished(run)  # before loading models, so a missing run is said in a second
+    check_port(host, port)  # before loading models: a port in use is said in a second, not after the models load
+    check_finished(run)
     from app.workshop.app import serve  # Gradio loads only for this command
 
     loaded = load_run(run)
     print(f"workshop UI on the run {run} ({loaded.cfg.name}); the address follows. Ctrl-C stops it.")
     serve(loaded, host=host, port=port, share=share)
+
+
+def check_port(host: str, port: int | None) -> None:
+    """An InputError unless `port` (when given) is a port number that `host` can listen on now."""
+    if port is None:
+        return  # Gradio takes 7860 or the next free one
+    if not 1 <= port <= 65535:
+        raise InputError(f"--port {port}: a port is a number from 1 to 65535")
+    import socket
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        in_use = exc.errno in (errno.EADDRINUSE, errno.EACCES)
+        raise InputError(f"--port {port}: " + ("in use by another program (or reserved); choose another" if in_use else f"cannot listen on {host}:{port} ({exc.strerror or exc})")) from None
 
 
 def smoke(*, device: str, dtype: str, workdir: Path | None) -> int:

@@ -71,4 +71,6 @@ def config_file(name_or_path: str | Path) -> Path:
     bundled = configs_dir() / (path.name if path.suffix in (".yaml", ".yml") else f"{path.name}.yaml")
     if path.parent in (Path("."), Path("configs")) and bundled.is_file():  # `configs/quick.yaml` too, outside a checkout
         return bundled
+    if path.is_dir():
+        raise InputError(f"config file {path} is a directory, not a YAML file")
     raise InputError(f"config file {path} does not exist (bundled configs, usable by name: {', '.join(bundled_configs())})")

@@ -16,7 +16,7 @@ from pydantic import Field, field_serializer, field_validator
 from core.bundled import corpus_path, portable_corpus
 from core.config_corpora import KbConfig, ScaleConfig, SynthConfig
 from core.config_raft import RaftConfig
-from core.config_section import Section, auto_or_number
+from core.config_section import Section, Seed, auto_or_number
 from core.registry import ArmName, ExecutorName, RetrieverName, StrategyName, registry_names
 
 
@@ -224,14 +224,14 @@ class UpdatesConfig(Section):
 class RunConfig(Section):
     """Run-wide settings."""
 
-    seed: int = Field(0, description="The one seed for Python, NumPy and torch; recorded in run_info.")
-    seeds: list[int] | None = Field(
+    seed: Seed = Field(0, description="The one seed for Python, NumPy and torch; recorded in run_info (0 to 2**32 - 1).")
+    seeds: list[Seed] | None = Field(
         None,
         min_length=2,
         description="Train and evaluate the fine-tune arms (lora, hybrid) once per seed and report mean and spread; "
         "the first is the main run's, so it must equal `seed`.",
     )
-    threads: int | None = Field(None, ge=1, description="CPU threads for torch (default: all cores).")
+    threads: int | None = Field(None, ge=1, le=4096, description="CPU threads for torch (default: all cores).")
     executor: ExecutorName = Field(
         "local", description="How independent points (sweep values, scale sizes) run: `local`, one after another in "
         "this process, or `ray`, each a Ray task (the registry in eval/stages/executor.py; `pip install '.[ray]'`).",

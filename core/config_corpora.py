@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from core.config_section import Section
+from core.config_section import Section, Seed
 
 
 class SynthConfig(Section):
@@ -27,7 +27,7 @@ class SynthConfig(Section):
     deleted_documents: int = Field(2, ge=0, description="Documents the deletions remove (0: none).")
     unanswerable_topics: int = Field(12, ge=0, description="Unanswerable topics per split (each in that split's phrasings).")
     max_new_tokens: int = Field(160, ge=16, description="Model generator: tokens per answer (all of a fact's questions).")
-    seed: int = Field(0, description="Chooses the changed facts, the deleted documents and the unanswerable topics.")
+    seed: Seed = Field(0, description="Chooses the changed facts, the deleted documents and the unanswerable topics (0 to 2**32 - 1).")
 
 
 class KbConfig(Section):

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -13,26 +14,47 @@ from pydantic import ValidationError
 
 from core.bundled import config_file
 from core.config import ExperimentConfig
-from core.errors import InputError, read_utf8, validation_message
+from core.errors import InputError, number_or_nesting, read_utf8, validation_message
 
 
 def load_config(path: str | Path, overrides: list[str] = ()) -> ExperimentConfig:
     """Read a YAML config (a file, or a bundled config by name: `quick`), apply `section.key=value` overrides, validate. Raises InputError."""
     path = config_file(path)
-    try:
-        data = yaml.safe_load(read_utf8(path)) or {}
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML ({exc})") from None
+    data = _parsed_yaml(read_utf8(path), str(path)) or {}
     if not isinstance(data, dict):
         raise InputError(f"{path}: the top level must be a mapping of sections")
     data.setdefault("name", path.stem)
-    cfg = _validated(data, overrides, str(path))
+    # the file alone first, so a bad value is said against the file and a bad override against --set
+    cfg = _validated(data, [], str(path))
+    _check_seeds(cfg, str(path))
+    if not overrides:
+        return cfg
+    cfg = _validated(data, overrides, "--set")
+    _check_seeds(cfg, "--set")
+    return cfg
+
+
+def _check_seeds(cfg: ExperimentConfig, where: str) -> None:
     # only for a file: the seeds stage overrides run.seed per seed on a loaded config
     if cfg.run.seeds and cfg.run.seeds[0] != cfg.run.seed:
-        raise InputError(f"{path}: run.seeds must start with run.seed ({cfg.run.seed}), the main run's seed")
+        raise InputError(f"{where}: run.seeds must start with run.seed ({cfg.run.seed}), the main run's seed")
     if cfg.run.seeds and len(set(cfg.run.seeds)) != len(cfg.run.seeds):
-        raise InputError(f"{path}: run.seeds must not repeat a seed")
-    return cfg
+        raise InputError(f"{where}: run.seeds must not repeat a seed")
+
+
+def _parsed_yaml(text: str, where: str):
+    """YAML text as data, or one InputError naming `where` and the line of the problem."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise InputError(f"{where}{at}: not valid YAML ({what})") from None
+    except (ValueError, RecursionError) as exc:  # an integer of thousands of digits; nesting deeper than Python's stack
+        long_number = re.search(r"\d{4300,}", text)
+        at = f" line {text[: long_number.start()].count(chr(10)) + 1}" if long_number else ""
+        raise InputError(f"{where}{at}: {number_or_nesting(exc)}") from None
 
 
 def with_overrides(cfg: ExperimentConfig, overrides: list[str], where: str = "--set") -> ExperimentConfig:
@@ -73,6 +95,8 @@ def _apply_override(data: dict, item: str) -> None:
         node[parts[-1]] = yaml.safe_load(raw)
     except yaml.YAMLError:
         node[parts[-1]] = raw
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"--set {key.strip()}: {number_or_nesting(exc)}") from None
 
 
 def to_yaml(cfg: ExperimentConfig) -> str:

@@ -28,7 +28,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from core.errors import InputError, read_utf8, validation_message
+from core.errors import InputError, json_object_lines, read_utf8, validation_message
 from core.origin import HAND_WRITTEN, questions_origin
 from core.style import HouseStyle, load_house_style
 
@@ -38,6 +38,13 @@ GENERAL = "general"
 CONTROL_KINDS = {UNANSWERABLE, GENERAL}
 
 
+def not_blank(value: str) -> str:
+    """A text field must say something: whitespace alone is as empty as nothing (it would index no chunk)."""
+    if not value.strip():
+        raise ValueError("must not be empty or whitespace only")
+    return value
+
+
 class Document(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -45,6 +52,11 @@ class Document(BaseModel):
     title: str = Field(min_length=1)
     text: str = Field(min_length=1)
     source: str | None = None
+
+    @field_validator("id", "title", "text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        return not_blank(value)
 
 
 class Question(BaseModel):
@@ -58,6 +70,11 @@ class Question(BaseModel):
     kind: str = Field(min_length=1)
     fact_id: str | None = None
     old_answers: list[str] = Field(default_factory=list)
+
+    @field_validator("id", "question", "kind")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        return not_blank(value)
 
     @field_validator("answers", "old_answers")
     @classmethod
@@ -161,7 +178,7 @@ def load_corpus(
     `first_controls`). Raises InputError naming file, line and field."""
     directory = Path(directory)
     if not directory.is_dir():
-        raise InputError(f"corpus directory {directory} does not exist")
+        raise InputError(f"corpus directory {directory} " + ("is a file, not a directory" if directory.exists() else "does not exist"))
     documents = [doc for _, doc in load_jsonl(directory / "documents.jsonl", Document)]
     if not documents:
         raise InputError(f"{directory / 'documents.jsonl'}: the corpus has no documents")
@@ -240,15 +257,7 @@ def load_jsonl(path: Path, model: type[BaseModel]) -> list[tuple[int, BaseModel]
     if not path.is_file():
         raise InputError(f"{path} does not exist")
     rows, seen = [], {}
-    for line_no, line in enumerate(read_utf8(path).splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path} line {line_no}: not valid JSON ({exc.msg})") from None
-        if not isinstance(raw, dict):
-            raise InputError(f"{path} line {line_no}: expected a JSON object")
+    for line_no, raw in json_object_lines(path, read_utf8(path)):
         try:
             row = model.model_validate(raw)
         except ValidationError as exc:

@@ -6,7 +6,9 @@ message without a traceback (see `app.cli`).
 """
 
 
+import json
 from pathlib import Path
+from typing import Iterator
 
 
 class InputError(Exception):
@@ -36,3 +38,30 @@ def validation_message(exc, noun: str = "field") -> str:
     if err["type"] == "extra_forbidden":
         return f"unknown {noun} {where}"
     return f"{noun} {where}: {err['msg']}"
+
+
+def number_or_nesting(exc: BaseException) -> str:
+    """What a parser's ValueError or RecursionError on well-formed text means, as a user can fix it:
+    an integer longer than Python converts (4,300 digits), or nesting deeper than its stack."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to read (lists or objects inside each other thousands of levels deep)"
+    if "digits" in str(exc):
+        return "a number too long to read (more than 4,300 digits)"
+    return f"a value that cannot be read ({exc})"
+
+
+def json_object_lines(path: str | Path, text: str, hint: str = "") -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-blank line of a JSON Lines text; anything else on a line
+    is an InputError naming the file and the line, followed by `hint` (what to do about it)."""
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path} line {line_no}: not valid JSON ({exc.msg}){hint}") from None
+        except (ValueError, RecursionError) as exc:
+            raise InputError(f"{path} line {line_no}: {number_or_nesting(exc)}{hint}") from None
+        if not isinstance(row, dict):
+            raise InputError(f"{path} line {line_no}: expected a JSON object{hint}")
+        yield line_no, row

@@ -93,23 +93,23 @@ def resolve_embedder(name: str) -> str:
     return name
 
 
-def check_lm_name(name: str) -> Path | None:
+def check_lm_name(name: str, key: str = "model.name") -> Path | None:
     """The InputError `load_lm` would raise for a name that cannot be loaded, found without loading
     or converting anything (so a bad model name is said before any other model loads); the GGUF
-    file the name stands for, if any."""
+    file the name stands for, if any. `key`: the config key the name came from, for the message."""
     if name.startswith("bundled:"):
         if name not in BUNDLED_LMS:
-            raise InputError(f"model.name: unknown bundled model {name!r} (known: {', '.join(BUNDLED_LMS)})")
+            raise InputError(f"{key}: unknown bundled model {name!r} (known: {', '.join(BUNDLED_LMS)})")
         return locate_bundled(name, BUNDLED_LMS)
     if name.lower().endswith(".gguf"):  # a local GGUF file (llama.cpp, Ollama, LM Studio): converted once like the bundled one
-        return _readable_gguf(name)
-    _reject_missing_path(name, "model.name")
+        return _readable_gguf(name, key)
+    _reject_missing_path(name, key)
     return None
 
 
-def resolve_lm(name: str) -> tuple[str, str | None]:
+def resolve_lm(name: str, key: str = "model.name") -> tuple[str, str | None]:
     """(directory or hub id to load, sha256 of the weights when known)."""
-    gguf = check_lm_name(name)
+    gguf = check_lm_name(name, key)
     if gguf is not None:
         return _converted_gguf(gguf)
     if Path(name).is_dir():
@@ -117,18 +117,19 @@ def resolve_lm(name: str) -> tuple[str, str | None]:
     return name, None
 
 
-def load_lm(name: str, device: str = "auto", dtype: str = "auto") -> LoadedLM:
-    """Tokenizer (left padding, a pad token) and eval-mode model on the chosen device and dtype."""
+def load_lm(name: str, device: str = "auto", dtype: str = "auto", key: str = "model.name") -> LoadedLM:
+    """Tokenizer (left padding, a pad token) and eval-mode model on the chosen device and dtype;
+    `key`: the config key that named it, for the messages."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     device = pick_device(device)
     torch_dtype = pick_dtype(dtype, device)
-    source, sha = resolve_lm(name)
+    source, sha = resolve_lm(name, key)
     try:
         tokenizer = AutoTokenizer.from_pretrained(source)
         model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype)
     except (OSError, ValueError) as exc:  # ValueError: an id the hub rejects as malformed
-        raise InputError(f"model.name: could not load {name!r} ({str(exc).splitlines()[0]})") from None
+        raise InputError(f"{key}: could not load {name!r} ({str(exc).splitlines()[0]})") from None
     tokenizer.padding_side = "left"  # decoder-only batches must end where generation starts
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
@@ -143,18 +144,18 @@ def _reject_missing_path(name: str, key: str) -> None:
         raise InputError(f"{key}: path {name} does not exist")
 
 
-def _readable_gguf(name: str) -> Path:
+def _readable_gguf(name: str, key: str) -> Path:
     """The file `name` names, checked to exist, be readable and start like a GGUF file."""
     path = Path(name).expanduser()
     if not path.is_file():
-        raise InputError(f"model.name: GGUF file {name} does not exist")
+        raise InputError(f"{key}: GGUF file {name} does not exist")
     try:
         with open(path, "rb") as fh:
             magic = fh.read(4)
     except OSError as exc:
-        raise InputError(f"model.name: cannot read {name} ({exc.strerror})") from None
+        raise InputError(f"{key}: cannot read {name} ({exc.strerror})") from None
     if magic != b"GGUF":
-        raise InputError(f"model.name: {name} is not a GGUF file (it does not start with the GGUF magic bytes)")
+        raise InputError(f"{key}: {name} is not a GGUF file (it does not start with the GGUF magic bytes)")
     return path
 
 

@@ -10,9 +10,26 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterable
 
+from core.errors import InputError, json_object_lines, number_or_nesting
+
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)  # read once (the only way to read it is to set it)
+
+
+def check_output_dir(path: str | Path, what: str = "--out") -> None:
+    """An InputError unless `path` is a writable directory or one that can be made: said before any
+    work, so a bad output path never costs a model load or leaves half a result behind."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{what} {path}: is a file, not a directory")
+    existing = path
+    while not existing.exists() and existing.parent != existing:  # the nearest part that exists
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"{what} {path}: {existing} is a file, not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"{what} {path}: {existing} is not writable")
 
 
 def write_bytes(path: str | Path, data: bytes) -> None:
@@ -36,10 +53,10 @@ def write_file(target: str | Path, write: Callable[[Path], None]) -> None:
     tmp = target.with_name(f".{target.name}.tmp")
     try:
         write(tmp)
+        tmp.replace(target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    tmp.replace(target)
 
 
 def write_dir(target: str | Path, write: Callable[[Path], None]) -> Path:
@@ -50,11 +67,13 @@ def write_dir(target: str | Path, write: Callable[[Path], None]) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         write(tmp)
+        if target.exists() and not target.is_dir():
+            raise InputError(f"{target}: is a file, not a directory (move it away to write the directory there)")
+        shutil.rmtree(target, ignore_errors=True)
+        tmp.rename(target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
     return target
 
 
@@ -70,9 +89,30 @@ def write_jsonl(path: str | Path, rows: Iterable[dict]) -> None:
     write_text(path, "".join(json.dumps(r) + "\n" for r in rows))
 
 
-def read_json(path: str | Path):
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+DAMAGED = "; the file is damaged: re-run what wrote it"
+
+
+def read_json(path: str | Path, kind: type | None = None):
+    """A JSON file the project wrote; an InputError naming the file and the line when it is damaged
+    (cut short by a full disk, edited by hand) or, with `kind`, when its top level is not that type."""
+    try:
+        data = json.loads(_artifact_text(path))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path} line {exc.lineno}: not valid JSON ({exc.msg}){DAMAGED}") from None
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"{path}: {number_or_nesting(exc)}") from None
+    if kind is not None and not isinstance(data, kind):
+        raise InputError(f"{path}: expected a JSON {'object' if kind is dict else kind.__name__} at the top level{DAMAGED}")
+    return data
 
 
 def read_jsonl(path: str | Path) -> list[dict]:
-    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    """A JSON Lines file the project wrote, one object per line; damage is said as in read_json."""
+    return [row for _, row in json_object_lines(path, _artifact_text(path), DAMAGED)]
+
+
+def _artifact_text(path: str | Path) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 (byte {exc.start}){DAMAGED}") from None

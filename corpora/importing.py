@@ -23,12 +23,15 @@ from pydantic import ValidationError
 from core.corpus import Document
 from core.errors import InputError, validation_message
 from core.rundir import write_jsonl
+from corpora.emphasis import strip_emphasis
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 SUFFIXES = TEXT_SUFFIXES | {".pdf", ".jsonl"}
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")  # [text](url) -> text; images keep their alt text
-_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+# [text](url) -> text; images keep their alt text. Neither part may hold its own opening bracket, so
+# a scan from an unclosed `[` or `(` stops at the next one: linear time on any text.
+_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()]*\)")
+MAX_WORDS = 1_000_000  # --max-words: a section is at most this long
 
 
 @dataclass
@@ -42,11 +45,15 @@ def import_folder(source: str | Path, max_words: int = 800) -> Imported:
     source = Path(source)
     if not source.is_dir():
         raise InputError(f"{source} is not a directory")
+    if not 1 <= max_words <= MAX_WORDS:
+        raise InputError(f"--max-words {max_words}: must be between 1 and {MAX_WORDS:,}")
     documents, skipped = [], []
-    for path in sorted(p for p in source.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(source).parts)):
+    root = source.resolve()
+    for path in sorted(p for p in source.rglob("*") if not any(part.startswith(".") for part in p.relative_to(source).parts)):
         rel = path.relative_to(source).as_posix()
         try:
-            documents += read_file(path, rel, max_words)
+            if _inside(path, root) and path.is_file():
+                documents += read_file(path, rel, max_words)
         except UnusableFile as why:
             skipped.append((rel, str(why)))
     seen: dict[str, str] = {}
@@ -58,6 +65,22 @@ def import_folder(source: str | Path, max_words: int = 800) -> Imported:
         listed = "; ".join(f"{rel}: {why}" for rel, why in skipped) or "the folder is empty"
         raise InputError(f"{source}: no usable documents ({listed})")
     return Imported(documents, skipped)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Whether to read `path`: a link is followed only to a file inside the folder, so an import never
+    reads what the folder merely points at (a link to /etc/passwd, a link to itself)."""
+    if not path.is_symlink():
+        return True
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # a link to nothing, or a loop of links
+        raise UnusableFile("a broken or circular link") from None
+    if not target.is_relative_to(root):
+        raise UnusableFile(f"a link to {target}, outside the folder (not followed)")
+    if target.is_dir():
+        raise UnusableFile("a link to a folder (not followed; its files are read where they are)")
+    return True
 
 
 def write_documents(imported: Imported, out: str | Path, force: bool = False) -> Path:
@@ -180,8 +203,7 @@ def _blocks(text: str) -> list[tuple[str | None, list[str]]]:
 
 
 def _plain(text: str) -> str:
-    text = _LINK.sub(r"\1", text)
-    return " ".join(_EMPHASIS.sub(r"\2", text).split())
+    return " ".join(strip_emphasis(_LINK.sub(r"\1", text)).split())
 
 
 def _title_from_name(stem: str) -> str:

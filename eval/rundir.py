@@ -35,7 +35,10 @@ def load_run(run_dir: Path) -> tuple[dict, list[dict]]:
     for name in (SUMMARY_FILE, PREDICTIONS_FILE):
         if not (run_dir / name).is_file():
             raise InputError(f"{run_dir}: no {name} (is this a finished run directory? `ragvsft run` makes one)")
-    return read_json(run_dir / SUMMARY_FILE), read_jsonl(run_dir / PREDICTIONS_FILE)
+    summary = read_json(run_dir / SUMMARY_FILE, dict)
+    if not isinstance(summary.get("arms"), dict):
+        raise InputError(f"{run_dir / SUMMARY_FILE}: no `arms` table; the file is damaged or not a run's summary: re-run `ragvsft run`")
+    return summary, read_jsonl(run_dir / PREDICTIONS_FILE)
 
 
 def load_sweeps(run_dir: Path) -> list[dict]:

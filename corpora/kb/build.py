@@ -20,12 +20,15 @@ from core.origin import KB_MANIFEST
 from core.errors import InputError
 from corpora.kb.kinds import CLOSINGS, KINDS, Attribute, fill
 from corpora.kb.names import Names
-from core.rundir import write_dir, write_json, write_jsonl
+from core.rundir import check_output_dir, write_dir, write_json, write_jsonl
 from core.style import STYLE_FILE, HouseStyle
 from core.text import contains_phrase
 from core.updates import DELETIONS_FILE, UPDATES_DIR
 
 ROUND_NAME = "r1-counterfactual"
+# --facts at most: far past what a CPU run trains on (scale curves stop at a few thousand), and a
+# bound keeps a typo (a few extra zeros) from running for hours before anything is written
+MAX_FACTS = 100_000
 STYLE = HouseStyle(
     instruction="End the answer with the title of the source document in square brackets.",
     template="{answer} [{title}]",
@@ -55,8 +58,8 @@ class KnowledgeBase:
 
 def generate_kb(facts: int, settings, seed: int) -> KnowledgeBase:
     """`facts` facts with their questions, round, deletions and controls; `settings`: a KbConfig."""
-    if facts < 1:
-        raise InputError(f"--facts {facts}: a knowledge base needs at least 1 fact")
+    if not 1 <= facts <= MAX_FACTS:
+        raise InputError(f"--facts {facts}: must be between 1 and {MAX_FACTS:,}")
     rng = random.Random(seed)
     names = Names(rng)
     company = names.company()
@@ -132,6 +135,7 @@ def _counterfactual_round(kb: KnowledgeBase, rng: random.Random, names: Names, c
 def write_kb(kb: KnowledgeBase, out: Path, manifest: dict, *, force: bool = False) -> None:
     """The corpus directory, written whole into a temp directory that then replaces `out`."""
     out = Path(out)
+    check_output_dir(out)
     if out.exists() and not force:
         raise InputError(f"--out {out}: already exists (pass --force to replace it)")
 

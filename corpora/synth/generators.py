@@ -47,7 +47,7 @@ class ModelGenerator:
         self.name = settings.generator
         self.settings = settings
         self.batch_size = model_settings.batch_size
-        self.lm = load_lm(settings.generator, model_settings.device, model_settings.dtype)
+        self.lm = load_lm(settings.generator, model_settings.device, model_settings.dtype, key="synth.generator")
 
     def candidates(self, facts: list[Fact]) -> list[Candidates]:
         from core.generate import generate
@@ -93,6 +93,14 @@ def parse_questions(text: str) -> list[str]:
 
 
 GENERATORS: dict[str, type] = {"rules": RulesGenerator}
+
+
+def check_generator(settings) -> None:
+    """The InputError a generator name would raise when loaded, said before any work (a path that is not there)."""
+    if settings.generator not in GENERATORS:
+        from core.models import check_lm_name
+
+        check_lm_name(settings.generator, "synth.generator")
 
 
 def make_generator(settings, model_settings) -> Generator:

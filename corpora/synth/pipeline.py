@@ -18,12 +18,12 @@ from pathlib import Path
 from core.corpus import Document, Question, load_jsonl
 from core.origin import SYNTH_MANIFEST, questions_sha256
 from core.errors import InputError
-from core.rundir import write_dir, write_json, write_jsonl, write_text
+from core.rundir import check_output_dir, write_dir, write_json, write_jsonl, write_text
 from core.style import load_house_style
 from corpora.synth.controls import unanswerable_questions
 from corpora.synth.facts import candidate_facts, common_names
 from corpora.synth.filters import Filters
-from corpora.synth.generators import make_generator
+from corpora.synth.generators import check_generator, make_generator
 from corpora.synth.rounds import ROUND_NAME, counterfactual_round, deletions
 from corpora.synth.templates import Fact
 from core.updates import DELETIONS_FILE, UPDATES_DIR
@@ -113,11 +113,15 @@ def synth_corpus(corpus_dir: str | Path, settings, model_settings, *, force: boo
     from corpora.synth.report import synth_report
 
     corpus_dir = Path(corpus_dir)
+    if corpus_dir.exists() and not corpus_dir.is_dir():
+        raise InputError(f"--corpus {corpus_dir}: is a file, not a directory")
     if not (corpus_dir / "documents.jsonl").is_file():
         raise InputError(f"{corpus_dir / 'documents.jsonl'} does not exist (make one with `ragvsft import`)")
     existing = [p for p in ("questions.jsonl", UPDATES_DIR, str(DELETIONS_FILE.parent)) if (corpus_dir / p).exists()]
     if existing and not force:
         raise InputError(f"{corpus_dir} already has {', '.join(existing)}; pass --force to replace them")
+    _check_targets(corpus_dir)
+    check_generator(settings)
     documents = [d for _, d in load_jsonl(corpus_dir / "documents.jsonl", Document)]
     if not documents:
         raise InputError(f"{corpus_dir / 'documents.jsonl'}: the corpus has no documents")
@@ -127,6 +131,18 @@ def synth_corpus(corpus_dir: str | Path, settings, model_settings, *, force: boo
         raise InputError(f"{corpus_dir / 'documents.jsonl'}: no fact survived the filters ({dict(result.rejected)})")
     _write(corpus_dir, result, settings, synth_report(result, settings))
     return result
+
+
+def _check_targets(corpus_dir: Path) -> None:
+    """Every place synth writes can take what it writes, checked before anything is written: a
+    file where a folder goes (or the reverse) would otherwise stop it half-way."""
+    check_output_dir(corpus_dir, "--corpus")
+    for folder in (UPDATES_DIR, str(DELETIONS_FILE.parent)):
+        if (corpus_dir / folder).exists() and not (corpus_dir / folder).is_dir():
+            raise InputError(f"{corpus_dir / folder}: is a file, not a directory (synth writes a folder there; move the file away)")
+    for name in ("questions.jsonl", SYNTH_MANIFEST, REPORT):
+        if (corpus_dir / name).is_dir():
+            raise InputError(f"{corpus_dir / name}: is a directory, not a file (synth writes a file there; move it away)")
 
 
 def _write(corpus_dir: Path, result: Synthesis, settings, report: str) -> None:

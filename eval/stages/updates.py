@@ -128,12 +128,7 @@ def run_one_round(parts: Assembly, out: Path, main_rows: list[dict], name: str) 
     strategies continue the run's adapter (trained on the original corpus).
     """
     inputs = UpdateInputs(parts, out, main_rows)
-    _, all_rounds, left_out = _corpus_rounds(inputs.cfg, inputs.corpus)
-    rounds = _on_subset(all_rounds, left_out)
-    names = [r.name for r in rounds]
-    if name not in names:
-        raise InputError(f"{inputs.cfg.corpus.dir / 'updates'}: no round {name!r} about the selected documents (rounds: {', '.join(names) or 'none'})")
-    position = names.index(name)
+    rounds, position = selected_round(inputs.cfg, inputs.corpus, name)
     corpus = inputs.corpus
     for earlier in rounds[:position]:
         after = earlier.apply(corpus)
@@ -143,6 +138,17 @@ def run_one_round(parts: Assembly, out: Path, main_rows: list[dict], name: str) 
     # one round asked for by name: every configured strategy, `full` included
     rows, updates, _ = _run_rounds(inputs, [rounds[position]], locality, 1, start=corpus)
     return rows, updates
+
+
+def selected_round(cfg: ExperimentConfig, corpus: Corpus, name: str) -> tuple[list[UpdateRound], int]:
+    """(the rounds about the selected documents, the position of round `name` among them), or an
+    InputError naming the rounds there are (`ragvsft update` checks this before any model loads)."""
+    _, all_rounds, left_out = _corpus_rounds(cfg, corpus)
+    rounds = _on_subset(all_rounds, left_out)
+    names = [r.name for r in rounds]
+    if name not in names:
+        raise InputError(f"{cfg.corpus.dir / 'updates'}: no round {name!r} about the selected documents (rounds: {', '.join(names) or 'none'})")
+    return rounds, names.index(name)
 
 
 # The catalogue's arms the update stage measures beside the strategies, and the main arm each

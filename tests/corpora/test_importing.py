@@ -97,3 +97,44 @@ def test_existing_documents_are_not_replaced_without_force(tmp_path, capsys):
 def test_missing_source_folder_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="is not a directory"):
         import_folder(tmp_path / "nope")
+
+
+def test_links_are_followed_only_to_files_inside_the_folder(tmp_path):
+    src = make_folder(tmp_path / "src")
+    (tmp_path / "outside.txt").write_text("A secret kept outside the folder.\n")
+    (src / "outside.txt").symlink_to(tmp_path / "outside.txt")
+    (src / "loop.md").symlink_to(src / "loop.md")  # a link to itself
+    (src / "gone.md").symlink_to(tmp_path / "deleted.md")
+    (src / "elsewhere").symlink_to(tmp_path, target_is_directory=True)
+    (src / "alias.txt").symlink_to(src / "notes.txt")  # inside: read like the file itself
+    imported = import_folder(src)
+    skipped = dict(imported.skipped)
+    assert "outside the folder" in skipped["outside.txt"]
+    assert "circular" in skipped["loop.md"] and "broken" in skipped["gone.md"]
+    assert "folder" in skipped["elsewhere"]
+    texts = {d.id: d.text for d in imported.documents}
+    assert "secret" not in " ".join(texts.values())
+    assert texts["alias"] == texts["notes"]
+
+
+@pytest.mark.parametrize("max_words", [0, -5, 10**7])
+def test_max_words_out_of_range_is_an_input_error(tmp_path, max_words):
+    with pytest.raises(InputError, match="--max-words"):
+        import_folder(make_folder(tmp_path / "src"), max_words)
+
+
+def test_emphasis_is_removed_as_the_regular_expression_did_on_any_text():
+    """strip_emphasis replaces a quadratic regular expression: same output on 20,000 random texts of
+    the characters that matter (delimiters, spaces, tabs, letters)."""
+    import random
+    import re
+
+    from corpora.emphasis import strip_emphasis
+
+    quadratic = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+    rng = random.Random(0)
+    pieces = ["*", "_", "`", " ", "a", "b", "**", "__", "\t"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        assert strip_emphasis(text) == quadratic.sub(r"\2", text), repr(text)
+    assert strip_emphasis("**27 days** of `leave` for *all_staff*") == "27 days of leave for all_staff"
