@@ -72,6 +72,8 @@ def _ui(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="the address to serve on (default 127.0.0.1: this machine only; 0.0.0.0 for a room's network)")
     p.add_argument("--port", type=int, default=None, help="the port (default 7860, or the next free one)")
     p.add_argument("--share", action="store_true", help="also make a public gradio.live link (off unless asked; needs network)")
+    p.add_argument("--save-dir", type=Path, default=None, help="where \"Save as update round\" keeps the rounds on this machine, each in a new "
+                   "folder the server names (default: only offered as a download; a browser never chooses a path)")
 
 
 def _bench(p: argparse.ArgumentParser) -> None:
@@ -136,7 +138,8 @@ COMMANDS: dict[str, tuple[Callable, str | None, str, Arguments]] = {
     "ui": (commands.ui, NO_CONFIG, """\
   make ui                                                      # set-up, the quick run if missing, then this
   ragvsft ui --run runs/quick
-  ragvsft ui --run runs/default --host 0.0.0.0 --port 7860     # for a room on the same network""", _ui),
+  ragvsft ui --run runs/default --host 0.0.0.0 --port 7860     # for a room on the same network
+  ragvsft ui --run runs/default --save-dir workshop-rounds      # saved rounds also kept on this machine""", _ui),
     "bench": (commands.bench, OPTIONAL, """\
   make bench                                                    # ragvsft bench --config configs/default.yaml
   ragvsft bench --config configs/default.yaml --vectors 10000,100000

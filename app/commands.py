@@ -208,18 +208,21 @@ def parse_sizes(text: str) -> list[int]:
     return sizes
 
 
-def ui(*, run: Path, host: str, port: int | None, share: bool) -> None:
+def ui(*, run: Path, host: str, port: int | None, share: bool, save_dir: Path | None = None) -> None:
     """Serve the workshop UI on a finished run: ask every arm, edit and delete facts, retrain, read the
     verdict; edits live in a per-browser copy, the run directory never changes."""
     from app.workshop.loaded_run import check_finished, load_run
 
-    check_port(host, port)  # before loading models: a port in use is said in a second, not after the models load
+    # all before loading models: a port in use or a bad folder is said in a second
+    check_port(host, port)
+    if save_dir is not None:
+        check_output_dir(save_dir, "--save-dir")
     check_finished(run)
     from app.workshop.app import serve  # Gradio loads only for this command
 
     loaded = load_run(run)
     print(f"workshop UI on the run {run} ({loaded.cfg.name}); the address follows. Ctrl-C stops it.")
-    serve(loaded, host=host, port=port, share=share)
+    serve(loaded, host=host, port=port, share=share, save_root=save_dir.resolve() if save_dir else None)
 
 
 def check_port(host: str, port: int | None) -> None:

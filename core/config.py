@@ -16,6 +16,7 @@ from pydantic import Field, field_serializer, field_validator
 from core.bundled import corpus_path, portable_corpus
 from core.config_corpora import KbConfig, ScaleConfig, SynthConfig
 from core.config_raft import RaftConfig
+from core.config_workshop import WorkshopConfig
 from core.config_section import Section, Seed, auto_or_number
 from core.registry import ArmName, ExecutorName, RetrieverName, StrategyName, registry_names
 
@@ -257,4 +258,5 @@ class ExperimentConfig(Section):
     synth: SynthConfig = Field(default_factory=SynthConfig)
     kb: KbConfig = Field(default_factory=KbConfig)
     scale: ScaleConfig = Field(default_factory=ScaleConfig)
+    workshop: WorkshopConfig = Field(default_factory=WorkshopConfig)
     run: RunConfig = Field(default_factory=RunConfig)

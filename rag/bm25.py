@@ -61,18 +61,23 @@ class BM25Search:
         self.model = None
 
     def search(self, queries: list[str], k: int) -> list[list[tuple[int, float]]]:
-        self._ensure_indexed()
-        k = min(k, len(self.order))
-        if k == 0:
+        k = min(k, len(self.texts))
+        if k == 0:  # nothing indexed (every document deleted): bm25s cannot index an empty corpus
             return [[] for _ in queries]
+        self._ensure_indexed()
         rows, scores = self.model.retrieve(tokenize(queries), k=k, show_progress=False, n_threads=1)
         return [[(self.order[int(r)], float(s)) for r, s in zip(row, row_scores)] for row, row_scores in zip(rows, scores)]
 
     def describe(self) -> dict:
+        if not self.texts:
+            return {"vocabulary": 0}
         self._ensure_indexed()
         return {"vocabulary": len(self.model.vocab_dict)}
 
     def save(self, directory: Path) -> None:
+        if not self.texts:  # an empty folder stands for an empty index
+            write_dir(directory / BM25_DIR, lambda tmp: tmp.mkdir())
+            return
         self._ensure_indexed()
         write_dir(directory / BM25_DIR, lambda tmp: self.model.save(str(tmp), show_progress=False))
 
@@ -83,6 +88,8 @@ class BM25Search:
         search = cls(settings)
         search.texts = {i: embedded_text(c) for i, c in chunks.items()}
         search.order = sorted(search.texts)
+        if not chunks:
+            return search
         search.model = bm25s.BM25.load(str(directory / BM25_DIR), show_progress=False, verbosity=0)
         if search.model.scores["num_docs"] != len(search.order):
             raise InputError(f"the BM25 index in {directory} does not match its chunk list; rebuild it")

@@ -98,6 +98,8 @@ class DenseSearch:
 
     def search_vectors(self, vectors: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
         k = min(k, self.size)
+        if k == 0:  # every chunk deleted: FAISS asserts k > 0
+            return [[] for _ in range(len(vectors))]
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         scores, ids = self.faiss_index.search(vectors, k, params=self._search_params)
         return [[(int(i), float(s)) for i, s in zip(row_ids, row_scores) if i >= 0] for row_ids, row_scores in zip(ids, scores)]

@@ -13,7 +13,7 @@ from core.config_files import load_config
 from core.rundir import read_json
 from app import commands
 from app.cli import COMMANDS
-from tests.conftest import REPO, run_entry_point as _run, write_corpus
+from tests.conftest import REPO, SMALL_DOCS, SMALL_QUESTIONS, run_entry_point as _run, write_corpus
 
 
 def test_ragvsft_help_lists_every_subcommand_and_each_shows_an_example():
@@ -62,7 +62,11 @@ def test_a_broken_corpus_line_is_reported_by_file_and_line(tmp_path, config_file
 
 
 @pytest.mark.parametrize("script, extra", [("evaluate.py", []), ("apply_update.py", ["--round", "r1"])])
-def test_scripts_needing_an_index_say_how_to_build_one(tmp_path, config_file, script, extra):
+def test_scripts_needing_an_index_say_how_to_build_one(tmp_path, config_file, small_corpus_dir, script, extra):
+    round_dir = small_corpus_dir / "updates" / "r1"  # a round that exists: what is missing is the index
+    round_dir.mkdir(parents=True)
+    (round_dir / "documents.jsonl").write_text(json.dumps({**SMALL_DOCS[0], "text": "Staff get 28 days of leave."}) + "\n")
+    (round_dir / "questions.jsonl").write_text(json.dumps({**SMALL_QUESTIONS[1], "answers": ["28"]}) + "\n")
     result = _run(script, "--config", str(config_file), "--out", str(tmp_path / "run"), *extra)
     assert result.returncode == 2 and "build one with `ragvsft index`" in result.stderr
     assert not (tmp_path / "run").exists()

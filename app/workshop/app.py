@@ -12,6 +12,7 @@ import functools
 import logging
 import os
 import shutil
+import signal
 import tempfile
 import time
 from pathlib import Path
@@ -32,6 +33,7 @@ from app.workshop.session import Session  # noqa: E402
 from app.workshop.views import CSS, answers_panel, changes_panel, message  # noqa: E402
 
 log = logging.getLogger(__name__)
+MODELS = "models"  # the concurrency group of every handler that runs a model
 
 
 class _Progress(TrainerCallback):
@@ -53,9 +55,9 @@ def document_choices(session_or_run) -> list[tuple[str, str]]:
     return [(f"{d.title} ({d.id})", d.id) for d in session_or_run.corpus.documents]
 
 
-def build_app(run: LoadedRun, workroot: Path) -> gr.Blocks:
+def build_app(run: LoadedRun, workroot: Path, save_root: Path | None = None) -> gr.Blocks:
     def new_session() -> Session:
-        return Session(run, Path(tempfile.mkdtemp(prefix="session-", dir=workroot)))
+        return Session(run, Path(tempfile.mkdtemp(prefix="session-", dir=workroot)), save_root)
 
     def guarded(handler):
         """Run a handler on this browser's session; any failure becomes a message in the page."""
@@ -84,7 +86,10 @@ def build_app(run: LoadedRun, workroot: Path) -> gr.Blocks:
             document: gr.Dropdown(choices=document_choices(session), value=shown.id if shown else None),
         }
         if text:
-            out.update(ask_outputs(session, text))
+            try:
+                out.update(ask_outputs(session, text))
+            except InputError as exc:  # the change is made: say so, and why the question was not asked again
+                out[note] = message(f"{done}; the question was not asked again: {exc}")
         return out
 
     def ask_outputs(session: Session, text: str) -> dict:
@@ -110,7 +115,9 @@ def build_app(run: LoadedRun, workroot: Path) -> gr.Blocks:
 
     def on_delete(session, doc_id, text):
         change = session.delete_document(doc_id or "")
-        return after_change(session, text, f"change {change.number}: {change.title} deleted; RAG dropped its chunks in {change.index_ms:.0f} ms", None)
+        left = session.corpus.documents  # the first one left is shown next (none when the room deleted them all)
+        done = f"change {change.number}: {change.title} deleted; RAG dropped its chunks in {change.index_ms:.0f} ms"
+        return after_change(session, text, done, left[0].id if left else None)
 
     def retrain_handler(name: str):
         def on_retrain(session, text, shown_doc, progress=gr.Progress()):
@@ -118,10 +125,14 @@ def build_app(run: LoadedRun, workroot: Path) -> gr.Blocks:
             return after_change(session, text, f"retrained ({name}) in {seconds:.1f} s; the closed-book fine-tuned arms now use the new adapter (raft reads the index, as rag does)", shown_doc)
         return on_retrain
 
-    def on_save(session, directory):
-        target = session.save_round(directory)
-        cmd = f"ragvsft run --config {run.run_dir / 'config.yaml'} --set corpus.dir={target} --out {target}-run"
-        return {note: message(f"saved the session's edits as update round {ROUND_NAME} in {target}; measure them with: {cmd}")}
+    def on_save(session):
+        target, archive = session.save_round()
+        where = f"on the server in {target}" if save_root else "for download below (unzip it where you run ragvsft)"
+        cmd = f"ragvsft run --config {run.run_dir / 'config.yaml'} --set corpus.dir={target if save_root else target.name} --out runs/{target.name}"
+        return {
+            note: message(f"saved the session's edits as update round {ROUND_NAME}, {where}; measure them with: {cmd}"),
+            download: gr.File(value=str(archive), visible=True),
+        }
 
     examples = [[q.question] for q in run.corpus.split("eval") if q.kind != GENERAL]
     with gr.Blocks(title=f"ragvsft workshop: {run.cfg.name}") as app:
@@ -132,6 +143,7 @@ def build_app(run: LoadedRun, workroot: Path) -> gr.Blocks:
         )
         with gr.Tab("Ask and change"):
             with gr.Row():
+                # no max_length here: the browser would cut a long question silently; the server says why it refuses
                 question = gr.Textbox(label="Question", placeholder="Ask anything, or pick one of the corpus's questions below", scale=4, elem_id="question")
                 ask = gr.Button("Ask every arm", variant="primary", scale=1, elem_id="ask")
             gr.Examples(examples, inputs=[question], examples_per_page=6, label="The corpus's eval questions")
@@ -157,33 +169,51 @@ def build_app(run: LoadedRun, workroot: Path) -> gr.Blocks:
             gr.Markdown("\n".join(f"- **{s.name}**: {s.description}" for s in STRATEGIES.values()))
             changes = gr.HTML(changes_panel([], run.arms), elem_id="changes")
             with gr.Row():
-                save_dir = gr.Textbox(value=f"{run.run_dir}-workshop-corpus", label="Save the edits as an update round in", scale=4)
-                save = gr.Button("Save as update round", scale=1, elem_id="save-round")
+                save = gr.Button("Save the edits as an update round", scale=1, elem_id="save-round")
+                download = gr.File(label="The saved round (a corpus directory, zipped)", visible=False, interactive=False, scale=3, elem_id="saved-round")
         with gr.Tab("Report"):
             gr.Markdown(verdict_section(run.run_dir))
             for path, caption in plots(run.run_dir):  # one per row, at its own aspect ratio (a gallery crops them square)
                 gr.Image(path, label=caption, interactive=False, buttons=[])
 
-        everything = [state, question, answers, note, changes, fact, document, text_box]
-        ask.click(guarded(on_ask), [state, question], everything)
-        question.submit(guarded(on_ask), [state, question], everything)
-        document.change(guarded(on_document), [state, document], everything)
-        apply_fact.click(guarded(on_fact), [state, fact, new_value, question, document], everything)
-        apply_edit.click(guarded(on_edit), [state, document, text_box, question], everything)
-        delete.click(guarded(on_delete), [state, document, question], everything)
+        everything = [state, question, answers, note, changes, fact, document, text_box, download]
+        # Every handler that runs a model waits in one queue and runs alone (the models and the CPU are
+        # shared: two at once only slow both), each waiting browser shown its place in the queue.
+        models = {"concurrency_id": MODELS, "concurrency_limit": 1}
+        ask.click(guarded(on_ask), [state, question], everything, **models)
+        question.submit(guarded(on_ask), [state, question], everything, **models)
+        document.change(guarded(on_document), [state, document], everything, concurrency_limit=None)  # reads text only
+        apply_fact.click(guarded(on_fact), [state, fact, new_value, question, document], everything, **models)
+        apply_edit.click(guarded(on_edit), [state, document, text_box, question], everything, **models)
+        delete.click(guarded(on_delete), [state, document, question], everything, **models)
         for name, button in retrain.items():
-            # not queued behind itself: a second click while one runs gets the session's "already running"
-            button.click(guarded(retrain_handler(name)), [state, question, document], everything, concurrency_limit=None)
-        save.click(guarded(on_save), [state, save_dir], everything)
+            button.click(guarded(retrain_handler(name)), [state, question, document], everything, **models)
+        save.click(guarded(on_save), [state], everything, concurrency_limit=None)
     return app
 
 
-def serve(run: LoadedRun, *, host: str, port: int | None, share: bool, block: bool = True) -> gr.Blocks:
+def serve(run: LoadedRun, *, host: str, port: int | None, share: bool, block: bool = True, save_root: Path | None = None) -> gr.Blocks:
+    """Serve the UI; its sessions' folders (and Gradio's copies of the files it offers) live in one
+    temp folder that is removed when the UI stops, however it stops (Ctrl-C, a TERM or HUP signal)."""
     workroot = Path(tempfile.mkdtemp(prefix="ragvsft-ui-"))
+    os.environ["GRADIO_TEMP_DIR"] = str(workroot / "gradio")  # Gradio's cache of served files, removed with the rest
     atexit.register(shutil.rmtree, workroot, ignore_errors=True)
-    app = build_app(run, workroot)
-    app.queue().launch(
+    if block:
+        stop_on_signals()
+    app = build_app(run, workroot, save_root)
+    app.queue(max_size=run.cfg.workshop.queue_size, default_concurrency_limit=1).launch(
         server_name=host, server_port=port, share=share, css=CSS, prevent_thread_lock=not block, quiet=not block,
         allowed_paths=[str(run.run_dir / "plots")],
     )
     return app
+
+
+def stop_on_signals() -> None:
+    """TERM and HUP end the process as Ctrl-C does, so the exit handlers remove the session folders
+    (Python's default for those signals ends it without running them)."""
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop)

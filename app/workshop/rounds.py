@@ -4,11 +4,12 @@ directory "Save as update round" writes so that `ragvsft run` measures the same 
 from __future__ import annotations
 
 import shutil
+import zipfile
 from pathlib import Path
 
 from core.corpus import Corpus, load_corpus
 from core.errors import InputError
-from core.rundir import write_dir, write_jsonl
+from core.rundir import write_dir, write_file, write_jsonl
 from core.updates import DELETIONS_FILE, UPDATES_DIR, UpdateRound, load_deletions, load_update_rounds
 
 ROUND_NAME = "w1-workshop"
@@ -52,3 +53,16 @@ def save_as_round(source_dir: Path, original: Corpus, edited: Corpus, target: Pa
         load_deletions(tmp, corpus)
 
     return write_dir(target, fill)
+
+
+def zip_directory(directory: Path, archive: Path) -> Path:
+    """`directory` as a zip at `archive` (its files under the directory's own name), written atomically."""
+
+    def write(tmp: Path) -> None:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in sorted(directory.rglob("*")):
+                zf.write(path, Path(directory.name) / path.relative_to(directory))
+
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    write_file(archive, write)
+    return archive

@@ -22,7 +22,7 @@ from core.errors import InputError
 from core.text import normalize
 from app.workshop.edits import FactChange, changed_facts, fact_questions, text_with_new_value, with_changes
 from app.workshop.loaded_run import LoadedRun
-from app.workshop.rounds import pending_round, save_as_round
+from app.workshop.rounds import pending_round, save_as_round, zip_directory
 from eval.catalogue import ARMS, CLOSED_BOOK
 from eval.rundir import INDEX_DIR
 from eval.scoring.metrics import accuracy
@@ -33,6 +33,7 @@ from rag.indexing import update_index
 
 NEW, OLD, NEITHER = "new", "old", "neither"  # what an arm now answers to a change's probe question
 ASKED_ID = "asked"  # the id of a typed question that is not the corpus's
+NOTHING_TO_RETRIEVE = "(nothing to retrieve: every document has been deleted in this session)"
 
 
 @dataclass
@@ -66,8 +67,11 @@ class Change:
 
 
 class Session:
-    def __init__(self, run: LoadedRun, workdir: Path):
-        self.run, self.workdir = run, Path(workdir)
+    def __init__(self, run: LoadedRun, workdir: Path, save_root: Path | None = None):
+        """`workdir`: this session's own folder (removed when the session ends); `save_root`: where the
+        server keeps saved update rounds (`ragvsft ui --save-dir`), else they stay in `workdir`."""
+        self.run, self.workdir, self.save_root = run, Path(workdir), save_root
+        self.limits = run.cfg.workshop
         # the session's live state: the run's parts with its own copy of the index (changed in memory,
         # saved in workdir); its corpus, adapter and tuned model are replaced as the room changes them
         index = load_index(run.run_dir / INDEX_DIR, embedder=run.parts.embedder, corpus_hash=run.corpus.content_hash())
@@ -78,6 +82,7 @@ class Session:
         self._training = threading.Lock()
         self._versions = {"index": 0, "adapter": 0}
         self._probe_cache: dict[tuple, Answer] = {}  # greedy decoding: same prompt, same weights, same answer
+        self._saves = 0
 
     # -- asking ---------------------------------------------------------------------------------
     def ask(self, text: str) -> tuple[Question, list[Reply]]:
@@ -86,14 +91,20 @@ class Session:
         known = question.id != ASKED_ID
         replies = []
         for arm in self.run.arms:
-            answer = self._answerer(arm).answer([question])[0]
+            answer = self._answers(arm, [question])[0]
             replies.append(Reply(arm, answer, bool(accuracy([answer.text], [question.answers]).value) if known else None))
         return question, replies
+
+    def _answers(self, arm: str, questions: list[Question]) -> list[Answer]:
+        if ARMS[arm].retrieves and not self.corpus.documents:  # the room deleted every document
+            return [Answer(q.id, NOTHING_TO_RETRIEVE) for q in questions]
+        return self._answerer(arm).answer(questions)
 
     def find_question(self, text: str) -> Question:
         text = (text or "").strip()
         if not text:
             raise InputError("the question is empty; type one or pick an example")
+        self._check_length("the question", text)
         wanted = normalize(text)
         matches = [q for q in self.corpus.questions if normalize(q.question) == wanted]
         if matches:
@@ -109,6 +120,11 @@ class Session:
         new_text = (new_text or "").strip()
         if not new_text:
             raise InputError(f"document {doc_id}: the new text is empty; to remove the document use Delete")
+        if len(new_text) > len(document.text) + self.limits.max_chars:
+            raise InputError(
+                f"document {doc_id}: the edit adds {len(new_text) - len(document.text):,} characters; "
+                f"an edit may add at most {self.limits.max_chars:,} (workshop.max_chars)"
+            )
         if new_text == document.text:
             raise InputError(f"document {doc_id}: the text is unchanged; edit it first")
         facts = [f for f in changed_facts(self.corpus, doc_id, new_text) if not stated or f.fact_id != stated.fact_id]
@@ -119,6 +135,7 @@ class Session:
 
     def edit_fact(self, fact_id: str, new_value: str) -> Change:
         """Change a fact's value: its gold document's text is changed where the old value occurs."""
+        self._check_length("the new value", (new_value or "").strip())
         document, new_text = text_with_new_value(self.corpus, fact_id, new_value)
         old = fact_questions(self.corpus, fact_id)[0].answers
         return self.edit_document(document.id, new_text, FactChange(fact_id, list(old), new_value.strip()))
@@ -211,7 +228,7 @@ class Session:
         state = (arm, self._versions["index"] if spec.retrieves else None, self._versions["adapter"] if spec.adapter == CLOSED_BOOK else None)
         todo = [q for q in questions if (*state, q.question) not in self._probe_cache]
         if todo:
-            for q, answer in zip(todo, self._answerer(arm).answer(todo)):
+            for q, answer in zip(todo, self._answers(arm, todo)):
                 self._probe_cache[(*state, q.question)] = answer
         return [self._probe_cache[(*state, q.question)] for q in questions]
 
@@ -230,12 +247,19 @@ class Session:
     def _answerer(self, arm: str):
         return self.parts.answerer(ARMS[arm])
 
+    def _check_length(self, what: str, text: str) -> None:
+        if len(text) > self.limits.max_chars:
+            raise InputError(f"{what} is {len(text):,} characters long; at most {self.limits.max_chars:,} are accepted (workshop.max_chars)")
+
     # -- saving -----------------------------------------------------------------------------------
-    def save_round(self, directory: str | Path) -> Path:
-        """The session's edits as an update round in a new corpus directory (see rounds.save_as_round)."""
-        if not str(directory or "").strip():
-            raise InputError("name a new directory to write the update round into")
-        return save_as_round(self.run.cfg.corpus.dir, self.run.corpus, self.corpus, Path(str(directory).strip()))
+    def save_round(self) -> tuple[Path, Path]:
+        """(the corpus directory holding the session's edits as an update round, a zip of it to
+        download). The server chooses where: under `save_root`, else in the session's folder; a
+        browser never names a path (a room must not be able to write where the teacher can)."""
+        self._saves += 1
+        name = f"{self.run.cfg.name}-{self.workdir.name}-{self._saves}"
+        target = save_as_round(self.run.cfg.corpus.dir, self.run.corpus, self.corpus, (self.save_root or self.workdir / "saved") / name)
+        return target, zip_directory(target, self.workdir / "downloads" / f"{name}.zip")
 
 
 def _status(text: str, new: list[str], old: list[str]) -> str:

@@ -208,6 +208,8 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
     "ui: --port 70000": (lambda w: ["ui", "--run", str(w / "run"), "--port", "70000"], ("--port", "70000")),
     "ui: --port 0": (lambda w: ["ui", "--run", str(w / "run"), "--port", "0"], ("--port",)),
     "ui: --port in use": (_busy_port, ("--port", "in use")),
+    "ui: --save-dir is a file": (lambda w: ["ui", "--run", str(w / "run"), "--save-dir", str(w / "a_file")], ("--save-dir", "not a directory")),
+    "ui: --save-dir under a file": (lambda w: ["ui", "--run", str(w / "run"), "--save-dir", str(w / "a_file" / "r")], ("--save-dir", "not a directory")),
     "bench: --vectors not numbers": (lambda w: ["bench", "--vectors", "ten", "--out", str(w / "bench")], ("--vectors", "ten")),
 }
 

@@ -183,3 +183,16 @@ def test_removed_chunk_ids_are_never_given_out_again(tmp_path, corpus, hashing_e
     loaded = load_index(tmp_path / "idx", embedder=hashing_embedder, corpus_hash=corpus.content_hash())
     assert loaded.meta["next_id"] == index.meta["next_id"] and loaded.chunks == index.chunks
     assert loaded.ids_by_doc[last_doc] == index.ids_by_doc[last_doc]
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=str)
+def test_an_index_whose_every_document_was_removed_finds_nothing(tmp_path, corpus, hashing_embedder, kind):
+    """A workshop room can delete every document: the index then answers each query with no passage
+    (FAISS itself asserts k > 0)."""
+    index = index_corpus(corpus, hashing_embedder, _cfg(**KINDS[kind]))
+    update_index(index, corpus, Corpus([], []))
+    assert index.search(["leave days", "badge colour"], k=3) == [[], []]
+    assert Retriever(index, top_k=2)(corpus.split("eval")) == [[] for _ in corpus.split("eval")]
+    save_index(index, tmp_path / "idx")  # the workshop saves its session's index after every change
+    loaded = load_index(tmp_path / "idx", embedder=hashing_embedder, corpus_hash=Corpus([], []).content_hash())
+    assert loaded.search(["leave days"], k=3) == [[]]

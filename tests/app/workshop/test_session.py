@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import zipfile
 
 import pytest
 
 from core.errors import InputError
 from app.workshop.loaded_run import check_finished
-from app.workshop.session import NEITHER, OLD, Session
+from app.workshop.session import NEITHER, NOTHING_TO_RETRIEVE, OLD, Session
 from app.workshop.views import answers_panel, changes_panel
 from tests.app.workshop.tiny_run import PLANTED
 
@@ -81,7 +82,10 @@ def test_a_deleted_document_leaves_rag_at_once_and_only_a_full_retrain_forgets_i
     (lambda s: s.edit_fact("f1", ""), "the new value is empty"),
     (lambda s: s.ask(""), "the question is empty"),
     (lambda s: s.retrain("sideways"), "no update strategy 'sideways'"),
-    (lambda s: s.save_round(""), "name a new directory"),
+    (lambda s: s.save_round(), "nothing to save"),
+    (lambda s: s.ask("How many days? " * 100), "at most 1,000 are accepted"),
+    (lambda s: s.edit_fact("f1", "9" * 1001), "the new value is 1,001 characters long"),
+    (lambda s: s.edit_document("leave", s.corpus.by_doc_id()["leave"].text + " more" * 201), "an edit may add at most 1,000"),
 ])
 def test_bad_input_is_one_sentence_and_changes_nothing(session, call, expected):
     corpus = session.corpus
@@ -113,12 +117,32 @@ def test_the_panels_escape_corpus_and_model_text(session):
     assert "<img" not in table and "&lt;b&gt;bold" in table and "f4: Mallow -&gt; Pip" in table
 
 
-def test_a_saved_round_names_the_session_edits(session, tmp_path):
+def test_a_saved_round_names_the_session_edits_in_a_place_the_server_chose(session, loaded_run, tmp_path):
     session.edit_fact("f2", "teal-and-red")
     session.delete_document("vpn")
-    target = session.save_round(tmp_path / "saved")
+    target, archive = session.save_round()
+    assert target.is_relative_to(session.workdir) and archive.is_relative_to(session.workdir)
     assert (target / "updates" / "w1-workshop" / "questions.jsonl").read_text().count('"teal-and-red"') == 1
     assert '"vpn"' in (target / "deletions" / "documents.jsonl").read_text()
+    with zipfile.ZipFile(archive) as zf:
+        assert f"{target.name}/updates/w1-workshop/questions.jsonl" in zf.namelist()
+    # a second save is a new folder; with a save root (ragvsft ui --save-dir) the rounds go there
+    assert session.save_round()[0] != target
+    kept = Session(loaded_run, tmp_path / "other", save_root=tmp_path / "rounds")
+    kept.delete_document("vpn")
+    assert kept.save_round()[0].parent == tmp_path / "rounds"
+
+
+def test_after_every_document_is_deleted_the_retrieving_arms_say_so_and_the_others_answer(session):
+    for doc in list(session.corpus.documents):
+        session.delete_document(doc.id)
+    assert session.corpus.documents == [] and all(c.status for c in session.changes if c.probe)
+    _, replies = session.ask("How many leave days do staff get?")
+    said = {r.arm: r.answer.text for r in replies}
+    assert said["rag"] == said["raft"] == said["hybrid"] == NOTHING_TO_RETRIEVE
+    assert said["base"] != NOTHING_TO_RETRIEVE and said["lora"] != NOTHING_TO_RETRIEVE
+    with pytest.raises(InputError, match="deleted in this session"):
+        session.delete_document("leave")
 
 
 def test_a_directory_without_a_finished_run_names_the_command_that_makes_one(tmp_path):
