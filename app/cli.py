@@ -156,8 +156,15 @@ COMMANDS: dict[str, tuple[Callable, str | None, str, Arguments]] = {
 VERBOSE_HELP = "-v: the libraries' warnings and info lines too; -vv: debug logging"
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with a refusal said in one line (what, where, and where to look) instead of the usage block."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="ragvsft", description="Adapt one small LM to a corpus with RAG and with LoRA, and measure both with one harness.",
         epilog="Run `ragvsft <command> --help` for a command's options and examples.",
     )

@@ -198,13 +198,16 @@ def bench(*, config: ExperimentConfig, out: Path, quick: bool, vectors: str | No
     print(f"bench: {(out / 'bench.md').resolve()}")
 
 
+MAX_VECTORS = 10_000_000  # --vectors at most: 15 GB of 384-d float32 vectors, past what a laptop holds
+
+
 def parse_sizes(text: str) -> list[int]:
     try:
         sizes = [int(v.replace("_", "")) for v in text.split(",")]
     except ValueError:
         raise InputError(f"--vectors: {text!r} is not a comma-separated list of whole numbers") from None
-    if any(n < 100 for n in sizes):
-        raise InputError(f"--vectors: {text!r}: each size must be at least 100 (an IVF index needs points to cluster)")
+    if any(not 100 <= n <= MAX_VECTORS for n in sizes):
+        raise InputError(f"--vectors: {text!r}: each size must be from 100 (an IVF index needs points to cluster) to {MAX_VECTORS:,}")
     return sizes
 
 
@@ -226,19 +229,19 @@ def ui(*, run: Path, host: str, port: int | None, share: bool, save_dir: Path | 
 
 
 def check_port(host: str, port: int | None) -> None:
-    """An InputError unless `port` (when given) is a port number that `host` can listen on now."""
-    if port is None:
-        return  # Gradio takes 7860 or the next free one
-    if not 1 <= port <= 65535:
-        raise InputError(f"--port {port}: a port is a number from 1 to 65535")
+    """An InputError unless `host` is an address this machine can listen on and `port` (when given) a
+    port number free there now."""
     import socket
 
+    if port is not None and not 1 <= port <= 65535:
+        raise InputError(f"--port {port}: a port is a number from 1 to 65535")
     try:
-        with socket.create_server((host, port)):
+        with socket.create_server((host, port or 0)):  # no port: Gradio takes 7860 or the next free one; the host is checked
             pass
     except OSError as exc:
-        in_use = exc.errno in (errno.EADDRINUSE, errno.EACCES)
-        raise InputError(f"--port {port}: " + ("in use by another program (or reserved); choose another" if in_use else f"cannot listen on {host}:{port} ({exc.strerror or exc})")) from None
+        if port and exc.errno in (errno.EADDRINUSE, errno.EACCES):
+            raise InputError(f"--port {port}: in use by another program (or reserved); choose another") from None
+        raise InputError(f"--host {host}: cannot listen there ({exc.strerror or exc}); 127.0.0.1 is this machine, 0.0.0.0 every network it is on") from None
 
 
 def smoke(*, device: str, dtype: str, workdir: Path | None) -> int:

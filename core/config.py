@@ -247,7 +247,8 @@ class RunConfig(Section):
 class ExperimentConfig(Section):
     """A whole experiment: every section, each with its defaults."""
 
-    name: str = Field("run", description="Run name; the default output directory is runs/<name>.")
+    # a name, not a path: runs/<name> must stay under runs/
+    name: str = Field("run", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$", description="Run name (letters, digits, `.`, `_`, `-`); the default output directory is runs/<name>.")
     model: ModelConfig = Field(default_factory=ModelConfig)
     corpus: CorpusConfig = Field(default_factory=CorpusConfig)
     rag: RagConfig = Field(default_factory=RagConfig)

@@ -23,7 +23,7 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> ExperimentConfig
     data = _parsed_yaml(read_utf8(path), str(path)) or {}
     if not isinstance(data, dict):
         raise InputError(f"{path}: the top level must be a mapping of sections")
-    data.setdefault("name", path.stem)
+    data.setdefault("name", re.sub(r"[^A-Za-z0-9._-]+", "-", path.stem).strip("-.") or "run")  # a file name may hold spaces; a run name may not
     # the file alone first, so a bad value is said against the file and a bad override against --set
     cfg = _validated(data, [], str(path))
     _check_seeds(cfg, str(path))

@@ -17,7 +17,8 @@ Seed = Annotated[int, Field(ge=0, le=LARGEST)]  # what NumPy's and torch's seedi
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # NaN and infinity are not settings: a learning rate of .inf trains to NaN instead of being refused
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
     @field_validator("*", mode="before")
     @classmethod

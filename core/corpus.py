@@ -255,7 +255,7 @@ def check_abstentions(path: Path, numbered_questions: list[tuple[int, Question]]
 def load_jsonl(path: Path, model: type[BaseModel]) -> list[tuple[int, BaseModel]]:
     """Validated rows with their line numbers (for messages that point at a line)."""
     if not path.is_file():
-        raise InputError(f"{path} does not exist")
+        raise InputError(f"{path} " + ("is a directory, not a file" if path.is_dir() else "does not exist"))
     rows, seen = [], {}
     for line_no, raw in json_object_lines(path, read_utf8(path)):
         try:

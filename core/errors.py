@@ -24,7 +24,7 @@ def read_utf8(path: str | Path) -> str:
     """A user's text file, or an InputError naming the file and the line of the first byte that is not UTF-8."""
     data = Path(path).read_bytes()
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")  # a byte-order mark (Windows editors write one) is not part of the text
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(f"{path} line {line}: not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8") from None
@@ -56,12 +56,18 @@ def json_object_lines(path: str | Path, text: str, hint: str = "") -> Iterator[t
     for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path} line {line_no}: not valid JSON ({exc.msg}){hint}") from None
-        except (ValueError, RecursionError) as exc:
-            raise InputError(f"{path} line {line_no}: {number_or_nesting(exc)}{hint}") from None
+        row = parse_json(path, line, hint, line_no)
         if not isinstance(row, dict):
             raise InputError(f"{path} line {line_no}: expected a JSON object{hint}")
         yield line_no, row
+
+
+def parse_json(path: str | Path, text: str, hint: str = "", line: int | None = None):
+    """The JSON text of file `path` (line `line` of it, for JSON Lines) as data; anything unreadable is
+    one InputError naming the file and the line, followed by `hint` (what to do about it)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path} line {line or exc.lineno}: not valid JSON ({exc.msg}){hint}") from None
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"{path}{f' line {line}' if line else ''}: {number_or_nesting(exc)}{hint}") from None

@@ -7,10 +7,9 @@ verdict, and `finetune.withhold_facts: auto` withholds facts when the train spli
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
-from core.errors import InputError, read_utf8
+from core.errors import InputError, parse_json, read_utf8
 
 SYNTH_MANIFEST = "synth.json"  # written by `ragvsft synth` beside the questions it wrote (corpora/synth)
 KB_MANIFEST = "kb.json"  # written by `ragvsft kb` with the knowledge base it generated (corpora/kb)
@@ -31,8 +30,8 @@ def questions_origin(directory: Path) -> dict:
     path = directory / SYNTH_MANIFEST
     if not path.is_file():
         return dict(HAND_WRITTEN)
+    manifest = parse_json(path, read_utf8(path))
     try:
-        manifest = json.loads(read_utf8(path))
         generator, recorded = manifest["generator"], manifest["questions_sha256"]
     except (ValueError, KeyError, TypeError):
         raise InputError(f"{path}: not a synth manifest (expected JSON with generator and questions_sha256)") from None
@@ -40,10 +39,7 @@ def questions_origin(directory: Path) -> dict:
 
 
 def _stated_origin(path: Path) -> dict:
-    try:
-        origin = json.loads(read_utf8(path))
-    except ValueError:
-        origin = None
+    origin = parse_json(path, read_utf8(path))
     if not isinstance(origin, dict) or not isinstance(origin.get("questions"), str) or \
             not all(isinstance(v, (str, bool)) for v in origin.values()):
         raise InputError(f"{path}: expected a JSON object with a `questions` text (and optionally `train`, `source`)")

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterable
 
-from core.errors import InputError, json_object_lines, number_or_nesting
+from core.errors import InputError, json_object_lines, parse_json
 
 
 _UMASK = os.umask(0)
@@ -95,12 +95,7 @@ DAMAGED = "; the file is damaged: re-run what wrote it"
 def read_json(path: str | Path, kind: type | None = None):
     """A JSON file the project wrote; an InputError naming the file and the line when it is damaged
     (cut short by a full disk, edited by hand) or, with `kind`, when its top level is not that type."""
-    try:
-        data = json.loads(_artifact_text(path))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path} line {exc.lineno}: not valid JSON ({exc.msg}){DAMAGED}") from None
-    except (ValueError, RecursionError) as exc:
-        raise InputError(f"{path}: {number_or_nesting(exc)}") from None
+    data = parse_json(path, _artifact_text(path), DAMAGED)
     if kind is not None and not isinstance(data, kind):
         raise InputError(f"{path}: expected a JSON {'object' if kind is dict else kind.__name__} at the top level{DAMAGED}")
     return data

@@ -16,13 +16,12 @@ as they are, `style_adherence` is not measured) and the abstention phrase is "I 
 from __future__ import annotations
 
 import functools
-import json
 import re
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from core.errors import InputError, read_utf8, validation_message
+from core.errors import InputError, parse_json, read_utf8, validation_message
 from core.text import contains_phrase, normalize
 
 STYLE_FILE = "house_style.json"
@@ -111,10 +110,7 @@ def load_house_style(directory: str | Path) -> HouseStyle:
     path = Path(directory) / STYLE_FILE
     if not path.is_file():
         return HouseStyle()
-    try:
-        raw = json.loads(read_utf8(path))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON ({exc.msg})") from None
+    raw = parse_json(path, read_utf8(path))
     if not isinstance(raw, dict):
         raise InputError(f"{path}: expected a JSON object")
     try:

@@ -204,6 +204,7 @@ def serve(run: LoadedRun, *, host: str, port: int | None, share: bool, block: bo
     app.queue(max_size=run.cfg.workshop.queue_size, default_concurrency_limit=1).launch(
         server_name=host, server_port=port, share=share, css=CSS, prevent_thread_lock=not block, quiet=not block,
         allowed_paths=[str(run.run_dir / "plots")],
+        max_file_size="1kb",  # the page takes no files; Gradio's upload route stays open, so keep what it accepts tiny
     )
     return app
 

@@ -143,7 +143,27 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
     "--set: corpus.dir is a file": (lambda w: _run_set(w, f"corpus.dir={w / 'a_file'}"), ("a_file", "not a directory")),
     "--set: model.name a missing path": (lambda w: _run_set(w, f"model.name={w / 'no-model.gguf'}"), ("model.name", "no-model.gguf")),
     "--set: raft.reading_set missing": (lambda w: _run_set(w, "eval.arms=[rag,raft]", f"raft.reading_set={w / 'squad.json'}"), ("raft.reading_set", "squad.json")),
+    "--set: learning rate infinite": (lambda w: _run_set(w, "finetune.learning_rate=.inf"), ("--set", "finetune.learning_rate")),
+    "--set: learning rate NaN": (lambda w: _run_set(w, "finetune.learning_rate=.nan"), ("--set", "finetune.learning_rate")),
+    "--set: a run name that is a path": (lambda w: _run_set(w, "name=../../escape"), ("--set", "name")),
+    "--set: unknown retriever": (lambda w: _run_set(w, "rag.retriever=elastic"), ("--set", "rag.retriever")),
+    "--set: unknown update strategy": (lambda w: _run_set(w, "updates.strategies=[sideways]"), ("--set", "updates.strategies")),
+    "--set: chunk size 0": (lambda w: _run_set(w, "rag.chunk_size=0"), ("--set", "rag.chunk_size")),
+    "--set: no arms": (lambda w: _run_set(w, "eval.arms=[]"), ("--set", "eval.arms")),
+    "--set: unknown dtype": (lambda w: _run_set(w, "model.dtype=fp8"), ("--set", "model.dtype")),
+    # -- the command line itself -------------------------------------------------------------------
+    "argv: no command": (lambda w: [], ("ragvsft", "command")),
+    "argv: unknown command": (lambda w: ["rnu"], ("ragvsft", "rnu")),
+    "argv: run without --config": (lambda w: ["run"], ("ragvsft run", "--config")),
+    "argv: kb --facts not a number": (lambda w: ["kb", "--facts", "many", "--out", str(w / "kb")], ("ragvsft kb", "--facts", "many")),
+    "argv: sweep --arm unknown": (lambda w: ["sweep", "--config", str(w / "ok.yaml"), "--arm", "magic", "--key", "rag.top_k", "--values", "1"], ("--arm", "magic")),
+    "argv: unknown option": (lambda w: ["report", "--run", str(w / "run"), "--colour"], ("ragvsft", "--colour")),
     # -- corpus files ------------------------------------------------------------------------------
+    "documents: a directory": (lambda w: [(w / "corpus" / "documents.jsonl").unlink(), _dir(w / "corpus" / "documents.jsonl"), _run_set(w)][2], ("documents.jsonl", "directory")),
+    "house style: broken JSON": (lambda w: [_write(w / "corpus" / "house_style.json", "{"), _run_set(w)][1], ("house_style.json", "JSON")),
+    "house style: deeply nested": (lambda w: [_write(w / "corpus" / "house_style.json", "[" * 100_000 + "]" * 100_000), _run_set(w)][1], ("house_style.json", "nested")),
+    "questions origin: not an object": (lambda w: [_write(w / "corpus" / "questions_origin.json", "[1]"), _run_set(w)][1], ("questions_origin.json",)),
+    "update round: broken JSON": (lambda w: [_write(w / "corpus" / "updates" / "r1" / "questions.jsonl", "{"), _run_set(w)][1], ("r1", "questions.jsonl", "line 1")),
     "documents: missing file": (lambda w: [(w / "corpus" / "documents.jsonl").unlink(), *_run_set(w)][1:], ("documents.jsonl", "does not exist")),
     "documents: broken JSON": (lambda w: _docs(w, '{"id": "a", "title"'), ("documents.jsonl", "line 1", "JSON")),
     "documents: a row that is a list": (lambda w: _docs(w, "[1, 2]"), ("documents.jsonl", "line 1", "object")),
@@ -211,6 +231,10 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
     "ui: --save-dir is a file": (lambda w: ["ui", "--run", str(w / "run"), "--save-dir", str(w / "a_file")], ("--save-dir", "not a directory")),
     "ui: --save-dir under a file": (lambda w: ["ui", "--run", str(w / "run"), "--save-dir", str(w / "a_file" / "r")], ("--save-dir", "not a directory")),
     "bench: --vectors not numbers": (lambda w: ["bench", "--vectors", "ten", "--out", str(w / "bench")], ("--vectors", "ten")),
+    "bench: --vectors 10**12": (lambda w: ["bench", "--vectors", str(10**12), "--out", str(w / "bench")], ("--vectors",)),
+    "bench: --out is a file": (lambda w: ["bench", "--quick", "--out", str(w / "a_file")], ("a_file", "not a directory")),
+    "ui: --host not an address here": (lambda w: ["ui", "--run", str(w / "run"), "--host", "203.0.113.7"], ("--host", "203.0.113.7")),
+    "ui: --run is a file": (lambda w: ["ui", "--run", str(w / "a_file")], ("a_file",)),
 }
 
 if not ROOT:
@@ -239,15 +263,18 @@ def _truncate(path: Path) -> None:
 
 @pytest.fixture
 def no_models(monkeypatch):
-    """Any model load fails the case: bad input must be said before a model loads."""
-    import core.models
-    import eval.assembly
+    """Any model load fails the case: bad input must be said before a model loads. The libraries'
+    loaders are patched, not our functions: a module imported during a case would keep a patched
+    function it imported by name after the case is over."""
+    import sentence_transformers
+    import transformers
 
     def refuse(*args, **kwargs):
         raise AssertionError("a model was loaded before the bad input was found")
 
-    for module, name in ((core.models, "load_lm"), (eval.assembly, "load_lm"), (eval.assembly, "load_embedder")):
-        monkeypatch.setattr(module, name, refuse)
+    for cls in (transformers.AutoModelForCausalLM, transformers.AutoTokenizer):
+        monkeypatch.setattr(cls, "from_pretrained", refuse)
+    monkeypatch.setattr(sentence_transformers.SentenceTransformer, "__init__", refuse)
 
 
 def test_the_battery_has_at_least_forty_kinds():
@@ -265,7 +292,7 @@ def test_bad_input_ends_in_one_line_and_exit_2_with_nothing_written(name, templa
     before = snapshot(w)
     try:
         code = main(argv)
-    except SystemExit as exc:  # argparse's own refusals (a type it cannot parse) exit 2 as well
+    except SystemExit as exc:  # argparse's own refusals (a type it cannot parse, a missing option) exit 2 as well
         code = exc.code
     finally:
         for sock in _BUSY:
