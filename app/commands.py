@@ -119,7 +119,7 @@ def import_documents(*, source: Path, out: Path, max_words: int, force: bool = F
     """Turn a folder of .md, .txt, .pdf and .jsonl files into <out>/documents.jsonl; files it cannot
     use are listed with the reason (the import fails only when none is usable)."""
     check_output_dir(out)
-    imported = import_folder(source, max_words)
+    imported = import_folder(source, max_words, out)
     target = write_documents(imported, out, force)
     for rel, why in imported.skipped:
         print(f"skipped {rel}: {why}")
@@ -250,4 +250,6 @@ def smoke(*, device: str, dtype: str, workdir: Path | None) -> int:
     network, a few minutes on a bare GPU machine. Exit code 1 when a step failed."""
     from app.smoke import run_smoke
 
+    if workdir is not None:
+        check_output_dir(workdir, "--workdir")
     return 0 if run_smoke(device, dtype, workdir) else 1

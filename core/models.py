@@ -196,8 +196,11 @@ def _converted_gguf(gguf: Path) -> tuple[str, str]:
         tokenizer.save_pretrained(tmp)
         (tmp / "source.json").write_text(json.dumps({"gguf": gguf.name, "sha256": sha}))
         os.replace(tmp, target)  # atomic: a crash never leaves a half-converted cache entry
-    except OSError:
+    except OSError:  # another process may have made the same entry first: then use it
         shutil.rmtree(tmp, ignore_errors=True)
         if not (target / "source.json").is_file():
             raise
+    except BaseException:  # Ctrl-C, a full disk inside the library: no half-converted folder left behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return str(target), sha

@@ -32,6 +32,7 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 # a scan from an unclosed `[` or `(` stops at the next one: linear time on any text.
 _LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()]*\)")
 MAX_WORDS = 1_000_000  # --max-words: a section is at most this long
+MAX_FILE_BYTES = 100_000_000  # larger files are skipped, not read into memory (a disk image is not a document)
 
 
 @dataclass
@@ -40,13 +41,16 @@ class Imported:
     skipped: list[tuple[str, str]]  # (relative path, why)
 
 
-def import_folder(source: str | Path, max_words: int = 800) -> Imported:
-    """Every usable file under `source`, in path order; raises InputError when none is usable."""
+def import_folder(source: str | Path, max_words: int = 800, out: str | Path | None = None) -> Imported:
+    """Every usable file under `source`, in path order; raises InputError when none is usable (or
+    when `out`, where the result will go, lies inside `source`)."""
     source = Path(source)
     if not source.is_dir():
         raise InputError(f"{source} is not a directory")
     if not 1 <= max_words <= MAX_WORDS:
         raise InputError(f"--max-words {max_words}: must be between 1 and {MAX_WORDS:,}")
+    if out is not None and Path(out).resolve().is_relative_to(source.resolve()):
+        raise InputError(f"--out {out}: inside the folder being imported (the next import would read its documents.jsonl back in); choose a folder outside it")
     documents, skipped = [], []
     root = source.resolve()
     for path in sorted(p for p in source.rglob("*") if not any(part.startswith(".") for part in p.relative_to(source).parts)):
@@ -54,6 +58,8 @@ def import_folder(source: str | Path, max_words: int = 800) -> Imported:
         try:
             if _inside(path, root) and path.is_file():
                 documents += read_file(path, rel, max_words)
+            elif not path.is_dir():
+                raise UnusableFile("not a regular file (a pipe, socket or device: reading it could block)")
         except UnusableFile as why:
             skipped.append((rel, str(why)))
     seen: dict[str, str] = {}
@@ -100,6 +106,9 @@ def read_file(path: Path, rel: str, max_words: int) -> list[Document]:
     if suffix not in SUFFIXES:
         raise UnusableFile(f"unsupported file type {suffix or '(none)'} (use {', '.join(sorted(SUFFIXES))})")
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise UnusableFile(f"too large ({size / 1e6:,.0f} MB; a document file is at most {MAX_FILE_BYTES / 1e6:,.0f} MB)")
         data = path.read_bytes()
     except OSError as exc:
         raise UnusableFile(f"unreadable ({exc.strerror or exc})") from None

@@ -36,7 +36,7 @@ from finetune.pipeline import RAFT_DIR, AdapterOutcome, ensure_adapter, ensure_r
 from finetune.reading import check_reading_set
 from finetune.updating import tuned_model
 from rag.embedding import Embedder
-from rag.index import ChunkIndex, load_index
+from rag.index import ChunkIndex, load_index, require_index
 from rag.indexing import ensure_index, matching_index
 from rag.retriever import IndexPassages, Retriever
 
@@ -244,11 +244,14 @@ def assemble_saved(cfg: ExperimentConfig, run_dir: Path, *, retrieval: bool | No
     retrieval = needs_retriever(cfg) if retrieval is None else retrieval
     tuning = needs_adapter(cfg) if tuning is None else tuning
     corpus = load_experiment_corpus(cfg)
+    # what the run must already hold, said before the models load
+    adapter = saved_adapter(run_dir) if tuning else None
+    reader_adapter = saved_adapter(Path(run_dir) / RAFT_DIR) if needs_reader(cfg) else None
+    if retrieval:
+        require_index(Path(run_dir) / INDEX_DIR)
     set_seed(cfg.run.seed, cfg.run.threads)
     embedder, lm = load_models(cfg, embedder=retrieval)
     index = load_index(Path(run_dir) / INDEX_DIR, embedder=embedder, corpus_hash=corpus.content_hash()) if retrieval else None
-    adapter = saved_adapter(run_dir) if tuning else None
-    reader_adapter = saved_adapter(Path(run_dir) / RAFT_DIR) if needs_reader(cfg) else None
     parts = Assembly(cfg, corpus, lm, embedder, index, index_reused=True, adapter=adapter, reader_adapter=reader_adapter)
     if retrieval:
         parts.gate = resolve_gate(cfg, corpus, parts.retriever)

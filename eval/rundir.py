@@ -3,10 +3,12 @@ runs through these; the report, run comparison, the update command and the works
 
 from __future__ import annotations
 
+from dataclasses import MISSING, fields
 from pathlib import Path
 
 from core.errors import InputError
 from core.rundir import read_json, read_jsonl, write_json, write_jsonl
+from eval.schema import PredictionRow
 from rag.chunking import Chunk
 from rag.index import CHUNKS_FILE, META_FILE, read_chunks
 
@@ -35,10 +37,34 @@ def load_run(run_dir: Path) -> tuple[dict, list[dict]]:
     for name in (SUMMARY_FILE, PREDICTIONS_FILE):
         if not (run_dir / name).is_file():
             raise InputError(f"{run_dir}: no {name} (is this a finished run directory? `ragvsft run` makes one)")
-    summary = read_json(run_dir / SUMMARY_FILE, dict)
-    if not isinstance(summary.get("arms"), dict):
-        raise InputError(f"{run_dir / SUMMARY_FILE}: no `arms` table; the file is damaged or not a run's summary: re-run `ragvsft run`")
-    return summary, read_jsonl(run_dir / PREDICTIONS_FILE)
+    return _checked_summary(run_dir / SUMMARY_FILE), _checked_rows(run_dir / PREDICTIONS_FILE)
+
+
+NOT_A_RUN = "the file is damaged or not one a run wrote: re-run `ragvsft run`"
+ROW_FIELDS = [f.name for f in fields(PredictionRow) if f.default is MISSING]  # what every prediction row has
+
+
+def _checked_summary(path: Path) -> dict:
+    """The summary, checked to have the parts every reader of it relies on (one line when it does not)."""
+    summary = read_json(path, dict)
+    for part in ("run_info", "meta_info", "arms"):
+        if not isinstance(summary.get(part), dict):
+            raise InputError(f"{path}: no `{part}` object; {NOT_A_RUN}")
+    if not summary["arms"]:
+        raise InputError(f"{path}: no arm in `arms`; {NOT_A_RUN}")
+    bad = next((arm for arm, row in summary["arms"].items() if not isinstance(row, dict)), None)
+    if bad is not None:
+        raise InputError(f"{path}: arms.{bad} is not an object of metrics; {NOT_A_RUN}")
+    return summary
+
+
+def _checked_rows(path: Path) -> list[dict]:
+    rows = read_jsonl(path)
+    for line_no, row in enumerate(rows, start=1):
+        missing = [name for name in ROW_FIELDS if name not in row]
+        if missing:
+            raise InputError(f"{path} row {line_no}: no field {missing[0]!r}; {NOT_A_RUN}")
+    return rows
 
 
 def load_sweeps(run_dir: Path) -> list[dict]:

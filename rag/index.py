@@ -97,11 +97,16 @@ def save_index(index: ChunkIndex, directory: str | Path) -> None:
     write_json(directory / META_FILE, {**index.meta, "format": FORMAT})
 
 
+def require_index(directory: str | Path) -> None:
+    """An InputError saying how to build one unless `directory` holds a saved index (checked before models load)."""
+    if not (Path(directory) / META_FILE).is_file():
+        raise InputError(f"no index in {directory}; build one with `ragvsft index`")
+
+
 def load_index(directory: str | Path, *, embedder, corpus_hash: str) -> ChunkIndex:
     """Load an index and check it was built from this corpus (and, where it matters, with this embedder)."""
     directory = Path(directory)
-    if not (directory / META_FILE).is_file():
-        raise InputError(f"no index in {directory}; build one with `ragvsft index`")
+    require_index(directory)
     meta = read_json(directory / META_FILE)
     if meta.get("format") != FORMAT:
         raise InputError(f"the index in {directory} is in an older format; rebuild it")

@@ -36,6 +36,9 @@ def run_sweep(cfg: ExperimentConfig, run_dir: Path, *, arm: str, key: str, value
     """Evaluate `arm` once per value of `key` (each value parsed as YAML, like --set); returns the sweep record."""
     if not values:
         raise InputError("--values: give at least one value")
+    repeated = sorted({v for v in values if values.count(v) > 1})
+    if repeated:
+        raise InputError(f"--values: {', '.join(repeated)} given more than once (each value is one point)")
     if arm not in ARMS:
         raise InputError(f"--arm {arm}: not an arm (one of {', '.join(ARMS)})")
     points_cfg = [_point_config(cfg, arm, key, v) for v in values]  # every value validated before any work

@@ -55,8 +55,10 @@ def snapshot(root: Path) -> dict[str, str]:
             out[rel] = "link:" + os.readlink(path)
         elif path.is_dir():
             out[rel] = "dir"
-        else:
+        elif path.is_file():
             out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+        else:  # a pipe or a device: reading it could block
+            out[rel] = "special"
     return out
 
 
@@ -189,7 +191,13 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
     # -- sweep ----------------------------------------------------------------------------------------
     "sweep: unknown key": (lambda w: ["sweep", "--config", str(w / "ok.yaml"), "--out", str(w / "out"), "--arm", "rag", "--key", "rag.topk", "--values", "1,2"], ("rag.topk",)),
     "sweep: a value the key refuses": (lambda w: ["sweep", "--config", str(w / "ok.yaml"), "--out", str(w / "out"), "--arm", "rag", "--key", "rag.top_k", "--values", "1,-2"], ("rag.top_k", "-2")),
+    "sweep: a value given twice": (lambda w: ["sweep", "--config", str(w / "ok.yaml"), "--out", str(w / "out"), "--arm", "rag", "--key", "rag.top_k", "--values", "1,2,1"], ("--values", "1")),
+    # -- commands on a run that lacks what they read -------------------------------------------------
+    "evaluate: no index": (lambda w: ["evaluate", "--config", str(w / "ok.yaml"), "--out", str(w / "empty-run")], ("index", "ragvsft index")),
+    "evaluate: no adapter": (lambda w: ["evaluate", "--config", str(w / "ok.yaml"), "--out", str(w / "empty-run"), "--set", "eval.arms=[lora]"], ("adapter", "ragvsft train")),
+    "smoke: --workdir is a file": (lambda w: ["smoke", "--device", "cpu", "--workdir", str(w / "a_file")], ("--workdir", "not a directory")),
     # -- import -----------------------------------------------------------------------------------------
+    "import: --out inside the folder": (lambda w: ["import", str(w / "folder"), "--out", str(w / "folder" / "corpus")], ("--out", "inside the folder")),
     "import: source missing": (lambda w: ["import", str(w / "nope"), "--out", str(w / "imp")], ("nope",)),
     "import: --max-words 0": (lambda w: ["import", str(w / "folder"), "--out", str(w / "imp"), "--max-words", "0"], ("--max-words",)),
     "import: --max-words -5": (lambda w: ["import", str(w / "folder"), "--out", str(w / "imp"), "--max-words", "-5"], ("--max-words",)),
@@ -217,6 +225,9 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
     "report: not a run": (lambda w: ["report", "--run", str(w / "corpus")], ("summary.json",)),
     "report: truncated summary.json": (lambda w: [_truncate(w / "run" / "summary.json"), ["report", "--run", str(w / "run")]][1], ("summary.json", "JSON")),
     "report: summary.json not an object": (lambda w: [_write(w / "run" / "summary.json", "[1]\n"), ["report", "--run", str(w / "run")]][1], ("summary.json",)),
+    "report: summary.json with no arm": (lambda w: [_write(w / "run" / "summary.json", '{"arms": {}, "run_info": {}, "meta_info": {}}'), ["report", "--run", str(w / "run")]][1], ("summary.json", "no arm")),
+    "report: an arm that is not an object": (lambda w: [_write(w / "run" / "summary.json", '{"arms": {"rag": 3}, "run_info": {}, "meta_info": {}}'), ["report", "--run", str(w / "run")]][1], ("summary.json", "arms.rag")),
+    "report: a prediction row without its fields": (lambda w: [_write(w / "run" / "predictions.jsonl", '{"x": 1}\n'), ["report", "--run", str(w / "run")]][1], ("predictions.jsonl", "row 1", "arm")),
     "report: truncated predictions.jsonl": (lambda w: [_truncate(w / "run" / "predictions.jsonl"), ["report", "--run", str(w / "run")]][1], ("predictions.jsonl", "line")),
     "compare: run A missing": (lambda w: ["compare", str(w / "nope"), str(w / "run"), "--out", str(w / "cmp")], ("nope",)),
     "compare: truncated summary.json": (lambda w: [_truncate(w / "run2" / "summary.json"), ["compare", str(w / "run"), str(w / "run2"), "--out", str(w / "cmp")]][1], ("summary.json", "JSON")),

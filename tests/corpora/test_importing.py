@@ -4,6 +4,7 @@ use is listed with the reason, and the import fails (exit 2, nothing written) on
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -112,6 +113,8 @@ def test_links_are_followed_only_to_files_inside_the_folder(tmp_path):
     assert "outside the folder" in skipped["outside.txt"]
     assert "circular" in skipped["loop.md"] and "broken" in skipped["gone.md"]
     assert "folder" in skipped["elsewhere"]
+    os.mkfifo(src / "pipe.md")  # reading a pipe would block the import forever
+    assert "not a regular file" in dict(import_folder(src).skipped)["pipe.md"]
     texts = {d.id: d.text for d in imported.documents}
     assert "secret" not in " ".join(texts.values())
     assert texts["alias"] == texts["notes"]
