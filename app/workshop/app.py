@@ -178,8 +178,9 @@ def build_app(run: LoadedRun, workroot: Path, save_root: Path | None = None) -> 
 
         everything = [state, question, answers, note, changes, fact, document, text_box, download]
         # Every handler that runs a model waits in one queue and runs alone (the models and the CPU are
-        # shared: two at once only slow both), each waiting browser shown its place in the queue.
-        models = {"concurrency_id": MODELS, "concurrency_limit": 1}
+        # shared: two at once only slow both), each waiting browser shown its place in the queue (and a
+        # retrain's progress) once, on the answers panel, rather than on every component it updates.
+        models = {"concurrency_id": MODELS, "concurrency_limit": 1, "show_progress_on": [answers]}
         ask.click(guarded(on_ask), [state, question], everything, **models)
         question.submit(guarded(on_ask), [state, question], everything, **models)
         document.change(guarded(on_document), [state, document], everything, concurrency_limit=None)  # reads text only
