@@ -91,6 +91,8 @@ def _inside(path: Path, root: Path) -> bool:
 
 def write_documents(imported: Imported, out: str | Path, force: bool = False) -> Path:
     target = Path(out) / "documents.jsonl"
+    if target.is_dir():
+        raise InputError(f"{target} is a directory, not a file; move it away")
     if target.exists() and not force:
         raise InputError(f"{target} already exists; pass --force to replace it")
     write_jsonl(target, [d.model_dump(exclude_none=True) for d in imported.documents])

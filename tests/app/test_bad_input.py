@@ -220,6 +220,9 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
     "kb: --out is a file, --force": (lambda w: ["kb", "--facts", "20", "--out", str(w / "a_file"), "--force"], ("a_file", "not a directory")),
     "kb: --out under a file": (lambda w: ["kb", "--facts", "20", "--out", str(w / "a_file" / "kb")], ("a_file", "not a directory")),
     "kb: --out exists": (lambda w: ["kb", "--facts", "20", "--out", str(w / "corpus")], ("corpus", "--force")),
+    "kb: --force on a folder that is not a corpus": (lambda w: ["kb", "--facts", "20", "--out", str(w / "run"), "--force"], ("run", "not a corpus")),
+    "kb: --out . --force": (lambda w: ["kb", "--facts", "20", "--out", ".", "--force"], ("not a corpus",)),
+    "import: documents.jsonl is a directory, --force": (lambda w: [_dir(w / "imp" / "documents.jsonl"), ["import", str(w / "folder"), "--out", str(w / "imp"), "--force"]][1], ("documents.jsonl", "directory")),
     "kb: seed -1": (lambda w: ["kb", "--facts", "20", "--out", str(w / "kb"), "--set", "run.seed=-1"], ("--set", "run.seed")),
     # -- report and compare ----------------------------------------------------------------------------------
     "report: not a run": (lambda w: ["report", "--run", str(w / "corpus")], ("summary.json",)),
