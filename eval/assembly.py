@@ -244,11 +244,11 @@ def assemble_saved(cfg: ExperimentConfig, run_dir: Path, *, retrieval: bool | No
     retrieval = needs_retriever(cfg) if retrieval is None else retrieval
     tuning = needs_adapter(cfg) if tuning is None else tuning
     corpus = load_experiment_corpus(cfg)
-    # what the run must already hold, said before the models load
-    adapter = saved_adapter(run_dir) if tuning else None
-    reader_adapter = saved_adapter(Path(run_dir) / RAFT_DIR) if needs_reader(cfg) else None
+    # what the run must already hold, said before the models load, in the order the commands make them
     if retrieval:
         require_index(Path(run_dir) / INDEX_DIR)
+    adapter = saved_adapter(run_dir) if tuning else None
+    reader_adapter = saved_adapter(Path(run_dir) / RAFT_DIR) if needs_reader(cfg) else None
     set_seed(cfg.run.seed, cfg.run.threads)
     embedder, lm = load_models(cfg, embedder=retrieval)
     index = load_index(Path(run_dir) / INDEX_DIR, embedder=embedder, corpus_hash=corpus.content_hash()) if retrieval else None
