@@ -21,7 +21,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from core.corpus import Document
-from core.errors import InputError, validation_message
+from core.errors import InputError, number_or_nesting, validation_message
 from core.rundir import write_jsonl
 from corpora.emphasis import strip_emphasis
 
@@ -149,8 +149,10 @@ def jsonl_documents(text: str) -> list[Document]:
             docs.append(Document.model_validate(json.loads(line)))
         except json.JSONDecodeError as exc:
             raise UnusableFile(f"line {line_no}: not valid JSON ({exc.msg})") from None
-        except ValidationError as exc:
+        except ValidationError as exc:  # a ValueError too: said first
             raise UnusableFile(f"line {line_no}, {validation_message(exc)}") from None
+        except (ValueError, RecursionError) as exc:  # well-formed, but a number or a nesting Python cannot read
+            raise UnusableFile(f"line {line_no}: {number_or_nesting(exc)}") from None
     if not docs:
         raise UnusableFile("empty")
     return docs

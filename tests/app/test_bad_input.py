@@ -204,6 +204,8 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
     "import: --out is a file": (lambda w: ["import", str(w / "folder"), "--out", str(w / "a_file")], ("a_file", "not a directory")),
     "import: --out under a file": (lambda w: ["import", str(w / "folder"), "--out", str(w / "a_file" / "c")], ("a_file", "not a directory")),
     "import: documents.jsonl exists": (lambda w: ["import", str(w / "folder"), "--out", str(w / "corpus")], ("documents.jsonl", "--force")),
+    "import: a .jsonl with a 5,000-digit number": (lambda w: [_write(_dir(w / "big") / "docs.jsonl", '{"id": "a", "n": ' + BIG + "}\n"), ["import", str(w / "big"), "--out", str(w / "imp")]][1], ("docs.jsonl", "line 1", "digits")),
+    "import: a .jsonl nested too deeply": (lambda w: [_write(_dir(w / "deep") / "docs.jsonl", _nested(100_000) + "\n"), ["import", str(w / "deep"), "--out", str(w / "imp")]][1], ("docs.jsonl", "nested")),
     "import: nothing usable": (lambda w: [_write(_dir(w / "empty") / "x.bin", "\0"), ["import", str(w / "empty"), "--out", str(w / "imp")]][1], ("empty",)),
     # -- synth ------------------------------------------------------------------------------------------
     "synth: corpus missing": (lambda w: ["synth", "--corpus", str(w / "nope")], ("nope",)),
