@@ -34,7 +34,12 @@ def check_output_dir(path: str | Path, what: str = "--out") -> None:
 
 def write_bytes(path: str | Path, data: bytes) -> None:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise InputError(f"cannot write {path}: a file stands where a folder of that path should be; move it away") from None
+    if path.is_dir():
+        raise InputError(f"cannot write {path}: it is a directory; move it away")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as fh:

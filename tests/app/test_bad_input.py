@@ -233,6 +233,8 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
     "report: summary.json with no arm": (lambda w: [_write(w / "run" / "summary.json", '{"arms": {}, "run_info": {}, "meta_info": {}}'), ["report", "--run", str(w / "run")]][1], ("summary.json", "no arm")),
     "report: an arm that is not an object": (lambda w: [_write(w / "run" / "summary.json", '{"arms": {"rag": 3}, "run_info": {}, "meta_info": {}}'), ["report", "--run", str(w / "run")]][1], ("summary.json", "arms.rag")),
     "report: a prediction row without its fields": (lambda w: [_write(w / "run" / "predictions.jsonl", '{"x": 1}\n'), ["report", "--run", str(w / "run")]][1], ("predictions.jsonl", "row 1", "arm")),
+    "report: plots is a file": (lambda w: [shutil.rmtree(w / "run" / "plots"), _write(w / "run" / "plots", "x"), ["report", "--run", str(w / "run")]][2], ("plots",)),
+    "report: report.md is a directory": (lambda w: [(w / "run" / "report.md").unlink(), _dir(w / "run" / "report.md"), ["report", "--run", str(w / "run")]][2], ("report.md", "directory")),
     "report: truncated predictions.jsonl": (lambda w: [_truncate(w / "run" / "predictions.jsonl"), ["report", "--run", str(w / "run")]][1], ("predictions.jsonl", "line")),
     "compare: run A missing": (lambda w: ["compare", str(w / "nope"), str(w / "run"), "--out", str(w / "cmp")], ("nope",)),
     "compare: truncated summary.json": (lambda w: [_truncate(w / "run2" / "summary.json"), ["compare", str(w / "run"), str(w / "run2"), "--out", str(w / "cmp")]][1], ("summary.json", "JSON")),
