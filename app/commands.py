@@ -13,7 +13,7 @@ from core.errors import InputError
 from core.rundir import check_output_dir, read_jsonl, write_json, write_jsonl, write_text
 from core.seeding import set_seed
 from corpora.importing import import_folder, write_documents
-from corpora.kb.build import ROUND_NAME, generate_kb, write_kb
+from corpora.kb.build import ROUND_NAME, check_kb_out, generate_kb, write_kb
 from corpora.synth.pipeline import synth_corpus
 from eval.assembly import assemble_saved, load_experiment_corpus, load_models, needs_reader, train_reader, write_config
 from eval.report.compare import compare_runs, render_comparison
@@ -85,8 +85,9 @@ def evaluate(*, config: ExperimentConfig, out: Path) -> None:
 def update(*, config: ExperimentConfig, out: Path, round: str) -> None:  # noqa: A002 (--round)
     """Apply one update round to the run's index and adapter and measure every configured strategy;
     writes <out>/updates/<round>/ (summary.json, predictions.jsonl, report.md)."""
-    selected_round(config, load_experiment_corpus(config), round)  # a round the corpus lacks is said before the models load
-    parts = assemble_saved(config, out, retrieval=True, tuning=True)
+    corpus = load_experiment_corpus(config)
+    selected_round(config, corpus, round)  # a round the corpus lacks is said before the models load
+    parts = assemble_saved(config, out, retrieval=True, tuning=True, corpus=corpus)
     # the main comparison's answers, when it ran, give each arm's accuracy on the facts before the change
     predictions = out / PREDICTIONS_FILE
     before = main_rows(read_jsonl(predictions)) if predictions.is_file() else []
@@ -140,9 +141,9 @@ def synth(*, config: ExperimentConfig, corpus: Path, force: bool = False) -> Non
 def kb(*, config: ExperimentConfig, facts: int, out: Path, force: bool = False) -> None:
     """Write a fictional knowledge base of FACTS facts (offices, people, programmes, products, systems;
     deterministic by run.seed) as a corpus directory with questions, an update round and deletions."""
-    check_output_dir(out)
+    check_kb_out(out, force)
     knowledge = generate_kb(facts, config.kb, config.run.seed)
-    write_kb(knowledge, out, {"generator": "ragvsft kb", "seed": config.run.seed, "settings": config.kb.model_dump()}, force=force)
+    write_kb(knowledge, out, {"generator": "ragvsft kb", "seed": config.run.seed, "settings": config.kb.model_dump()})
     print(f"{len(knowledge.facts)} facts on {len(knowledge.documents)} pages, {len(knowledge.questions)} questions, "
           f"{len({q.fact_id for q in knowledge.round_questions})} changed in {ROUND_NAME}, {len(knowledge.deleted)} pages deleted -> {out.resolve()}")
     print(f"next: ragvsft run --config configs/default.yaml --set corpus.dir={out}")

@@ -87,7 +87,7 @@ def run_smoke(device: str, dtype: str, workdir: Path | None = None, say: Callabl
 
     def models() -> None:
         settings = ExperimentConfig().kb
-        write_kb(generate_kb(16, settings, 0), root / "corpus", {"generator": "ragvsft smoke"}, force=True)
+        write_kb(generate_kb(16, settings, 0), root / "corpus", {"generator": "ragvsft smoke"})
         words = _words(root / "corpus")
         save_tiny_lm(root / "lm", words)
         embedder = save_tiny_sentence_transformer(root / "embedder", words=words)

@@ -3,9 +3,7 @@ what the libraries accept, and the one check for a key that takes `auto` or a nu
 
 from __future__ import annotations
 
-from typing import Callable
-
-from typing import Annotated
+from typing import Annotated, Callable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 

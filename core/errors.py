@@ -62,12 +62,19 @@ def json_object_lines(path: str | Path, text: str, hint: str = "") -> Iterator[t
         yield line_no, row
 
 
+JSON_ERRORS = (ValueError, RecursionError)  # what json.loads raises on text it cannot read (JSONDecodeError is a ValueError)
+
+
+def json_problem(exc: BaseException) -> str:
+    """One of JSON_ERRORS as what a user can fix: the syntax error, or a number or nesting Python cannot read."""
+    return f"not valid JSON ({exc.msg})" if isinstance(exc, json.JSONDecodeError) else number_or_nesting(exc)
+
+
 def parse_json(path: str | Path, text: str, hint: str = "", line: int | None = None):
     """The JSON text of file `path` (line `line` of it, for JSON Lines) as data; anything unreadable is
     one InputError naming the file and the line, followed by `hint` (what to do about it)."""
     try:
         return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path} line {line or exc.lineno}: not valid JSON ({exc.msg}){hint}") from None
-    except (ValueError, RecursionError) as exc:
-        raise InputError(f"{path}{f' line {line}' if line else ''}: {number_or_nesting(exc)}{hint}") from None
+    except JSON_ERRORS as exc:
+        at = line or getattr(exc, "lineno", None)
+        raise InputError(f"{path}{f' line {at}' if at else ''}: {json_problem(exc)}{hint}") from None

@@ -21,7 +21,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from core.corpus import Document
-from core.errors import InputError, number_or_nesting, validation_message
+from core.errors import JSON_ERRORS, InputError, json_problem, validation_message
 from core.rundir import write_jsonl
 from corpora.emphasis import strip_emphasis
 
@@ -56,7 +56,8 @@ def import_folder(source: str | Path, max_words: int = 800, out: str | Path | No
     for path in sorted(p for p in source.rglob("*") if not any(part.startswith(".") for part in p.relative_to(source).parts)):
         rel = path.relative_to(source).as_posix()
         try:
-            if _inside(path, root) and path.is_file():
+            check_link(path, root)
+            if path.is_file():
                 documents += read_file(path, rel, max_words)
             elif not path.is_dir():
                 raise UnusableFile("not a regular file (a pipe, socket or device: reading it could block)")
@@ -73,11 +74,11 @@ def import_folder(source: str | Path, max_words: int = 800, out: str | Path | No
     return Imported(documents, skipped)
 
 
-def _inside(path: Path, root: Path) -> bool:
-    """Whether to read `path`: a link is followed only to a file inside the folder, so an import never
-    reads what the folder merely points at (a link to /etc/passwd, a link to itself)."""
+def check_link(path: Path, root: Path) -> None:
+    """An UnusableFile unless `path` is no link or a link to a file inside the folder, so an import
+    never reads what the folder merely points at (a link to /etc/passwd, a link to itself)."""
     if not path.is_symlink():
-        return True
+        return
     try:
         target = path.resolve(strict=True)
     except (OSError, RuntimeError):  # a link to nothing, or a loop of links
@@ -86,7 +87,6 @@ def _inside(path: Path, root: Path) -> bool:
         raise UnusableFile(f"a link to {target}, outside the folder (not followed)")
     if target.is_dir():
         raise UnusableFile("a link to a folder (not followed; its files are read where they are)")
-    return True
 
 
 def write_documents(imported: Imported, out: str | Path, force: bool = False) -> Path:
@@ -146,13 +146,13 @@ def jsonl_documents(text: str) -> list[Document]:
         if not line.strip():
             continue
         try:
-            docs.append(Document.model_validate(json.loads(line)))
-        except json.JSONDecodeError as exc:
-            raise UnusableFile(f"line {line_no}: not valid JSON ({exc.msg})") from None
-        except ValidationError as exc:  # a ValueError too: said first
+            raw = json.loads(line)
+        except JSON_ERRORS as exc:
+            raise UnusableFile(f"line {line_no}: {json_problem(exc)}") from None
+        try:
+            docs.append(Document.model_validate(raw))
+        except ValidationError as exc:
             raise UnusableFile(f"line {line_no}, {validation_message(exc)}") from None
-        except (ValueError, RecursionError) as exc:  # well-formed, but a number or a nesting Python cannot read
-            raise UnusableFile(f"line {line_no}: {number_or_nesting(exc)}") from None
     if not docs:
         raise UnusableFile("empty")
     return docs

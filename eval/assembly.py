@@ -239,11 +239,14 @@ def train_reader(
     return ensure_raft_adapter(cfg, corpus, out, lm, IndexPassages(index), closed_book=closed_book, resume=resume)
 
 
-def assemble_saved(cfg: ExperimentConfig, run_dir: Path, *, retrieval: bool | None = None, tuning: bool | None = None) -> Assembly:
-    """A finished run's parts: its index and adapter as saved (an InputError says which is missing)."""
+def assemble_saved(
+    cfg: ExperimentConfig, run_dir: Path, *, retrieval: bool | None = None, tuning: bool | None = None, corpus: Corpus | None = None
+) -> Assembly:
+    """A finished run's parts: its index and adapter as saved (an InputError says which is missing);
+    `corpus`: the experiment's corpus when the caller already loaded it."""
     retrieval = needs_retriever(cfg) if retrieval is None else retrieval
     tuning = needs_adapter(cfg) if tuning is None else tuning
-    corpus = load_experiment_corpus(cfg)
+    corpus = load_experiment_corpus(cfg) if corpus is None else corpus
     # what the run must already hold, said before the models load, in the order the commands make them
     if retrieval:
         require_index(Path(run_dir) / INDEX_DIR)

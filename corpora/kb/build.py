@@ -132,15 +132,21 @@ def _counterfactual_round(kb: KnowledgeBase, rng: random.Random, names: Names, c
     kb.round_documents = [changed[d.id] for d in kb.documents if d.id in changed]
 
 
-def write_kb(kb: KnowledgeBase, out: Path, manifest: dict, *, force: bool = False) -> None:
-    """The corpus directory, written whole into a temp directory that then replaces `out`."""
+def check_kb_out(out: Path, force: bool) -> None:
+    """An InputError unless `ragvsft kb` may write its corpus at `out` (said before it generates one)."""
     check_output_dir(out)
-    out = Path(out).resolve()  # `.` and `..` have no name to put a temp folder beside
+    out = Path(out).resolve()
     if out.exists() and not force:
         raise InputError(f"--out {out}: already exists (pass --force to replace it)")
     if out.exists() and any(out.iterdir()) and not (out / "documents.jsonl").is_file():
         # --force replaces the whole folder: only one that holds a corpus, never a home or project folder by a slip
         raise InputError(f"--out {out}: not a corpus directory (no documents.jsonl); --force replaces only a corpus, so choose a new folder")
+
+
+def write_kb(kb: KnowledgeBase, out: Path, manifest: dict) -> None:
+    """The corpus directory, written whole into a temp directory that then replaces `out` (a command
+    checks `out` first with check_kb_out)."""
+    out = Path(out).resolve()  # `.` and `..` have no name to put a temp folder beside
 
     def write(tmp: Path) -> None:
         write_jsonl(tmp / "documents.jsonl", [d.model_dump(exclude_none=True) for d in kb.documents])

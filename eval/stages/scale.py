@@ -59,7 +59,7 @@ def scale_point(config: ExperimentConfig, size: int, out: Path, *, models: dict)
     corpus_dir = out / "corpora" / f"facts-{size}"
     kb = generate_kb(size, config.kb, config.run.seed)
     # the same seed and settings give the same files, so a repeated scale run reuses each size's index and adapter
-    write_kb(kb, corpus_dir, {"generator": "ragvsft scale", "seed": config.run.seed, "settings": config.kb.model_dump()}, force=True)
+    write_kb(kb, corpus_dir, {"generator": "ragvsft scale", "seed": config.run.seed, "settings": config.kb.model_dump()})
     size_config = with_overrides(config, [f"corpus.dir={corpus_dir}", f"name={config.name}-facts-{size}"], where=f"scale size {size}")
     _, summary = run_experiment(size_config, run_dir_for(out, size), models)
     return scale_row(size, summary, size_config)
