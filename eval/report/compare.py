@@ -1,39 +1,60 @@
 """Compare two finished runs: per arm and rate, the difference B - A with a 95% bootstrap interval
-(paired when both runs answered the same questions), plus latency and prompt tokens, and whether
-each verdict row points the same way in both. Read from the run directories alone, e.g. CPU vs
-GPU, two configs, two seeds, or the same documents asked synthesized and human questions."""
+(the verdict's rule, eval/scoring/paired.py: paired when both runs answered the same questions,
+seeds resampled when a run has several), plus latency and prompt tokens, and whether each verdict
+row points the same way in both. Read from the run directories alone, e.g. CPU vs GPU, two
+configs, two machine kinds, or the same documents asked synthesized and human questions.
+
+Where an arm was measured at several seeds in either run, the row says whether the difference is
+within the seed spread (no larger than the widest gap between two seeds of one run): fine-tuning on
+another CPU kind takes another path in float32 and moves the fine-tuned arms by about that much."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from eval.catalogue import METRICS
+from eval.report.evidence import RunScores
 from eval.report.format import markdown_table
 from eval.report.verdict import verdict_rows
-from eval.rundir import load_run, main_rows
-from eval.scoring import metrics
-from eval.scoring.harness import general_knowledge_kept, rate_scores
+from eval.rundir import load_run
+from eval.scoring.paired import Scores, difference
+
+RATES = [m.name for m in METRICS.values() if m.interval]
 
 
-def _arm_scores(rows: list[dict], arm: str, general_ids: set[str] | None) -> dict[str, dict[str, float]]:
-    return rate_scores([r for r in rows if r["arm"] == arm], arm, general_ids)
+def seed_spread(side: list[Scores]) -> float | None:
+    """The widest gap between two seeds' rates of one run (None with one seed)."""
+    if len(side) < 2:
+        return None
+    means = [sum(s.values()) / len(s) for s in side]
+    return max(means) - min(means)
+
+
+def within_seed_spread(a: list[Scores], b: list[Scores], delta: float) -> bool | None:
+    """Whether |delta| is no larger than the seed spread of either run; None when neither has seeds."""
+    spreads = [s for s in (seed_spread(a), seed_spread(b)) if s is not None]
+    return abs(delta) <= max(spreads) if spreads else None
 
 
 def compare_runs(run_a: Path, run_b: Path, *, samples: int = 1000, seed: int = 0) -> dict:
     (summary_a, all_a), (summary_b, all_b) = load_run(run_a), load_run(run_b)
-    rows_a, rows_b = main_rows(all_a), main_rows(all_b)
+    scores_a, scores_b = RunScores(summary_a, all_a), RunScores(summary_b, all_b)
     arms = [a for a in summary_a["arms"] if a in summary_b["arms"]]
-    general_a, general_b = general_knowledge_kept(rows_a), general_knowledge_kept(rows_b)
     deltas = []
     for arm in arms:
-        scores_a, scores_b = _arm_scores(rows_a, arm, general_a), _arm_scores(rows_b, arm, general_b)
-        for name in [m for m in scores_a if m in scores_b]:
-            a, b = scores_a[name], scores_b[name]
-            ci, paired = metrics.bootstrap_difference_ci(a, b, samples=samples, seed=seed)
-            mean_a, mean_b = sum(a.values()) / len(a), sum(b.values()) / len(b)
-            deltas.append({"arm": arm, "metric": name, "a": mean_a, "b": mean_b, "delta": mean_b - mean_a, "delta_ci": ci, "paired": paired})
+        for name in RATES:
+            a, b = scores_a.scores(arm, name), scores_b.scores(arm, name)
+            if not a or not b:
+                continue
+            diff = difference(a, b, samples=samples, seed=seed)
+            deltas.append({
+                "arm": arm, "metric": name, "a": diff.a, "b": diff.b, "delta": diff.delta, "delta_ci": diff.ci, "paired": diff.paired,
+                "seeds": list(diff.seeds), "within_seed_spread": within_seed_spread(a, b, diff.delta),
+            })
         for name, get in (("latency_p50_ms", lambda s: s["latency_ms"]["p50"]), ("prompt_tokens", lambda s: s["prompt_tokens"])):
             va, vb = get(summary_a["arms"][arm]), get(summary_b["arms"][arm])
-            deltas.append({"arm": arm, "metric": name, "a": va, "b": vb, "delta": vb - va, "delta_ci": None, "paired": None})
+            deltas.append({"arm": arm, "metric": name, "a": va, "b": vb, "delta": vb - va, "delta_ci": None, "paired": None, "seeds": None,
+                           "within_seed_spread": None})
     verdicts = [
         {"aspect": va.aspect, "a": va.favours, "b": vb.favours}
         for va, vb in zip(verdict_rows(summary_a, all_a), verdict_rows(summary_b, all_b))
@@ -42,14 +63,18 @@ def compare_runs(run_a: Path, run_b: Path, *, samples: int = 1000, seed: int = 0
             "arms_only_in_b": [b for b in summary_b["arms"] if b not in arms], "deltas": deltas, "verdicts": verdicts}
 
 
+SPREAD = {True: "within", False: "beyond", None: ""}
+
+
 def _delta_row(d: dict) -> list[str]:
     if d["delta_ci"] is None:
-        return [d["arm"], d["metric"], f"{d['a']:.0f}", f"{d['b']:.0f}", f"{d['delta']:+.0f}", ""]
+        return [d["arm"], d["metric"], f"{d['a']:.0f}", f"{d['b']:.0f}", f"{d['delta']:+.0f}", "", "", ""]
     lo, hi = d["delta_ci"]
     mark = "*" if lo > 0 or hi < 0 else ""
+    seeds = " / ".join(map(str, d.get("seeds") or []))
     return [
         d["arm"], d["metric"], f"{100 * d['a']:.1f}", f"{100 * d['b']:.1f}",
-        f"{100 * d['delta']:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}]", mark,
+        f"{100 * d['delta']:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}]", mark, seeds, SPREAD[d.get("within_seed_spread")],
     ]
 
 
@@ -58,9 +83,11 @@ def render_comparison(record: dict) -> str:
         f"# {record['b']} vs {record['a']}",
         "",
         "Rates in %, delta = B - A in points with its 95% bootstrap interval (paired on the same questions when both "
-        "runs asked the same ones). A delta whose interval excludes 0 is marked *.",
+        "runs asked the same ones, seeds resampled where a run has several: the verdict's rule). A delta whose interval "
+        "excludes 0 is marked *. Where a run has several seeds, the last column says whether the delta is within the "
+        "seed spread (no larger than the widest gap between two of one run's seeds).",
         "",
-        markdown_table(["arm", "metric", "A", "B", "B - A [95% CI]", ""], [_delta_row(d) for d in record["deltas"]]),
+        markdown_table(["arm", "metric", "A", "B", "B - A [95% CI]", "", "seeds A / B", "seed spread"], [_delta_row(d) for d in record["deltas"]]),
     ]
     measured = [v for v in record.get("verdicts", []) if "not measured" not in (v["a"], v["b"])]
     if measured:

@@ -7,10 +7,11 @@ documents (oracle) is the reader's ceiling: no arm reading passages with this mo
 above it. The fine-tune reads nothing, so what bounds it is what training stored and how far it
 carries to new phrasings; base is the same model untrained.
 
-Which of two losses "limits" an arm is decided like the verdict's rates: only when their 95%
-intervals do not overlap; otherwise both bound it.
+Which of two losses "limits" an arm is decided by the verdict's rule (eval/scoring/paired.py): the
+paired difference of the two losses over the same questions, called when its 95% interval excludes
+0; otherwise both bound it. Arms are set against their ceilings the same way.
 
-A closed-book fine-tune whose accuracy interval lies wholly above the ceiling's is flagged, in the
+A closed-book fine-tune called above the ceiling on the same questions is flagged, in the
 section and under the verdict: a model without the document cannot know more than the same model
 holding it, unless the eval questions repeat what it was trained on (../shared/DESIGN.md, validity
 rule 3).
@@ -21,7 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eval.catalogue import FINETUNE, GOLD, NO_PASSAGES, RAG, READER, arm, metrics_in, reference_arm, side_arm
-from eval.report.format import interval_order, markdown_table, pct, rate_cell
+from eval.report.evidence import RunScores
+from eval.report.format import markdown_table, pct, rate_cell
 from eval.report.tables import metric_header
 
 RETRIEVAL, READING, BOTH = "retrieval", "reading", "retrieval and reading alike"
@@ -38,9 +40,15 @@ def _pct(record: dict, key: str) -> str:
     return f"{pct(record[key])}%"
 
 
-def limiting(record: dict) -> str:
-    """RETRIEVAL, READING, or BOTH when the two losses' intervals overlap."""
-    return {1: RETRIEVAL, -1: READING, 0: BOTH}[interval_order(record["retrieval_miss_rate_ci"], record["reading_miss_rate_ci"])]
+def order(scores: RunScores, a: str, b: str, key: str, b_key: str | None = None) -> int:
+    """1 when `a`'s `key` is called above `b`'s (`b_key`) on the same questions, -1 below, 0 a tie or unmeasured."""
+    diff = scores.difference(b, a, b_key or key, key)
+    return diff.sign if diff else 0
+
+
+def limiting(scores: RunScores, name: str) -> str:
+    """RETRIEVAL, READING, or BOTH when the paired difference of the two losses is a tie."""
+    return {1: RETRIEVAL, -1: READING, 0: BOTH}[order(scores, name, name, "retrieval_miss_rate", "reading_miss_rate")]
 
 
 def _ceiling_arm(arms: dict, adapter: str | None = None) -> str | None:
@@ -62,22 +70,21 @@ CEILING_CHECKED = {
 }
 
 
-def above_ceiling(arms: dict, ceiling: str | None) -> list[tuple[str, str]]:
-    """(arm, metric) for each closed-book tuned arm whose interval on a checked question set lies
-    wholly above the ceiling arm's on the same set."""
+def above_ceiling(arms: dict, scores: RunScores, ceiling: str | None) -> list[tuple[str, str]]:
+    """(arm, metric) for each closed-book tuned arm called above the ceiling arm on a checked question set."""
     if ceiling is None:
         return []
     closed_book_tuned = [a for a in arms if arm(a) and arm(a).tuned and arm(a).passages is NO_PASSAGES]
     return [
         (a, key) for a in closed_book_tuned for key in CEILING_CHECKED
-        if f"{key}_ci" in arms[a] and f"{key}_ci" in arms[ceiling] and interval_order(arms[a][f"{key}_ci"], arms[ceiling][f"{key}_ci"]) == 1
+        if key in arms[a] and key in arms[ceiling] and order(scores, a, ceiling, key) == 1
     ]
 
 
 def _above_ceiling_sentence(name: str, key: str, arms: dict, ceiling: str) -> str:
     return (
         f"On {CEILING_CHECKED[key]}, `{name}` answers {_pct(arms[name], key)} from its weights alone, above the reader's ceiling "
-        f"(`{ceiling}`, {_pct(arms[ceiling], key)}) with the intervals apart. A model without the document cannot know more than the "
+        f"(`{ceiling}`, {_pct(arms[ceiling], key)}), called on the same questions. A model without the document cannot know more than the "
         "same model holding it unless the eval questions repeat what it was trained on: read this as a sign that the eval set "
         "copies the training set (phrasing transfer, not knowledge), and check the eval phrasings against the train ones."
     )
@@ -109,9 +116,8 @@ def levers(found: str, record: dict, adapter: str | None = None) -> str:
     return READER_LEVERS.get(found, LEVERS[found]) if adapter == READER else LEVERS[found]
 
 
-def _retrieving_sentence(name: str, record: dict, gated: bool) -> str:
+def _retrieving_sentence(name: str, record: dict, gated: bool, found: str) -> str:
     how = "no gold passage reached the reader: none retrieved" + (", or the confidence gate answered" if gated else "")
-    found = limiting(record)
     lead = f"{found.capitalize()} limit" if found == BOTH else f"{found.capitalize()}, not {READING if found == RETRIEVAL else RETRIEVAL}, limits"
     return (
         f"`{name}` answers {_pct(record, 'accuracy')}. It loses {_pct(record, 'retrieval_miss_rate')} of the questions to "
@@ -120,10 +126,10 @@ def _retrieving_sentence(name: str, record: dict, gated: bool) -> str:
     )
 
 
-def _tuned_ceiling_sentence(tuned: str, arms: dict, untuned: str | None) -> str:
+def _tuned_ceiling_sentence(tuned: str, arms: dict, untuned: str | None, scores: RunScores) -> str:
     against = f", against {_pct(arms[untuned], 'accuracy')} for the untrained reader (`{untuned}`)" if untuned else ""
     lead = f"With the gold document in the prompt the reader trained to read (`{tuned}`) answers {_pct(arms[tuned], 'accuracy')}{against}"
-    if untuned and interval_order(arms[tuned]["accuracy_ci"], arms[untuned]["accuracy_ci"]) < 0:
+    if untuned and order(scores, tuned, untuned, "accuracy") < 0:
         return (
             f"{lead}: both hold the same document, so it lost reading skill instead of gaining it; training taught it "
             "something other than reading the passage. A reader trained only on questions synthesized from the documents "
@@ -156,8 +162,8 @@ def _finetune_sentence(name: str, record: dict, base: dict | None) -> str:
     )
 
 
-def limits(summary: dict) -> Limits:
-    arms = summary["arms"]
+def limits(summary: dict, rows: list[dict]) -> Limits:
+    arms, scores = summary["arms"], RunScores(summary, rows)
     gated = (summary.get("gate") or {}).get("threshold") is not None
     retrieving = [a for a in arms if "reading_miss_rate" in arms[a]]
     ceiling = _ceiling_arm(arms)
@@ -168,32 +174,35 @@ def limits(summary: dict) -> Limits:
             f"that is the reader's ceiling on this run, and no arm that reads passages with this model is expected above it."
         )
     if tuned_ceiling := _ceiling_arm(arms, READER):
-        sentences.append(_tuned_ceiling_sentence(tuned_ceiling, arms, ceiling))
-    sentences += [_above_ceiling_sentence(name, key, arms, ceiling) for name, key in above_ceiling(arms, ceiling)]
+        sentences.append(_tuned_ceiling_sentence(tuned_ceiling, arms, ceiling, scores))
+    high = above_ceiling(arms, scores, ceiling)
+    sentences += [_above_ceiling_sentence(name, key, arms, ceiling) for name, key in high]
     for name in retrieving:
-        sentences.append(_retrieving_sentence(name, arms[name], gated and "gate_false_abstention_rate" in arms[name]))
+        found = limiting(scores, name)
+        sentences.append(_retrieving_sentence(name, arms[name], gated and "gate_false_abstention_rate" in arms[name], found))
         if "gate_false_abstention_rate" in arms[name]:
             sentences.append(_gate_sentence(name, arms[name], summary["gate"]))
         own = _own_ceiling(name, arms)
-        if own and not interval_order(arms[name]["accuracy_ci"], arms[own]["accuracy_ci"]):
-            sentences.append(f"`{name}` is at its reader's ceiling (`{own}`) within the intervals: better retrieval could not show on this run.")
+        if own and not order(scores, name, own, "accuracy"):
+            sentences.append(f"`{name}` is at its reader's ceiling (`{own}`), no difference called on the same questions: better retrieval could not show on this run.")
     finetune = side_arm(FINETUNE, arms)
     if finetune:
         sentences.append(_finetune_sentence(finetune, arms[finetune], arms.get(reference_arm())))
     if not retrieving:
         sentences.append("No arm here retrieves, so no error could be split into retrieval and reading misses.")
-    return Limits(_table(arms, retrieving, ceiling), sentences, _footnote(arms, side_arm(RAG, retrieving), ceiling))
+    rag = side_arm(RAG, retrieving)
+    return Limits(_table(arms, retrieving, ceiling), sentences, _footnote(arms, rag, ceiling, high, limiting(scores, rag) if rag else None))
 
 
-def _footnote(arms: dict, rag: str | None, ceiling: str | None) -> str:
+def _footnote(arms: dict, rag: str | None, ceiling: str | None, high: list[tuple[str, str]], found: str | None) -> str:
     warning = "".join(
         f"Warning: on {CEILING_CHECKED[key]}, `{name}` scores above the gold-document ceiling ({_pct(arms[name], key)} against "
-        f"{_pct(arms[ceiling], key)}, intervals apart): those eval questions likely repeat its training set. "
-        for name, key in above_ceiling(arms, ceiling)
+        f"{_pct(arms[ceiling], key)}, called on the same questions): those eval questions likely repeat its training set. "
+        for name, key in high
     )
     if rag is None:
         return f"{warning}What limits this run: no retrieving arm ran, so retrieval and reading misses could not be told apart."
-    record, found = arms[rag], limiting(arms[rag])
+    record = arms[rag]
     at_ceiling = f"With the gold document in the prompt the model answers {_pct(arms[ceiling], 'accuracy')}; " if ceiling else ""
     return (
         f"{warning}What limits this run: {found}. {at_ceiling}`{rag}` loses {_pct(record, 'reading_miss_rate')} of "

@@ -90,7 +90,7 @@ def compose_markdown(summary: dict, rows: list[dict], plots: dict[str, str], swe
         "retrieval_questions": (retrieval or {}).get("questions"),
         "top_k": summary["run_info"]["config"]["rag"]["top_k"],
         "behaviours": tables.behaviours_table(summary),
-        "limits": limits(summary),
+        "limits": limits(summary, rows),
         "gate": summary.get("gate"),
         "gate_trade": gate_trade_table(summary, main_rows(rows)),
         "topics": (summary["meta_info"].get("corpus") or {}).get("unanswerable_topics"),

@@ -10,29 +10,53 @@ Built from the run directory alone (summary.json and the prediction rows), like 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from eval.catalogue import FINETUNE, HYBRID, METRICS, RAG
 from eval.report.format import seconds_text
 from eval.report.limits import limits
 from eval.report.questions import FACT_GROUPS, measured_on, verdict_fact_group
+from eval.report.evidence import RunScores
 from eval.report.verdict_rules import (
-    COST_FACTOR, TIE, VerdictRow, by_cost, by_interval, not_measured, pct_text, rate_text, side_names, sides,
+    COST_FACTOR, TIE, VerdictRow, by_cost, by_difference, difference_cell, how_compared, not_measured, pct_text, rate_text,
+    side_names, sides,
 )
+from eval.scoring.paired import Difference
 from eval.report.verdict_updates import deletion_row, update_rows
 
 
-def _rate_row(arms: dict, aspect: str, key: str, *, note: str = "", extra: str | None = None) -> VerdictRow:
-    """`extra`: a second rate shown in each cell; `note`: what else the reader of the row must know."""
+def _rate_row(
+    arms: dict, scores: RunScores, aspect: str, key: str, *, note: str = "", extra: str | None = None, gate_aside: bool = False,
+) -> VerdictRow:
+    """`extra`: a second rate shown in each cell; `note`: what else the reader of the row must know;
+    `gate_aside`: an arm behind the confidence gate is compared on its reader's own answers."""
     rag, lora, hybrid = sides(arms)
     if not rag or not lora or key not in rag or key not in lora:
         return not_measured(aspect, f"needs `{key}` on both the rag and lora arms")
-
-    def cell(arm: dict | None) -> str:
-        text = rate_text(arm, key)
-        return f"{text}; {METRICS[extra].label} {pct_text(arm[extra])}" if arm and extra and extra in arm else text
-
     names = side_names(arms)
-    basis = f"`{key}`, {names[0]} vs {names[1]}, 95% intervals{note}"
-    return VerdictRow(aspect, cell(rag), cell(lora), cell(hybrid), by_interval(rag, lora, key), basis)
+
+    def key_of(name: str) -> str:
+        return "reader_accuracy" if gate_aside and key == "accuracy" and "reader_accuracy" in arms[name] else key
+
+    def versus(name: str | None) -> Difference | None:
+        return scores.difference(names[0], name, key_of(names[0]), key_of(name)) if name else None
+
+    diff, hybrid_diff = versus(names[1]), versus(names[2])
+    if diff is None:
+        return not_measured(aspect, f"the prediction rows hold no `{key}` scores for {names[0]} and {names[1]}")
+
+    def cell(arm: dict | None, name: str | None) -> str:
+        if not arm:
+            return "–"
+        record = {key: arm[key_of(name)], f"{key}_ci": arm[f"{key_of(name)}_ci"]} if key_of(name) in arm else None
+        text = rate_text(record, key)
+        return f"{text}; {METRICS[extra].label} {pct_text(arm[extra])}" if extra and extra in arm else text
+
+    hybrid_cell = cell(hybrid, names[2])
+    if hybrid_diff:
+        hybrid_cell += f" (minus {names[0]}: {difference_cell(hybrid_diff)})"
+    basis = f"`{key}`, {how_compared(diff, names[:2])}{note}"
+    return VerdictRow(aspect, cell(rag, names[0]), cell(lora, names[1]), hybrid_cell, by_difference(diff, key), basis, diff, hybrid_diff)
 
 
 def _per_query_cost_row(arms: dict, aspect: str, value, text, basis: str) -> VerdictRow:
@@ -62,23 +86,14 @@ def _setup_row(summary: dict) -> VerdictRow:
     return VerdictRow(aspect, rag, finetune, hybrid, favours, f"wall seconds, index build vs LoRA training, at least {COST_FACTOR}x apart")
 
 
-def _gate_aside(arms: dict) -> dict:
-    """The arms' records with `accuracy` over their own answers: the reader's where a gate answered
-    instead (`reader_accuracy`). The fact-group accuracies are gate aside already."""
-    return {
-        name: {**record, "accuracy": record["reader_accuracy"], "accuracy_ci": record["reader_accuracy_ci"]} if "reader_accuracy" in record else record
-        for name, record in arms.items()
-    }
-
-
-def _accuracy_row(summary: dict) -> VerdictRow:
+def _accuracy_row(summary: dict, scores: RunScores) -> VerdictRow:
     """Accuracy on the answers each approach gives (a gate's refusals are the abstention row's
     business), over the fact group the verdict decides on; the other group is shown beside it."""
     group = verdict_fact_group(summary)
     key, over = FACT_GROUPS[group]
-    arms = _gate_aside(summary["arms"])
+    arms = summary["arms"]
     other = next((FACT_GROUPS[g] for g in ("documents", "trained") if g != group and FACT_GROUPS[g][0] in (sides(arms)[0] or {})), None)
-    row = _rate_row(arms, "Accuracy on the corpus", key, extra=None)
+    row = _rate_row(arms, scores, "Accuracy on the corpus", key, gate_aside=True)
     if row.favours == "not measured":
         return row
     note = f"; over {over}; gate aside (the reader's own answers; what the gate costs is under abstention)"
@@ -86,7 +101,7 @@ def _accuracy_row(summary: dict) -> VerdictRow:
         note += f"; {other[1].split(' (')[0]}: " + ", ".join(
             f"{n} {rate_text(arms[n], other[0])}" for n in side_names(arms)[:2] if n and other[0] in arms[n]
         )
-    return VerdictRow(row.aspect, row.rag, row.finetune, row.hybrid, row.favours, row.basis + note)
+    return replace(row, basis=row.basis + note)
 
 
 def _latency_cell(arm: dict) -> str:
@@ -95,11 +110,11 @@ def _latency_cell(arm: dict) -> str:
 
 
 def verdict_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
-    arms = summary["arms"]
+    arms, scores = summary["arms"], RunScores(summary, rows)
     return [
-        _accuracy_row(summary),
+        _accuracy_row(summary, scores),
         *update_rows(summary, rows),
-        deletion_row(summary),
+        deletion_row(summary, rows),
         _per_query_cost_row(
             arms, "Latency per query (p50 / p95)", lambda a: a["latency_ms"]["p50"], _latency_cell,
             "`latency_ms` p50 over the answerable questions each arm answered (a refusal costs nothing and is counted apart)",
@@ -110,21 +125,21 @@ def verdict_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
         ),
         _setup_row(summary),
         _rate_row(
-            arms, "Transparency (a right answer with a gold source shown)", "attribution",
+            arms, scores, "Transparency (a right answer with a gold source shown)", "attribution",
             note="; the source shown is the retrieved passages for an arm that reads them (by construction), the title "
             "the answer cites for one that does not (lora learned to cite in training); whether the reader itself writes a "
             "citation is `citation_accuracy` under Beyond recall",
         ),
         _rate_row(
-            arms, "Customization (house answer style)", "style_adherence",
+            arms, scores, "Customization (house answer style)", "style_adherence",
             note="; rag depends on the reader following the prompt's style instruction, lora learned the style in training",
         ),
-        _abstention_row(summary),
-        _rate_row(arms, "Retained general knowledge", "general_knowledge", note=_general_note(summary)),
+        _abstention_row(summary, scores),
+        _rate_row(arms, scores, "Retained general knowledge", "general_knowledge", note=_general_note(summary)),
     ]
 
 
-def _abstention_row(summary: dict) -> VerdictRow:
+def _abstention_row(summary: dict, scores: RunScores) -> VerdictRow:
     """RAG abstains through its retrieval-confidence gate when the run has one, else only when the
     reader follows the prompt's instruction; the fine-tune abstains as trained on other topics."""
     gate = summary.get("gate") or {}
@@ -144,7 +159,7 @@ def _abstention_row(summary: dict) -> VerdictRow:
     )
     reader = f"; {names[2]} as trained on passages that do not answer (no gate)" if names[2] else ""
     note = f"; {how}{alone}{cost}; {names[1]} as trained on unanswerable train topics{_topics_note(summary)}{reader}"
-    return _rate_row(summary["arms"], "Knowing what it doesn't know (abstains when unanswerable)", "abstention_rate", extra="false_abstention_rate", note=note)
+    return _rate_row(summary["arms"], scores, "Knowing what it doesn't know (abstains when unanswerable)", "abstention_rate", extra="false_abstention_rate", note=note)
 
 
 def _topics_note(summary: dict) -> str:
@@ -174,8 +189,11 @@ def verdict_table(summary: dict, rows: list[dict]) -> str:
     """The tally, the table, and under it one line on what limits the run (eval/report/limits.py)."""
     verdict = verdict_rows(summary, rows)
     names = [n or "–" for n in side_names(summary["arms"])]
-    header = f"| aspect | RAG ({names[0]}) | fine-tune ({names[1]}) | {HYBRID} ({names[2]}) | favours | how decided |"
-    lines = [verdict_tally(verdict), "", header, "|---|---|---|---|---|---|"]
+    header = (
+        f"| aspect | RAG ({names[0]}) | fine-tune ({names[1]}) | {HYBRID} ({names[2]}) | fine-tune minus RAG, points [95% CI] "
+        "| favours | how decided |"
+    )
+    lines = [verdict_tally(verdict), "", header, "|---|---|---|---|---|---|---|"]
     for v in verdict:
-        lines.append(f"| {v.aspect} | {v.rag} | {v.finetune} | {v.hybrid} | **{v.favours}** | {v.basis} |")
-    return "\n".join([*lines, "", f"*{measured_on(summary)}*", "", f"*{limits(summary).footnote}*"])
+        lines.append(f"| {v.aspect} | {v.rag} | {v.finetune} | {v.hybrid} | {v.difference_cell()} | **{v.favours}** | {v.basis} |")
+    return "\n".join([*lines, "", f"*{measured_on(summary)}*", "", f"*{limits(summary, rows).footnote}*"])

@@ -1,7 +1,8 @@
 """How a verdict row favours a side, and the row itself.
 
-- a rate with a 95% interval favours a side only when the intervals do not overlap; otherwise it
-  is a tie within the intervals;
+- a rate favours a side when the 95% bootstrap interval of the difference (fine-tune minus RAG)
+  excludes 0: paired on the questions both answered, seeds resampled too (eval/scoring/paired.py);
+  otherwise it is a tie, said with the smallest difference the run could have called;
 - a single measurement with no interval (seconds, megabytes, tokens) favours the lower side only
   when it is at least COST_FACTOR times lower: a time measured once on a shared CPU varies by tens
   of percent (the same training took 185-385 s on a loaded 2-core machine).
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eval.catalogue import FINETUNE, HYBRID, RAG, metric, side_arm
-from eval.report.format import interval_order, pct, rate_cell
+from eval.catalogue import FINETUNE, HYBRID, RAG, side_arm
+from eval.report.evidence import better
+from eval.report.format import pct, rate_cell
+from eval.scoring.paired import Difference
 
 COST_FACTOR = 1.5
 TIE = "tie"
@@ -26,6 +29,11 @@ class VerdictRow:
     hybrid: str
     favours: str  # RAG, fine-tune, tie, or "not measured"
     basis: str  # how the call was made, or why nothing was measured
+    difference: Difference | None = None  # fine-tune minus RAG, for a rate row
+    hybrid_difference: Difference | None = None  # hybrid minus RAG
+
+    def difference_cell(self) -> str:
+        return difference_cell(self.difference) if self.difference else "–"
 
 
 def pct_text(value: float | None) -> str:
@@ -36,10 +44,38 @@ def rate_text(record: dict | None, key: str) -> str:
     return rate_cell(record, key, unit="%")
 
 
-def by_interval(rag: dict, finetune: dict, key: str) -> str:
-    """The side whose interval lies wholly on the better side of the other's (better: the catalogue's `higher_is_better`)."""
-    order = interval_order(rag[f"{key}_ci"], finetune[f"{key}_ci"]) * (1 if metric(key).higher_is_better else -1)
-    return {1: RAG, -1: FINETUNE, 0: TIE}[order]
+def by_difference(diff: Difference, key: str) -> str:
+    """The side the difference (fine-tune minus RAG) calls on `key`: its interval excludes 0 on the
+    better side (the catalogue's `higher_is_better`); a tie otherwise."""
+    return {1: FINETUNE, -1: RAG, 0: TIE}[better(diff, key)]
+
+
+def points(value: float) -> str:
+    return f"{100 * value:+.1f}"
+
+
+def difference_text(diff: Difference) -> str:
+    """`+7.4 [-3.4, +18.2]`: the difference in points with its 95% interval."""
+    return f"{points(diff.delta)} [{points(diff.ci[0])}, {points(diff.ci[1])}]"
+
+
+def difference_cell(diff: Difference) -> str:
+    """The difference, and beside a tie how large a difference the comparison could have called."""
+    text = difference_text(diff)
+    return text if diff.sign else f"{text}; under ~{100 * diff.detectable:.0f} points cannot be called"
+
+
+def how_compared(diff: Difference, names: tuple[str, str]) -> str:
+    """How a difference was measured: paired or not, on how many questions, over how many seeds."""
+    a, b = names
+    if diff.paired:
+        how = f"{b} minus {a}, paired on the same {diff.questions} questions"
+    else:
+        how = f"{b} minus {a}, unpaired (the two were asked different questions; each resampled on its own)"
+    pooled = [f"{n} over {k} seeds" for n, k in zip(names, diff.seeds) if k > 1]
+    seeds = f", {' and '.join(pooled)} (seeds resampled too)" if pooled else ", one seed (seed variance is not in the interval)"
+    power = f"; a difference of {100 * diff.detectable:.0f} points would be called 80% of the time"
+    return f"{how}{seeds}, 95% bootstrap interval of the difference{power}"
 
 
 def by_cost(rag: float, finetune: float) -> str:

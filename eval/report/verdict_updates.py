@@ -7,7 +7,11 @@ from __future__ import annotations
 from eval.catalogue import FINETUNE, HYBRID, RAG, side_arm, side_of
 from eval.report.format import seconds_text
 from eval.report.questions import FACT_GROUPS, verdict_fact_group
-from eval.report.verdict_rules import COST_FACTOR, TIE, VerdictRow, by_cost, by_interval, not_measured, pct_text, rate_text, side_names, sides
+from eval.report.verdict_rules import (
+    COST_FACTOR, TIE, VerdictRow, by_cost, by_difference, difference_cell, how_compared, not_measured, pct_text, rate_text, side_names,
+    sides,
+)
+from eval.scoring.paired import Difference, difference
 from eval.scoring import metrics
 from eval.scoring.scores import gate_aside_correct
 
@@ -20,17 +24,37 @@ def _reader_row(row: dict) -> dict:
 GROUP_ROWS = {"documents": 0.0, "trained": 1.0}  # a row's `fact_trained` in each fact group
 
 
+def _changed_rows(rows: list[dict], group: str) -> list[dict]:
+    """The update rounds' changed-fact rows (of one fact group, unless `all`), gate aside."""
+    changed = [_reader_row(r) for r in rows if r.get("stage") == "update" and r.get("probe") == "changed"]
+    return [r for r in changed if r.get("fact_trained") == GROUP_ROWS[group]] if group in GROUP_ROWS else changed
+
+
 def pooled_update_rates(rows: list[dict], samples: int, seed: int, group: str = "all") -> dict[str, dict]:
     """Per update arm, `efficacy` and `stale_rate` over the changed-fact questions of every round it
     ran in (those of one fact group, unless `all`), gate aside (a retrieving arm's reader's own answers)."""
     pooled: dict[str, dict] = {}
-    changed = [_reader_row(r) for r in rows if r.get("stage") == "update" and r.get("probe") == "changed"]
-    if group in GROUP_ROWS:
-        changed = [r for r in changed if r.get("fact_trained") == GROUP_ROWS[group]]
+    changed = _changed_rows(rows, group)
     for arm in dict.fromkeys(r["arm"] for r in changed):
         mine = [r for r in changed if r["arm"] == arm]
         pooled[arm] = {"rounds": len({r["round"] for r in mine}), **metrics.changed_fact_rates(mine, samples=samples, seed=seed)}
     return pooled
+
+
+def _by_question(rows: list[dict], arm: str, score: str, round_key: bool) -> dict[str, float]:
+    """{question (per round when `round_key`): score} of one arm: what the update rows pair on."""
+    return {(f"{r['round']}/" if round_key else "") + r["question_id"]: float(r[score]) for r in rows if r["arm"] == arm}
+
+
+def _stage_difference(rows: list[dict], a: str, b: str, score: str, summary: dict, round_key: bool) -> Difference | None:
+    """b - a on a stage's rows (paired when both answered the same questions of the same rounds); None
+    when either has no row (a run directory written before the rows were kept)."""
+    if not any(r["arm"] == a for r in rows) or not any(r["arm"] == b for r in rows):
+        return None
+    return difference(
+        [_by_question(rows, a, score, round_key)], [_by_question(rows, b, score, round_key)],
+        samples=summary["run_info"]["config"]["eval"]["bootstrap_samples"], seed=summary["run_info"]["seed"],
+    )
 
 
 def _absorb_per_round(summary: dict) -> dict[str, float]:
@@ -65,11 +89,14 @@ def update_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
         return f"{rate_text(p, 'efficacy')}; stale {pct_text(p.get('stale_rate'))} ({rounds})"
 
     ft_cells = "; ".join(f"{a}: {cell(a)}" for a in strategies)
-    hybrid = cell(reader) if reader else "–"
+    changed = _changed_rows(rows, group)
+    diff = _stage_difference(changed, rag, best, "correct", summary, round_key=True)  # both have rows: pooled is made of them
+    hybrid_diff = _stage_difference(changed, rag, reader, "correct", summary, round_key=True) if reader else None
+    hybrid = f"{cell(reader)} (minus {rag}: {difference_cell(hybrid_diff)})" if reader else "–"
     adapt_row = VerdictRow(
-        adapt, cell(rag), ft_cells, hybrid, by_interval(pooled[rag], pooled[best], "efficacy"),
-        f"`efficacy` pooled over the rounds, gate aside, {rag} vs the best strategy ({best}), 95% intervals; "
-        f"changed facts counted: {FACT_GROUPS[group][1]}",
+        adapt, cell(rag), ft_cells, hybrid, by_difference(diff, "efficacy"),
+        f"`efficacy` pooled over the rounds, gate aside, {how_compared(diff, (rag, best))} (the best strategy); "
+        f"changed facts counted: {FACT_GROUPS[group][1]}", diff, hybrid_diff,
     )
     absorb = _absorb_per_round(summary)
     trained = [a for a in absorb if a in strategies]
@@ -84,7 +111,7 @@ def update_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
     return [adapt_row, cost_row]
 
 
-def deletion_row(summary: dict) -> VerdictRow:
+def deletion_row(summary: dict, rows: list[dict]) -> VerdictRow:
     aspect = "Removing data (leak after deletion; cost)"
     deletions = summary.get("deletions")
     if not deletions:
@@ -97,10 +124,14 @@ def deletion_row(summary: dict) -> VerdictRow:
     def cell(arm: dict, how: str) -> str:
         return f"leak {rate_text(arm, 'leak_rate')}; {seconds_text(arm['absorb_seconds'])} {how}"
 
-    favours = by_interval(rag, full, "leak_rate")
-    basis = f"`leak_rate`, {names[0]} vs {names[1]}, 95% intervals"
+    deleted = [r for r in rows if r.get("stage") == "deletion" and r.get("probe") == "deleted"]
+    diff = _stage_difference(deleted, names[0], names[1], "correct", summary, round_key=False)
+    if diff is None:
+        return not_measured(aspect, "the prediction rows hold no answers after the deletion to compare")
+    favours = by_difference(diff, "leak_rate")
+    basis = f"`leak_rate`, {how_compared(diff, names[:2])}"
     if favours == TIE:
         favours = by_cost(rag["absorb_seconds"], full["absorb_seconds"])
-        basis = f"`leak_rate` of {names[0]} vs {names[1]} tied within the intervals; then `absorb_seconds`, at least {COST_FACTOR}x apart"
+        basis += f"; the leak tied, so `absorb_seconds` decides, at least {COST_FACTOR}x apart"
     hybrid = cell(reader, "to drop the chunks (adapter unchanged: a leak is a memorised value)") if reader else "–"
-    return VerdictRow(aspect, cell(rag, "to drop the chunks"), cell(full, "to retrain without the documents"), hybrid, favours, basis)
+    return VerdictRow(aspect, cell(rag, "to drop the chunks"), cell(full, "to retrain without the documents"), hybrid, favours, basis, diff)

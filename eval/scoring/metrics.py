@@ -97,26 +97,6 @@ def _resampled_means(values: np.ndarray, rng: np.random.Generator, samples: int)
     return values[rng.integers(0, len(values), size=(samples, len(values)))].mean(axis=1)
 
 
-def bootstrap_difference_ci(a: dict[str, float], b: dict[str, float], *, samples: int, seed: int) -> tuple[list[float], bool]:
-    """(95% percentile bootstrap interval of mean(b) - mean(a), paired). Scores are keyed by question
-    id; when both sides scored the same questions, each resample draws the same questions for both
-    (paired), which is tighter and right for two runs over one question set; otherwise each side is
-    resampled on its own."""
-    if not a or not b:
-        raise ValueError("a bootstrap interval over zero examples is undefined")
-    rng = np.random.default_rng(seed)
-    paired = a.keys() == b.keys()
-    if paired:
-        ids = sorted(a)
-        va, vb = np.array([a[i] for i in ids]), np.array([b[i] for i in ids])
-        picks = rng.integers(0, len(ids), size=(samples, len(ids)))
-        diffs = vb[picks].mean(axis=1) - va[picks].mean(axis=1)
-    else:
-        resampled_b = _resampled_means(np.array(list(b.values())), rng, samples)
-        diffs = resampled_b - _resampled_means(np.array(list(a.values())), rng, samples)
-    return [float(np.percentile(diffs, 2.5)), float(np.percentile(diffs, 97.5))], paired
-
-
 def rate(name: str, scores: list[float], *, samples: int, seed: int) -> dict[str, float | list[float]]:
     """`{name: mean, name_ci: 95% bootstrap interval}`: how every rate is reported in summary.json."""
     return {name: float(sum(scores) / len(scores)), f"{name}_ci": bootstrap_ci(scores, samples=samples, seed=seed)}

@@ -76,6 +76,10 @@ def make_run(directory: Path, *, rag_right: tuple[str, ...] = ("q2", "q3"), lora
             "lora_delta": {"absorb_seconds": 30.0, **_rates(efficacy=[1.0, 0.0], stale_rate=[0.0, 1.0])},
         },
     }]}
+    # the deletion: neither rag nor the retrained adapter still gives the deleted value
+    for arm in ("rag", "lora_full"):
+        row = {**next(r for r in rows if r["arm"] == "rag" and r["question_id"] == "q2"), "arm": arm, "correct": 0.0}
+        update_rows += tagged([row], stage="deletion", round=None, probe="deleted", old_answers=[], stale=0.0)
     summary["deletions"] = {"documents": ["evil"], "questions": 1, "arms": {
         "rag": {"absorb_seconds": 0.01, **_rates(leak_rate=[0.0])},
         "lora_full": {"absorb_seconds": 100.0, **_rates(leak_rate=[0.0]), "same_retrain_as_last_round": False},

@@ -11,7 +11,8 @@ from eval.catalogue import FINETUNE, RAG
 from eval.report.compare import compare_runs, render_comparison
 from eval.report.limits import limits
 from eval.report.verdict import verdict_rows, verdict_tally
-from eval.report.verdict_rules import TIE, by_cost, by_interval
+from eval.report.verdict_rules import TIE, by_cost, by_difference
+from eval.scoring.paired import Difference
 from eval.report.verdict_updates import pooled_update_rates
 from eval.rundir import PREDICTIONS_FILE, load_run
 from tests.conftest import run_entry_point
@@ -66,8 +67,8 @@ def test_html_parses_embeds_every_plot_and_has_every_verdict_row(run_dir):
 
 
 def test_the_report_says_what_limits_the_comparison_under_the_verdict_and_in_its_own_section(run_dir):
-    summary, _ = load_run(run_dir)
-    found = limits(summary)
+    summary, rows = load_run(run_dir)
+    found = limits(summary, rows)
     markdown, page = (run_dir / "report.md").read_text(), (run_dir / "report.html").read_text()
     verdict = markdown[markdown.index("## Verdict"):markdown.index("## Arms")]
     assert f"*{found.footnote}*" in verdict and found.footnote.startswith("What limits this run: ")
@@ -104,10 +105,14 @@ def test_the_explorer_has_a_row_per_arm_and_question_with_its_outcome(run_dir):
 
 def test_the_verdict_calls_sides_only_outside_the_intervals_and_by_cost():
     # which way is better comes from the catalogue: higher accuracy, lower leak rate
-    assert by_interval({"accuracy_ci": [0.6, 0.8]}, {"accuracy_ci": [0.2, 0.5]}, "accuracy") == RAG
-    assert by_interval({"leak_rate_ci": [0.6, 0.8]}, {"leak_rate_ci": [0.2, 0.5]}, "leak_rate") == FINETUNE
-    assert by_interval({"false_abstention_rate_ci": [0.6, 0.8]}, {"false_abstention_rate_ci": [0.2, 0.5]}, "false_abstention_rate") == FINETUNE
-    assert by_interval({"accuracy_ci": [0.4, 0.8]}, {"accuracy_ci": [0.2, 0.5]}, "accuracy") == TIE
+    def diff(lo: float, hi: float) -> Difference:  # fine-tune minus RAG
+        return Difference(0.5, 0.5 + (lo + hi) / 2, (lo + hi) / 2, [lo, hi], True, 100, (1, 1), 0.1)
+
+    assert by_difference(diff(-0.3, -0.1), "accuracy") == RAG
+    assert by_difference(diff(-0.3, -0.1), "leak_rate") == FINETUNE  # a lower leak is better
+    assert by_difference(diff(0.1, 0.3), "false_abstention_rate") == RAG
+    assert by_difference(diff(0.1, 0.3), "accuracy") == FINETUNE
+    assert by_difference(diff(-0.05, 0.3), "accuracy") == TIE
     assert by_cost(1.0, 1.4) == TIE and by_cost(1.0, 1.5) == RAG and by_cost(30.0, 10.0) == FINETUNE
 
 
