@@ -89,6 +89,7 @@ class MetaInfo(TypedDict, total=False):
     dtype: str
     threads: int
     platform: str
+    cpu: dict  # {model, isa}: the CPU kind a run reproduces bit for bit on
 
 
 class Summary(TypedDict, total=False):

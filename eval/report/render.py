@@ -45,6 +45,13 @@ def questions_origin_text(origin: dict | None) -> str:
     return f"synthesized from the documents by `ragvsft synth`, generator `{origin['generator']}`{edited} (see the corpus's synth_report.md)"
 
 
+def cpu_text(cpu: dict | None) -> str:
+    """What reproduces a run bit for bit: the same CPU kind (model and the instruction set torch uses)."""
+    if not cpu:
+        return "not recorded (a run before the CPU kind was kept)"
+    return f"{cpu['model']}, torch kernels {cpu['isa']} (same kind: same numbers bit for bit; another kind moves the fine-tuned arms by about a seed's worth)"
+
+
 def provenance_table(summary: dict) -> str:
     run, meta = summary["run_info"], summary["meta_info"]
     cfg = run["config"]
@@ -63,6 +70,7 @@ def provenance_table(summary: dict) -> str:
          f"{cfg['rag']['chunk_size']} words, LoRA r {cfg['finetune']['lora_r']}, {cfg['finetune']['epochs']} epochs"),
         ("seed(s)", seeds),
         ("device", f"{meta['device']}, {meta['dtype']}, {meta['threads']} threads" + (f"; {meta['platform']}" if meta.get("platform") else "")),
+        ("CPU", cpu_text(meta.get("cpu"))),
         ("software", f"Python {meta.get('python', '?')}; {packages}"),
         ("git", meta.get("git_hash") or "unknown"),
         ("wall time", f"{run['started']} to {run['finished']}" + (f"; {stages}" if stages else "")),

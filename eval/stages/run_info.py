@@ -61,7 +61,21 @@ def meta_info(lm, embedder_name: str | None, corpus=None) -> MetaInfo:
         "dtype": lm.dtype,
         "threads": torch.get_num_threads(),
         "platform": platform.platform(),
+        "cpu": cpu_kind(),
     }
+
+
+def cpu_kind() -> dict:
+    """The CPU model and the instruction set torch's kernels dispatch to (AVX512, AVX2, ...): the
+    same config and seed reproduce bit for bit on the same kind; fine-tuning in float32 takes another
+    path on another kind and moves the fine-tuned arms by about a seed's worth."""
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            model = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), model)
+    except OSError:
+        pass  # not Linux: platform's name is what there is
+    return {"model": model, "isa": torch.backends.cpu.get_cpu_capability()}
 
 
 def _version(package: str) -> str | None:
