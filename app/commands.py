@@ -73,7 +73,7 @@ def train(*, config: ExperimentConfig, out: Path, resume: bool = False) -> None:
 def evaluate(*, config: ExperimentConfig, out: Path) -> None:
     """Answer with the configured arms using the index in <out>/index and the adapter in <out>/adapter."""
     started = now()
-    parts = assemble_saved(config, out)
+    parts = assemble_saved(config, out, calibrate=True)
     write_config(config, out)
     rows, summary = evaluate_experiment(parts, started=started)
     write_results(out, rows, summary)

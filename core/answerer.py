@@ -9,7 +9,7 @@ how metrics and the report are tested with a fake answerer and no model.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Protocol
 
 from core.corpus import GENERAL, Corpus, Question
@@ -45,7 +45,8 @@ PassageSource = Callable[[list[Question]], list[list[Passage]]]
 class PromptAnswerer:
     """Passages (if any) -> shared prompt (in the corpus's house style) -> shared batched generator.
 
-    `abstain_below` is the retrieval-confidence gate: when the best passage scores below it (or no
+    `abstain_below` is the retrieval-confidence gate (one threshold, or one per question id: a
+    cross-fitted gate gives each question the threshold chosen without it): when the best passage scores below it (or no
     passage comes back), the answer is the corpus's abstention phrase, as a RAG system says "I don't
     know" when nothing relevant was found. The reader still answers those questions, only so the
     report can show what the prompt alone would have done (`reader_text`); a deployed gate skips
@@ -56,7 +57,7 @@ class PromptAnswerer:
 
     def __init__(
         self, lm, passage_source: PassageSource | None, corpus: Corpus, *, batch_size: int, max_new_tokens: int,
-        abstain_below: float | None = None,
+        abstain_below: float | Callable[[str], float | None] | None = None,
     ):
         if abstain_below is not None and passage_source is None:
             raise ValueError("a retrieval-confidence gate needs a passage source")
@@ -86,15 +87,23 @@ class PromptAnswerer:
         outputs = generate(self.lm, self._prompts(questions, passages), batch_size=self.batch_size, max_new_tokens=self.max_new_tokens)
         return [self._answer(q, p, out, retrieve_ms) for q, p, out in zip(questions, passages, outputs)]
 
-    def _answer(self, question: Question, passages: list[Passage], out, retrieve_ms: float) -> Answer:
-        if self.abstain_below is None or question.kind == GENERAL:
-            return self._answer_ungated(question, passages, out, retrieve_ms)
-        if not passages or passages[0].score < self.abstain_below:  # passages come best first
-            return Answer(question.id, self.corpus.style.abstention, passages, retrieve_ms, gated=True, reader_text=out.text)
-        answer = self._answer_ungated(question, passages, out, retrieve_ms)
-        answer.gated, answer.reader_text = False, out.text
-        return answer
+    def _threshold(self, question: Question) -> float | None:
+        if question.kind == GENERAL:
+            return None
+        return self.abstain_below(question.id) if callable(self.abstain_below) else self.abstain_below
 
-    def _answer_ungated(self, question: Question, passages: list[Passage], out, retrieve_ms: float) -> Answer:
+    def _answer(self, question: Question, passages: list[Passage], out, retrieve_ms: float) -> Answer:
         cited = cited_doc_ids(out.text, [x.doc_id for x in passages], [x.title for x in passages], self.doc_ids_by_title)
-        return Answer(question.id, out.text, passages, retrieve_ms, out.generate_ms, out.prompt_tokens, out.output_tokens, cited)
+        answer = Answer(question.id, out.text, passages, retrieve_ms, out.generate_ms, out.prompt_tokens, out.output_tokens, cited)
+        threshold = self._threshold(question)
+        return answer if threshold is None else apply_gate(answer, threshold, self.corpus.style.abstention)
+
+
+def apply_gate(answer: Answer, threshold: float, abstention: str) -> Answer:
+    """`answer` behind a retrieval-confidence gate at `threshold`: the abstention phrase when the best
+    passage scores below it (or none came back), the answer itself otherwise; either way the reader's
+    own text is kept (`reader_text`). A gated answer costs no generation: its time and tokens are not counted."""
+    reader = answer.text if answer.reader_text is None else answer.reader_text
+    if not answer.passages or answer.passages[0].score < threshold:  # passages come best first
+        return Answer(answer.question_id, abstention, answer.passages, answer.retrieve_ms, gated=True, reader_text=reader)
+    return replace(answer, gated=False, reader_text=reader)

@@ -88,9 +88,15 @@ class RagConfig(Section):
     abstain_below: float | Literal["auto"] | None = Field(
         "auto",
         description="Retrieval-confidence gate of the retrieving arms: when the best passage scores below this, "
-        "they answer the abstention phrase without generating. `auto` calibrates it on the train split (answerable "
-        "vs unanswerable train questions, the threshold with the best balanced accuracy; no gate when the corpus has "
-        "no unanswerable train questions); a number is used as it is, on the retriever's score scale; `null` turns it off.",
+        "they answer the abstention phrase without generating. `auto` calibrates it on the eval questions, cross-fitted "
+        "(5 folds by fact: each fold's threshold is the one with the largest abstention gained less accuracy lost on the "
+        "other folds, the loss at most `gate_max_cost`); no gate when that gains nothing net out of sample or the corpus "
+        "has no unanswerable eval questions. A number is used as it is, on the retriever's score scale; `null` turns it off.",
+    )
+    gate_max_cost: float = Field(
+        0.05, ge=0.0, le=1.0,
+        description="`auto` gate: the largest share of the reader's right answers on answerable questions a threshold "
+        "may turn away, on the folds it is chosen on (the trade a deployment accepts for abstaining on what it cannot answer).",
     )
 
     @field_validator("abstain_below", mode="before")

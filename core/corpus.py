@@ -214,9 +214,9 @@ def _draw(seed: int, fact_id: str) -> float:
     return int.from_bytes(hashlib.sha256(f"{seed}:{fact_id}".encode()).digest()[:8], "big") / 2**64
 
 
-def fold_of(seed: int, group: str) -> int:
-    """Which of two folds a fact (or topic) falls in, fixed by the seed and its id."""
-    return int(_draw(seed, f"fold:{group}") >= 0.5)
+def fold_of(seed: int, group: str, folds: int = 2) -> int:
+    """Which of `folds` folds a fact (or topic) falls in, fixed by the seed and its id."""
+    return min(int(_draw(seed, f"fold:{group}") * folds), folds - 1)
 
 
 def trained_facts(corpus: Corpus) -> set[str]:

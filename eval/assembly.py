@@ -29,8 +29,8 @@ from core.origin import train_questions_synthesized
 from core.rundir import write_text
 from core.seeding import set_seed
 from eval.catalogue import ARMS, CLOSED_BOOK, READER, Arm
-from eval.rundir import CONFIG_FILE, INDEX_DIR
-from eval.stages.gate import Gate, resolve_gate
+from eval.rundir import CONFIG_FILE, INDEX_DIR, recorded_gate
+from eval.stages.gate import OPEN, Gate, resolve_gate
 from eval.stages.run_info import StageTimes
 from finetune.pipeline import RAFT_DIR, AdapterOutcome, ensure_adapter, ensure_raft_adapter, raft_passages, saved_adapter
 from finetune.reading import check_reading_set
@@ -91,10 +91,10 @@ class Assembly:
             return self.tuned if tuned is None else tuned
         return self.lm
 
-    def answerer(self, arm: Arm, *, corpus: Corpus | None = None, tuned: LoadedLM | None = None) -> PromptAnswerer:
+    def answerer(self, arm: Arm, *, corpus: Corpus | None = None, tuned: LoadedLM | None = None, gate_open: bool = False) -> PromptAnswerer:
         """The shared prompt answerer for `arm` (a main or update-stage catalogue entry): its passage
         source over `corpus` (default: the assembly's), its weights (model_for), and the gate when the
-        catalogue puts it behind one."""
+        catalogue puts it behind one (`gate_open`: one that turns nothing away, to calibrate it on)."""
         corpus = self.corpus if corpus is None else corpus
         model = self.model_for(arm, tuned)
         if model is None:
@@ -102,7 +102,8 @@ class Assembly:
         retriever = self.retriever_for(arm)
         if arm.retrieves and retriever is None:
             raise ValueError(f"the {arm.name} arm needs a retriever")
-        gate = self.gate.threshold if arm.gated and self.gate is not None else None
+        gate = self.gate.threshold_for if arm.gated and self.gate is not None and not self.gate.pending else None
+        gate = OPEN if gate_open else gate
         return PromptAnswerer(
             model, arm.passages.source(corpus, retriever), corpus,
             batch_size=self.cfg.model.batch_size, max_new_tokens=self.cfg.model.max_new_tokens, abstain_below=gate,
@@ -227,7 +228,7 @@ def assemble(
                 cfg, corpus, out, lm, IndexPassages(parts.index), closed_book=parts.adapter, reuse_from=reuse_from
             )
     if retrieval:
-        parts.gate = resolve_gate(cfg, corpus, parts.retriever)
+        parts.gate = resolve_gate(cfg)
     return parts
 
 
@@ -240,10 +241,12 @@ def train_reader(
 
 
 def assemble_saved(
-    cfg: ExperimentConfig, run_dir: Path, *, retrieval: bool | None = None, tuning: bool | None = None, corpus: Corpus | None = None
+    cfg: ExperimentConfig, run_dir: Path, *, retrieval: bool | None = None, tuning: bool | None = None, corpus: Corpus | None = None,
+    calibrate: bool = False,
 ) -> Assembly:
     """A finished run's parts: its index and adapter as saved (an InputError says which is missing);
-    `corpus`: the experiment's corpus when the caller already loaded it."""
+    `corpus`: the experiment's corpus when the caller already loaded it. An `auto` gate is the one
+    the run calibrated, unless `calibrate` (answering the eval questions again calibrates it anew)."""
     retrieval = needs_retriever(cfg) if retrieval is None else retrieval
     tuning = needs_adapter(cfg) if tuning is None else tuning
     corpus = load_experiment_corpus(cfg) if corpus is None else corpus
@@ -257,5 +260,5 @@ def assemble_saved(
     index = load_index(Path(run_dir) / INDEX_DIR, embedder=embedder, corpus_hash=corpus.content_hash()) if retrieval else None
     parts = Assembly(cfg, corpus, lm, embedder, index, index_reused=True, adapter=adapter, reader_adapter=reader_adapter)
     if retrieval:
-        parts.gate = resolve_gate(cfg, corpus, parts.retriever)
+        parts.gate = resolve_gate(cfg, None if calibrate else recorded_gate(run_dir))
     return parts

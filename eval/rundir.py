@@ -40,6 +40,12 @@ def load_run(run_dir: Path) -> tuple[dict, list[dict]]:
     return _checked_summary(run_dir / SUMMARY_FILE), _checked_rows(run_dir / PREDICTIONS_FILE)
 
 
+def recorded_gate(run_dir: Path) -> dict | None:
+    """The retrieval-confidence gate a finished run used (summary.json `gate`); None before it has one."""
+    path = Path(run_dir) / SUMMARY_FILE
+    return _checked_summary(path).get("gate") if path.is_file() else None
+
+
 NOT_A_RUN = "the file is damaged or not one a run wrote: re-run `ragvsft run`"
 ROW_FIELDS = [f.name for f in fields(PredictionRow) if f.default is MISSING]  # what every prediction row has
 

@@ -98,7 +98,7 @@ class Summary(TypedDict, total=False):
     arms: dict[str, dict]  # arm -> metric -> value (and `<metric>_ci`), plus n, n_unanswerable, n_general
     controls: dict  # how many control questions the behaviour metrics rest on
     retrieval: dict  # the retriever's recall@k and MRR at depth, ms per query
-    gate: dict  # the retrieval-confidence gate: threshold (None: no gate), how it was set, calibration on train
+    gate: dict  # the retrieval-confidence gate: threshold (None: no gate), how it was set, its cross-fitted calibration, per_question thresholds
     index: dict  # what the index cost: retriever, chunks, build_seconds, size_mb, reused
     seeds: dict
     updates: dict

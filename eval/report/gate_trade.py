@@ -1,5 +1,6 @@
 """What a retrieval-confidence gate trades, at every threshold the run knows: none, the one it
-used, and the held-out folds' (eval/stages/gate.py). Computed from the rag arm's prediction rows
+used (cross-fitted: each question behind its own fold's threshold), each fold's, and the one chosen
+on every question (eval/stages/gate.py). Computed from the rag arm's prediction rows
 alone: each row keeps its best passage's score and its reader's own answer (the reader's fields
 where a gate answered instead), so any threshold can be replayed without generating again.
 
@@ -9,6 +10,8 @@ accuracy left.
 """
 
 from __future__ import annotations
+
+from typing import Callable
 
 from core.corpus import CONTROL_KINDS, UNANSWERABLE
 from eval.catalogue import RAG, side_arm
@@ -20,14 +23,18 @@ def _best(row: dict) -> float:
     return row["retrieved"][0]["score"] if row["retrieved"] else float("-inf")
 
 
-def trade(rows: list[dict], threshold: float | None) -> dict:
+Threshold = Callable[[dict], "float | None"]  # a row -> the threshold it faces (None: no gate)
+
+
+def trade(rows: list[dict], threshold: Threshold) -> dict:
     """Abstention on the unanswerable rows, false abstention and accuracy on the answerable ones,
-    with the gate at `threshold` (None: no gate)."""
+    with each row behind the gate at `threshold(row)`."""
     answerable = [r for r in rows if r["kind"] not in CONTROL_KINDS]
     unanswerable = [r for r in rows if r["kind"] == UNANSWERABLE]
 
     def gated(row: dict) -> bool:
-        return threshold is not None and _best(row) < threshold
+        t = threshold(row)
+        return t is not None and _best(row) < t
 
     def share(values) -> float | None:
         values = list(values)
@@ -40,16 +47,27 @@ def trade(rows: list[dict], threshold: float | None) -> dict:
     }
 
 
-def thresholds(gate: dict | None) -> list[tuple[str, float | None]]:
-    """Every threshold the run knows, named."""
-    known = [("no gate", None)]
-    if gate and gate.get("threshold") is not None:
-        known.append((f"this run's ({gate['how']})", gate["threshold"]))
-    held_out = ((gate or {}).get("calibration") or {}).get("held_out") or {}
-    known += [(f"held-out fold {i + 1}'s", t) for i, t in enumerate(held_out.get("thresholds", []))]
-    if gate and gate.get("threshold") is None and "balanced_accuracy" in (gate.get("calibration") or {}):
-        known.append(("calibrated on the whole train split, not used", gate["calibration"].get("threshold")))
-    return [(name, t) for name, t in known if name == "no gate" or t is not None]
+def fixed(value: float | None) -> Threshold:
+    return lambda row: value
+
+
+def thresholds(gate: dict | None) -> list[tuple[str, str, Threshold]]:
+    """Every gate the run knows: (name, its score column, the threshold each row faces)."""
+    known: list[tuple[str, str, Threshold]] = [("no gate", "–", fixed(None))]
+    gate = gate or {}
+    per_question, deployed = gate.get("per_question") or {}, gate.get("threshold")
+    if per_question:
+        known.append((
+            "this run's: cross-fitted, each question behind the threshold its fold chose on the others", "per fold",
+            lambda row: per_question.get(row["question_id"]),
+        ))
+    elif deployed is not None:
+        known.append((f"this run's ({gate['how']})", f"{deployed:.3f}", fixed(deployed)))
+    calibration = gate.get("calibration") or {}
+    known += [(f"fold {i + 1}'s, on every question", f"{t:.3f}", fixed(t)) for i, t in enumerate(calibration.get("fold_thresholds", [])) if t is not None]
+    if per_question and deployed is not None:
+        known.append(("chosen on every eval question (what a deployment would use; in sample here)", f"{deployed:.3f}", fixed(deployed)))
+    return known
 
 
 def gate_trade_table(summary: dict, main_rows: list[dict]) -> str | None:
@@ -59,9 +77,9 @@ def gate_trade_table(summary: dict, main_rows: list[dict]) -> str | None:
     if not rows or not any(r["kind"] == UNANSWERABLE for r in rows):
         return None
     table = []
-    for name, t in thresholds(summary.get("gate")):
-        m = trade(rows, t)
-        table.append([name, "–" if t is None else f"{t:.3f}", pct(m["abstention_rate"]), pct(m["false_abstention_rate"]), pct(m["accuracy"])])
+    for name, score, threshold in thresholds(summary.get("gate")):
+        m = trade(rows, threshold)
+        table.append([name, score, pct(m["abstention_rate"]), pct(m["false_abstention_rate"]), pct(m["accuracy"])])
     return markdown_table(
         ["gate threshold", "score", f"{rag} abstains when unanswerable %", "abstains when answerable %", "accuracy %"], table
     )

@@ -140,15 +140,15 @@ def _tuned_ceiling_sentence(tuned: str, arms: dict, untuned: str | None, scores:
 
 
 def _gate_sentence(name: str, record: dict, gate: dict) -> str:
-    train = gate.get("calibration") or {}
-    on_train = f" (on the train split it calibrated on: {pct(train['false_abstention_rate'])}%)" if "false_abstention_rate" in train else ""
+    held = (gate.get("calibration") or {}).get("held_out") or {}
+    out_of_sample = f" (out of sample, where it was calibrated: {pct(held['false_abstention_rate'])}%)" if "false_abstention_rate" in held else ""
     without = f" Without the gate `{name}` would answer {_pct(record, 'reader_accuracy')}." if "reader_accuracy" in record else ""
     alone = f" (its reader alone: {_pct(record, 'reader_abstention_rate')})" if "reader_abstention_rate" in record else ""
     return (
-        f"Of those retrieval losses, the confidence gate (score below {gate['threshold']:.3f}) turned away "
-        f"{_pct(record, 'gate_false_abstention_rate')} of the answerable questions{on_train}; `{name}` abstains on "
-        f"{_pct(record, 'abstention_rate')} of the unanswerable ones{alone}.{without} `rag.abstain_below` sets the trade "
-        "(`null`: no gate)."
+        f"Of those retrieval losses, the confidence gate ({gate['how']}) turned away "
+        f"{_pct(record, 'gate_false_abstention_rate')} of the answerable questions{out_of_sample}; `{name}` abstains on "
+        f"{_pct(record, 'abstention_rate')} of the unanswerable ones{alone}.{without} `rag.abstain_below` and "
+        "`rag.gate_max_cost` set the trade (`null`: no gate)."
     )
 
 

@@ -139,17 +139,30 @@ def verdict_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
     ]
 
 
+def gate_trade_text(gate: dict) -> str:
+    """The calibrated gate's out-of-sample trade, in words ('' when it was not cross-fitted)."""
+    held = (gate.get("calibration") or {}).get("held_out")
+    if not held:
+        return ""
+    return (
+        f"out of sample it gains {pct_text(held['abstention_gained'])} of abstention on the unanswerable questions "
+        f"and costs {pct_text(held['accuracy_lost'])} of the reader's right answers on the answerable ones (net {pct_text(held['net_gain'])})"
+    )
+
+
 def _abstention_row(summary: dict, scores: RunScores) -> VerdictRow:
     """RAG abstains through its retrieval-confidence gate when the run has one, else only when the
     reader follows the prompt's instruction; the fine-tune abstains as trained on other topics."""
     gate = summary.get("gate") or {}
     names = side_names(summary["arms"])
-    if gate.get("threshold") is not None:
-        how = f"{names[0]} through its retrieval-confidence gate (best passage score below {gate['threshold']:.3f}, {gate['how']})"
+    trade = gate_trade_text(gate)
+    if gate.get("threshold") is not None or gate.get("per_question"):
+        how = f"{names[0]} through its retrieval-confidence gate ({gate['how']}{'; ' + trade if trade else ''})"
         reader = (summary["arms"].get(names[0]) or {}).get("reader_abstention_rate")
         alone = f"; its reader alone, following the prompt's instruction, abstains {pct_text(reader)}" if reader is not None else ""
     else:
-        how, alone = f"{names[0]} only when the reader follows the prompt's instruction (no gate: {gate.get('how', 'not recorded')})", ""
+        off = f"{gate.get('how', 'not recorded')}{': ' + trade if trade else ''}"
+        how, alone = f"{names[0]} only when the reader follows the prompt's instruction (no gate: {off})", ""
     rag = summary["arms"].get(names[0]) or {}
     cost = (
         f"; the gate turns away {pct_text(rag['gate_false_abstention_rate'])} of the answerable questions "

@@ -8,12 +8,13 @@ import logging
 from pathlib import Path
 
 from core.config import ExperimentConfig
-from core.corpus import GENERAL, UNANSWERABLE
+from core.corpus import GENERAL, UNANSWERABLE, Question
 from eval.assembly import Assembly, reader_arms
-from eval.catalogue import ARMS, CLOSED_BOOK, FINETUNE, reference_arm, side_arm
+from eval.catalogue import ARMS, CLOSED_BOOK, FINETUNE, RAG, reference_arm, side_arm
 from eval.schema import Summary
 from eval.scoring.harness import general_knowledge_kept, run_arm, summarize_arm
 from eval.scoring.retrieval import retrieval_quality
+from eval.stages.gate import Gate, ReplayedBehindGate, calibrate_gate
 from eval.stages.run_info import meta_info, run_info
 
 log = logging.getLogger(__name__)
@@ -44,13 +45,35 @@ def tuned_lm_for_eval(parts: Assembly) -> tuple[object, dict]:
     return merged, latency
 
 
+def _asked(arm: str, questions: list[Question]) -> list[Question]:
+    return [q for q in questions if q.answerable] if ARMS[arm].answerable_only else questions
+
+
+def calibrate_pending_gate(parts: Assembly, questions: list[Question]) -> dict[str, object]:
+    """An `auto` gate is calibrated on the gated rag arm's own open-gate answers (eval/stages/gate.py);
+    returns that arm's answerer, replaying those answers behind the calibrated gate. Nothing otherwise."""
+    if parts.gate is None or not parts.gate.pending:
+        return {}
+    name = next((a for a in parts.cfg.eval.arms if ARMS[a].gated and ARMS[a].side == RAG), None)
+    if name is None:
+        parts.gate = Gate(None, "none: auto calibrates on the rag arm's answers, and this run has no rag arm")
+        return {}
+    asked = _asked(name, questions)
+    log.info("arm %s: answering %d questions with the gate open, to calibrate it", name, len(asked))
+    open_answers = parts.answerer(ARMS[name], gate_open=True).answer(asked)
+    parts.gate = calibrate_gate(parts.cfg, asked, open_answers, parts.corpus)
+    log.info("gate: %s", parts.gate.how)
+    return {name: ReplayedBehindGate(open_answers, parts.gate, parts.corpus.style.abstention)}
+
+
 def evaluate_arms(parts: Assembly) -> list[dict]:
     questions = parts.corpus.split(parts.cfg.eval.split)
+    replayed = calibrate_pending_gate(parts, questions)
     rows = []
     for arm, arm_answerer in parts.answerers().items():
-        asked = [q for q in questions if q.answerable] if ARMS[arm].answerable_only else questions
+        asked = _asked(arm, questions)
         log.info("arm %s: answering %d questions", arm, len(asked))
-        rows.extend(run_arm(arm, arm_answerer, asked, parts.corpus))
+        rows.extend(run_arm(arm, replayed.get(arm, arm_answerer), asked, parts.corpus))
     return rows
 
 
