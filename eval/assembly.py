@@ -60,6 +60,9 @@ class Assembly:
     tuned: LoadedLM | None = None
     reader_adapter: AdapterOutcome | None = None
     reader: LoadedLM | None = None
+    # the general-knowledge controls the reference arm answers, once it has: only those measure what an
+    # arm kept, so the other arms are asked only those (None: not known yet, ask every one)
+    general_kept: set[str] | None = None
 
     @property
     def retriever(self) -> Retriever | None:

@@ -45,8 +45,15 @@ def tuned_lm_for_eval(parts: Assembly) -> tuple[object, dict]:
     return merged, latency
 
 
-def _asked(arm: str, questions: list[Question]) -> list[Question]:
-    return [q for q in questions if q.answerable] if ARMS[arm].answerable_only else questions
+def _asked(arm: str, questions: list[Question], general_kept: set[str] | None = None) -> list[Question]:
+    """The questions `arm` answers: a ceiling arm only the answerable ones; with the reference arm's
+    right answers known (`general_kept`), only those general-knowledge controls (the rest cannot show
+    forgetting: a fact the model never knew cannot be forgotten)."""
+    if ARMS[arm].answerable_only:
+        return [q for q in questions if q.answerable]
+    if general_kept is None or arm == reference_arm():
+        return questions
+    return [q for q in questions if q.kind != GENERAL or q.id in general_kept]
 
 
 def calibrate_pending_gate(parts: Assembly, questions: list[Question]) -> dict[str, object]:
@@ -58,22 +65,27 @@ def calibrate_pending_gate(parts: Assembly, questions: list[Question]) -> dict[s
     if name is None:
         parts.gate = Gate(None, "none: auto calibrates on the rag arm's answers, and this run has no rag arm")
         return {}
-    asked = _asked(name, questions)
+    asked = [q for q in _asked(name, questions) if q.kind != GENERAL]  # the general controls are never gated
     log.info("arm %s: answering %d questions with the gate open, to calibrate it", name, len(asked))
     open_answers = parts.answerer(ARMS[name], gate_open=True).answer(asked)
     parts.gate = calibrate_gate(parts.cfg, asked, open_answers, parts.corpus)
     log.info("gate: %s", parts.gate.how)
-    return {name: ReplayedBehindGate(open_answers, parts.gate, parts.corpus.style.abstention)}
+    return {name: ReplayedBehindGate(open_answers, parts.gate, parts.corpus.style.abstention, parts.answerer(ARMS[name]))}
 
 
 def evaluate_arms(parts: Assembly) -> list[dict]:
+    """Every configured arm's rows; the reference arm first, so the others skip the general-knowledge
+    controls it gets wrong (parts.general_kept, kept for the seeds stage)."""
     questions = parts.corpus.split(parts.cfg.eval.split)
     replayed = calibrate_pending_gate(parts, questions)
+    answerers = parts.answerers()
     rows = []
-    for arm, arm_answerer in parts.answerers().items():
-        asked = _asked(arm, questions)
+    for arm in sorted(answerers, key=lambda a: a != reference_arm()):  # stable: the rest keep report order
+        asked = _asked(arm, questions, parts.general_kept)
         log.info("arm %s: answering %d questions", arm, len(asked))
-        rows.extend(run_arm(arm, replayed.get(arm, arm_answerer), asked, parts.corpus))
+        rows.extend(run_arm(arm, replayed.get(arm, answerers[arm]), asked, parts.corpus))
+        if arm == reference_arm():
+            parts.general_kept = general_knowledge_kept(rows)
     return rows
 
 

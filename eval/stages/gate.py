@@ -12,9 +12,9 @@ and is applied to that fold only, so no question judges a threshold it chose. Tr
 the old calibration set: they sit closer to the documents than the questions people ask, so a
 threshold chosen on them turned away most real questions, and no check on them could see it.
 
-The rag arm's reader answers every question first with the gate open (it answers anyway so the
-report can replay any threshold); the thresholds come from those answers, and the arms behind the
-gate replay them (no generation again). Where the cross-fitted thresholds gain nothing net out of
+The rag arm's reader answers the eval questions first with the gate open (it answers them anyway
+so the report can replay any threshold); the thresholds come from those answers, and the rag arm
+replays them behind the gate (no generation again). Where the cross-fitted thresholds gain nothing net out of
 sample, `auto` sets no gate and says so. A question the run did not calibrate on (an update
 round's, the workshop's) gets the threshold chosen on every eval question: the one you would deploy.
 """
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from core.answerer import Answer, apply_gate
+from core.answerer import Answer, Answerer, apply_gate
 from core.config import ExperimentConfig
 from core.corpus import GENERAL, UNANSWERABLE, Corpus, Question, fold_of
 from eval.scoring import metrics
@@ -152,14 +152,17 @@ def calibrate_gate(cfg: ExperimentConfig, questions: list[Question], answers: li
 
 class ReplayedBehindGate:
     """An arm's open-gate answers replayed behind the calibrated gate: what it would have answered,
-    without generating again."""
+    without generating again. Questions it holds no answer for (the general-knowledge controls,
+    never gated) go to `fallback`, the arm's own answerer."""
 
-    def __init__(self, answers: list[Answer], gate: Gate, abstention: str):
+    def __init__(self, answers: list[Answer], gate: Gate, abstention: str, fallback: Answerer):
         self.answers = {a.question_id: a for a in answers}
-        self.gate, self.abstention = gate, abstention
+        self.gate, self.abstention, self.fallback = gate, abstention, fallback
 
     def answer(self, questions: list[Question]) -> list[Answer]:
-        return [self._one(q) for q in questions]
+        missing = [q for q in questions if q.id not in self.answers]
+        extra = {a.question_id: a for a in self.fallback.answer(missing)} if missing else {}
+        return [self._one(q) if q.id in self.answers else extra[q.id] for q in questions]
 
     def _one(self, question: Question) -> Answer:
         answer, threshold = self.answers[question.id], self.gate.threshold_for(question.id)

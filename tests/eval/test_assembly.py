@@ -90,3 +90,36 @@ def test_a_reading_set_that_is_not_squad_stops_the_run_before_any_model_loads(tm
                 load_experiment_corpus(cfg)
         else:
             assert load_experiment_corpus(cfg).split("eval")
+
+
+GENERAL_QUESTIONS = [
+    {"id": f"g{i}", "question": f"What is the capital of country {i}?", "answers": ["Paris"], "doc_ids": [], "split": "eval", "kind": "general", "fact_id": f"g{i}"}
+    for i in range(3)
+]
+UNANSWERABLE_QUESTIONS = [
+    {"id": f"u{i}", "question": f"What is the pet policy {i}?", "answers": ["I don't know"], "doc_ids": [], "split": "eval", "kind": "unanswerable", "fact_id": f"u{i}"}
+    for i in range(2)
+]
+
+
+def test_the_reference_arm_answers_first_and_the_others_only_the_general_controls_it_gets_right(tmp_path, tiny_lm, hashing_embedder):
+    from core.corpus import load_corpus
+    from eval.stages.experiment import evaluate_arms
+    from tests.conftest import SMALL_QUESTIONS, write_corpus
+
+    corpus_dir = write_corpus(tmp_path / "c", questions=[*SMALL_QUESTIONS, *GENERAL_QUESTIONS, *UNANSWERABLE_QUESTIONS])
+    (tmp_path / "exp.yaml").write_text(f"corpus:\n  dir: {corpus_dir}\n  general_knowledge: false\neval:\n  arms: [rag, lora, base]\n")
+    cfg = load_config(tmp_path / "exp.yaml")
+    corpus = load_corpus(corpus_dir)
+    parts = Assembly(cfg, corpus, tiny_lm, hashing_embedder, index_corpus(corpus, hashing_embedder, cfg.rag), gate=Gate(None, "auto", pending=True), tuned=replace(tiny_lm))
+    rows = evaluate_arms(parts)
+    general = lambda arm: {r["question_id"] for r in rows if r["arm"] == arm and r["kind"] == "general"}  # noqa: E731
+    assert rows[0]["arm"] == "base" and general("base") == {"g0", "g1", "g2"}
+    kept = {r["question_id"] for r in rows if r["arm"] == "base" and r["kind"] == "general" and r["correct"]}
+    assert parts.general_kept == kept and general("rag") == general("lora") == kept
+    # the pending gate was calibrated on rag's own answers to the eval questions, and rag answered every one of them
+    assert not parts.gate.pending and {r["question_id"] for r in rows if r["arm"] == "rag" and r["kind"] != "general"} == {"q2", "q3", "q4", "u0", "u1"}
+    # a later pass (the seeds stage) keeps the main run's choice of controls
+    parts.general_kept = {"g1"}
+    again = evaluate_arms(replace(parts, cfg=cfg.model_copy(update={"eval": cfg.eval.model_copy(update={"arms": ["lora"]})})))
+    assert {r["question_id"] for r in again if r["kind"] == "general"} == {"g1"}

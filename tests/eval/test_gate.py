@@ -126,12 +126,14 @@ def test_open_gate_answers_replayed_behind_the_gate_match_a_gated_answerer(corpu
     retriever = ScoredRetriever({"u2-eval": 0.1, "q2": 0.2, "g1": 0.0})
     open_answers = PromptAnswerer(tiny_lm, retriever, corpus, batch_size=4, max_new_tokens=3, abstain_below=OPEN).answer(questions)
     gate = Gate(0.5, "set", per_question={"q3": 0.95})  # q3 faces a threshold above its score
-    replayed = ReplayedBehindGate(open_answers, gate, corpus.style.abstention).answer(questions)
-    direct = PromptAnswerer(tiny_lm, retriever, corpus, batch_size=4, max_new_tokens=3, abstain_below=gate.threshold_for).answer(questions)
+    direct_answerer = PromptAnswerer(tiny_lm, retriever, corpus, batch_size=4, max_new_tokens=3, abstain_below=gate.threshold_for)
+    held = [a for a in open_answers if a.question_id != "g1"]  # the general control is answered by the fallback
+    replayed = ReplayedBehindGate(held, gate, corpus.style.abstention, direct_answerer).answer(questions)
+    direct = direct_answerer.answer(questions)
     strip = lambda a: (a.question_id, a.text, a.gated, a.reader_text, a.output_tokens)  # noqa: E731
     assert [strip(a) for a in replayed] == [strip(a) for a in direct]
     assert {a.question_id for a in replayed if a.gated} == {"u2-eval", "q2", "q3"}
-    off = ReplayedBehindGate(open_answers, Gate(None, "none"), corpus.style.abstention).answer(questions)
+    off = ReplayedBehindGate(open_answers, Gate(None, "none"), corpus.style.abstention, direct_answerer).answer(questions)
     assert all(a.gated is None and a.reader_text is None for a in off)
 
 
