@@ -95,8 +95,9 @@ class RagConfig(Section):
     )
     gate_max_cost: float = Field(
         0.05, ge=0.0, le=1.0,
-        description="`auto` gate: the largest share of the reader's right answers on answerable questions a threshold "
-        "may turn away, on the folds it is chosen on (the trade a deployment accepts for abstaining on what it cannot answer).",
+        description="`auto` gate: the most accuracy a threshold may cost the reader on the answerable questions (right "
+        "answers turned away, as a share of those questions) on the folds it is chosen on: the trade a deployment accepts "
+        "for abstaining on what it cannot answer.",
     )
 
     @field_validator("abstain_below", mode="before")

@@ -36,9 +36,13 @@ def within_seed_spread(a: list[Scores], b: list[Scores], delta: float) -> bool |
     return abs(delta) <= max(spreads) if spreads else None
 
 
-def compare_runs(run_a: Path, run_b: Path, *, samples: int = 1000, seed: int = 0) -> dict:
+def compare_runs(run_a: Path, run_b: Path, *, samples: int | None = None, seed: int | None = None) -> dict:
+    """`samples` and `seed` of the bootstrap: run A's by default, as its verdict drew them, so a
+    pair of arms compared here and in A's verdict gets the same interval and the same call."""
     (summary_a, all_a), (summary_b, all_b) = load_run(run_a), load_run(run_b)
     scores_a, scores_b = RunScores(summary_a, all_a), RunScores(summary_b, all_b)
+    samples = scores_a.samples if samples is None else samples
+    seed = scores_a.seed if seed is None else seed
     arms = [a for a in summary_a["arms"] if a in summary_b["arms"]]
     deltas = []
     for arm in arms:

@@ -146,7 +146,7 @@ def gate_trade_text(gate: dict) -> str:
         return ""
     return (
         f"out of sample it gains {pct_text(held['abstention_gained'])} of abstention on the unanswerable questions "
-        f"and costs {pct_text(held['accuracy_lost'])} of the reader's right answers on the answerable ones (net {pct_text(held['net_gain'])})"
+        f"and costs the reader {pct_text(held['accuracy_lost'])} of accuracy on the answerable ones (net {pct_text(held['net_gain'])})"
     )
 
 

@@ -62,7 +62,11 @@ def difference_text(diff: Difference) -> str:
 def difference_cell(diff: Difference) -> str:
     """The difference, and beside a tie how large a difference the comparison could have called."""
     text = difference_text(diff)
-    return text if diff.sign else f"{text}; under ~{100 * diff.detectable:.0f} points cannot be called"
+    if diff.sign:
+        return text
+    if diff.detectable == 0:  # no question went differently: nothing to size a difference by
+        return f"{text}; the same outcome on every one of the {diff.questions} questions"
+    return f"{text}; with {diff.questions} questions a difference under ~{100 * diff.detectable:.0f} points cannot be called"
 
 
 def how_compared(diff: Difference, names: tuple[str, str]) -> str:
@@ -74,7 +78,7 @@ def how_compared(diff: Difference, names: tuple[str, str]) -> str:
         how = f"{b} minus {a}, unpaired (the two were asked different questions; each resampled on its own)"
     pooled = [f"{n} over {k} seeds" for n, k in zip(names, diff.seeds) if k > 1]
     seeds = f", {' and '.join(pooled)} (seeds resampled too)" if pooled else ", one seed (seed variance is not in the interval)"
-    power = f"; a difference of {100 * diff.detectable:.0f} points would be called 80% of the time"
+    power = f"; a difference of {100 * diff.detectable:.0f} points would be called 80% of the time" if diff.detectable else ""
     return f"{how}{seeds}, 95% bootstrap interval of the difference{power}"
 
 

@@ -24,6 +24,8 @@ SENTENCES = [
 def paragraph(topic: str) -> dict:
     text = " ".join(s.replace("Velmora", topic) for s in SENTENCES)
     qas = [
+        # its words are a sentence of the paragraph: a training text would contain it, so the cut skips it
+        {"id": f"{topic}-a0", "question": "Its lighthouse stands 48 metres tall?", "is_impossible": False, "answers": [{"text": "48", "answer_start": 0}]},
         {"id": f"{topic}-a1", "question": f"When was the harbour of {topic} rebuilt?", "is_impossible": False,
          "answers": [{"text": "1784", "answer_start": 0}, {"text": "1784", "answer_start": 0}]},
         {"id": f"{topic}-a2", "question": "Who designed the lighthouse?", "is_impossible": False,
@@ -44,12 +46,15 @@ def squad_file(path, topics=("Velmora", "Ostrand", "Kelvik")) -> None:
 def test_cut_makes_a_corpus_with_human_eval_questions_and_a_synthesized_train_split(tmp_path):
     squad_file(tmp_path / "dev.json")
     out = tmp_path / "corpus"
-    done = run_entry_point("cut_squad.py", "--squad", str(tmp_path / "dev.json"), "--out", str(out), "--paragraphs", "2")
+    done = run_entry_point(
+        "cut_squad.py", "--squad", str(tmp_path / "dev.json"), "--out", str(out), "--paragraphs", "2", "--answerable", "3", "--unanswerable", "2"
+    )
     assert done.returncode == 0, done.stderr
     corpus = load_corpus(out)
     assert [d.id for d in corpus.documents] == ["velmora-harbour-1", "ostrand-harbour-1"]  # round robin, the short one skipped
     evals = corpus.split("eval")
-    assert {q.id for q in evals} == {f"{t}-{k}" for t in ("Velmora", "Ostrand") for k in ("a1", "a2", "a3", "u1", "u2")}  # capped per kind
+    # capped per kind, a0 skipped as a leak
+    assert {q.id for q in evals} == {f"{t}-{k}" for t in ("Velmora", "Ostrand") for k in ("a1", "a2", "a3", "u1", "u2")}
     who = next(q for q in evals if q.id == "Velmora-a2")
     assert who.answers == ["Tomas Reval", "the engineer Tomas Reval"] and who.doc_ids == ["velmora-harbour-1"]
     assert all(q.answers == [HouseStyle().abstention] and not q.doc_ids for q in evals if q.kind == "unanswerable")

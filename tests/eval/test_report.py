@@ -14,7 +14,7 @@ from eval.report.verdict import verdict_rows, verdict_tally
 from eval.report.verdict_rules import TIE, by_cost, by_difference
 from eval.scoring.paired import Difference
 from eval.report.verdict_updates import pooled_update_rates
-from eval.rundir import PREDICTIONS_FILE, load_run
+from eval.rundir import PREDICTIONS_FILE, load_run, write_results
 from tests.conftest import run_entry_point
 from tests.eval.run_fixture import PLANTED, make_run
 
@@ -145,6 +145,20 @@ def test_verdict_rows_from_the_fixture_and_what_a_run_did_not_measure(run_dir):
     assert missing["Set-up cost (index vs training)"].favours == "not measured"
 
 
+def test_a_rate_row_shows_the_paired_difference_and_pools_the_seeds_of_a_fine_tune(run_dir):
+    summary, rows = load_run(run_dir)
+    one = next(v for v in verdict_rows(summary, rows) if v.aspect == "Transparency (a right answer with a gold source shown)")
+    assert "paired on the same 4 questions, one seed (seed variance is not in the interval)" in one.basis
+    assert one.difference.seeds == (1, 1) and one.difference_cell().startswith(f"{100 * one.difference.delta:+.1f} [")
+    # lora again at two more seeds, right on every question at one and on none at the other
+    main = [r for r in rows if r["arm"] == "lora" and "stage" not in r]
+    seeds = [{**r, "stage": "seed", "seed": s, "attributed": None if r["attributed"] is None else float(s == 1)} for s in (1, 2) for r in main]
+    pooled = next(v for v in verdict_rows(summary, rows + seeds) if v.aspect == one.aspect)
+    assert "lora over 3 seeds (seeds resampled too)" in pooled.basis and pooled.difference.seeds == (1, 3)
+    width = lambda d: d.ci[1] - d.ci[0]  # noqa: E731
+    assert width(pooled.difference) > width(one.difference) and pooled.difference.detectable > one.difference.detectable
+
+
 def test_make_report_rerenders_a_finished_run_and_rejects_a_directory_without_one(run_dir, tmp_path):
     before = (run_dir / "report.md").read_text()
     shutil.rmtree(run_dir / "plots")
@@ -172,6 +186,24 @@ def test_compare_runs_gives_paired_deltas_with_intervals(tmp_path):
     assert deltas["lora", "accuracy"]["delta"] == 0.0 and deltas["lora", "accuracy"]["delta_ci"] == [0.0, 0.0]
     assert "| rag | accuracy | 50.0 | 100.0 | +50.0 [" in done.stdout
     assert (out / "comparison.md").is_file()
+
+
+@pytest.mark.parametrize("rag_right, lora_right", [((), ("q2", "q3", "q4", "q5")), (("q2", "q3"), ("q2",)), (("q2", "q3", "q4", "q5"), ())])
+def test_compare_and_the_verdict_give_the_same_call_for_the_same_pair_of_arms(tmp_path, rag_right, lora_right):
+    """Run B is run A with its lora answers standing as rag: B's rag minus A's rag in `ragvsft compare`
+    is lora minus rag in A's verdict, by the same rule, so the interval and the call are the same."""
+    a = make_run(tmp_path / "a", rag_right=rag_right, lora_right=lora_right)
+    summary, rows = load_run(a)
+    b = tmp_path / "b"
+    b.mkdir()
+    swapped = [{**r, "arm": "rag"} for r in rows if r["arm"] == "lora" and "stage" not in r] + [r for r in rows if r["arm"] != "rag"]
+    write_results(b, swapped, {**summary, "arms": {**summary["arms"], "rag": summary["arms"]["lora"]}})
+    row = next(v for v in verdict_rows(summary, rows) if v.aspect == "Accuracy on the corpus")
+    key = row.basis.split("`")[1]
+    delta = next(d for d in compare_runs(a, b)["deltas"] if d["arm"] == "rag" and d["metric"] == key)
+    assert delta["delta_ci"] == row.difference.ci and delta["delta"] == row.difference.delta
+    lo, hi = delta["delta_ci"]
+    assert row.favours == (FINETUNE if lo > 0 else RAG if hi < 0 else TIE)
 
 
 def test_compare_puts_two_question_sets_on_the_same_documents_side_by_side(tmp_path):
