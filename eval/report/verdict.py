@@ -203,7 +203,7 @@ def verdict_table(summary: dict, rows: list[dict]) -> str:
     verdict = verdict_rows(summary, rows)
     names = [n or "–" for n in side_names(summary["arms"])]
     header = (
-        f"| aspect | RAG ({names[0]}) | fine-tune ({names[1]}) | {HYBRID} ({names[2]}) | fine-tune minus RAG, points [95% CI] "
+        f"| aspect | RAG ({names[0]}) | fine-tune ({names[1]}) | {HYBRID} ({names[2]}) | fine-tune minus RAG, points "
         "| favours | how decided |"
     )
     lines = [verdict_tally(verdict), "", header, "|---|---|---|---|---|---|---|"]
