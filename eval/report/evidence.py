@@ -27,10 +27,6 @@ class RunScores:
         self._by_seed = by_seed
         self._cache: dict[tuple[str, int], dict[str, Scores]] = {}
 
-    @property
-    def seeds(self) -> int:
-        return len(self._by_seed)
-
     def _scores(self, arm: str, seed: int) -> dict[str, Scores]:
         if (arm, seed) not in self._cache:
             mine = [r for r in self._by_seed[seed] if r["arm"] == arm]

@@ -126,10 +126,11 @@ def calibrate_gate(cfg: ExperimentConfig, questions: list[Question], answers: li
     chosen = [best_trade(found.subset(fold != k), max_cost) for k in range(FOLDS)]
     own = np.array([chosen[k]["threshold"] if chosen[k] else -np.inf for k in fold])
     gated = found.scores < own
+    won = gated & (found.stake > 0)  # gated where it changed the outcome: a gain or a cost
     answerable, unanswerable = found.answerable, ~found.answerable
     held_out = {
-        "abstention_gained": float((gated & (found.stake > 0))[unanswerable].mean()),
-        "accuracy_lost": float((gated & (found.stake > 0))[answerable].mean()),
+        "abstention_gained": float(won[unanswerable].mean()),
+        "accuracy_lost": float(won[answerable].mean()),
         "abstention_rate": float(gated[unanswerable].mean()),  # gated, whatever the reader would have done
         "false_abstention_rate": float(gated[answerable].mean()),
     }
