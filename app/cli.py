@@ -76,6 +76,14 @@ def _ui(p: argparse.ArgumentParser) -> None:
                    "folder the server names (default: only offered as a download; a browser never chooses a path)")
 
 
+def _advise(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", type=Path, default=None, help="the application profile (YAML; docs/advise.md), or a bundled one by name: quillfeather, exercise")
+    p.add_argument("--run", action="append", type=Path, default=[], help="a finished run directory (repeatable: the runs combine)")
+    p.add_argument("--out", type=Path, default=None, help="where to write advice.json/.md/.html (default runs/advice/<profile name>)")
+    p.add_argument("--force", action="store_true", help="replace an existing advice in --out")
+    p.add_argument("--render", type=Path, default=None, metavar="DIR", help="re-render DIR's advice.md/.html from its advice.json, alone")
+
+
 def _bench(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=Path("runs/bench"), help="where to write bench.json and bench.md (default runs/bench)")
     p.add_argument("--quick", action="store_true", help="tiny sizes (seconds, not minutes): checks the benchmark runs, measures little")
@@ -140,6 +148,10 @@ COMMANDS: dict[str, tuple[Callable, str | None, str, Arguments]] = {
   ragvsft ui --run runs/quick
   ragvsft ui --run runs/default --host 0.0.0.0 --port 7860     # for a room on the same network
   ragvsft ui --run runs/default --save-dir workshop-rounds      # saved rounds also kept on this machine""", _ui),
+    "advise": (commands.advise, NO_CONFIG, """\
+  ragvsft advise --profile quillfeather --run runs/default --run runs/squad
+  ragvsft advise --profile my-app.yaml --run runs/mine --out runs/advice/my-app
+  ragvsft advise --render runs/advice/my-app                    # re-render from advice.json""", _advise),
     "bench": (commands.bench, OPTIONAL, """\
   make bench                                                    # ragvsft bench --config configs/default.yaml
   ragvsft bench --config configs/default.yaml --vectors 10000,100000

@@ -8,6 +8,10 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
+from advice.decide import advise_profile
+from advice.profile import load_profile, resolve
+from advice.render import ADVICE_JSON, console_table, render_advice, write_advice
+from advice.runs import load_runs
 from core.config import ExperimentConfig
 from core.errors import InputError
 from core.rundir import check_output_dir, read_jsonl, write_json, write_jsonl, write_text
@@ -179,6 +183,30 @@ def compare(*, run_a: Path, run_b: Path, out: Path | None) -> None:
     write_text(out / "comparison.md", table)
     print(table)
     print(f"comparison: {(out / 'comparison.md').resolve()}")
+
+
+def advise(*, profile: Path | None, run: list[Path], out: Path | None, force: bool, render: Path | None) -> None:
+    """Which to pick, capability by capability: an application profile and finished runs -> a call per capability with the
+    measured numbers it rests on (advice.json, advice.md, advice.html); no model, seconds."""
+    if render is not None:
+        if profile is not None or run:
+            raise InputError("--render re-renders an advice directory from its advice.json: give it alone, without --profile or --run")
+        paths = render_advice(render)
+        print(f"advice: {paths['html'].resolve()}\n        {paths['markdown'].resolve()}")
+        return
+    if profile is None:
+        raise InputError("--profile: give an application profile (a YAML file, or a bundled one by name: quillfeather)")
+    app_profile = load_profile(profile)
+    runs = load_runs(run)
+    out = out or Path("runs") / "advice" / Path(profile).stem
+    check_output_dir(out)
+    if (out / ADVICE_JSON).exists() and not force:
+        raise InputError(f"--out {out}: already holds an advice ({ADVICE_JSON}); add --force to replace it")
+    capabilities = [resolve(c) for c in app_profile.capabilities]
+    record = advise_profile(app_profile, capabilities, runs, str(profile))
+    paths = write_advice(out, record)
+    print(console_table(record))
+    print(f"\nadvice: {paths['html'].resolve()}\n        {paths['markdown'].resolve()}\n        {paths['json'].resolve()}")
 
 
 def bench(*, config: ExperimentConfig, out: Path, quick: bool, vectors: str | None) -> None:

@@ -1,4 +1,4 @@
-"""Imports go one way (../shared/DESIGN.md): core <- corpora, rag, finetune <- eval <- app; rag and
+"""Imports go one way (../shared/DESIGN.md): core <- corpora, rag, finetune <- eval <- advice <- app; rag and
 finetune never import each other. Every import statement counts, the ones inside functions too."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ ALLOWED = {
     "rag": {"core", "rag"},
     "finetune": {"core", "finetune"},
     "eval": {"core", "corpora", "rag", "finetune", "eval"},
-    "app": {"core", "corpora", "rag", "finetune", "eval", "app"},
+    "advice": {"core", "corpora", "rag", "finetune", "eval", "advice"},
+    "app": {"core", "corpora", "rag", "finetune", "eval", "advice", "app"},
 }
 
 

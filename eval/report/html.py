@@ -17,7 +17,8 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader
 from markdown_it import MarkdownIt
 
-PAGE = Environment(loader=PackageLoader("eval.report", "templates"), autoescape=True).get_template("report.html.j2")
+TEMPLATES = Environment(loader=PackageLoader("eval.report", "templates"), autoescape=True)
+PAGE = TEMPLATES.get_template("report.html.j2")
 SIDE = re.compile(r"\*\*(RAG|fine-tune|tie)\*\*")  # a verdict cell naming the favoured side
 
 
@@ -55,3 +56,8 @@ def render_html(markdown: str, base: Path, rows: list[dict], passages: dict[str,
         title=title, body=markdown_to_html(markdown, Path(base)), rows=explorer_rows(rows),
         arms=list(dict.fromkeys(r["arm"] for r in rows)), passages=passages,
     )
+
+
+def render_page(markdown: str, base: Path, *, title: str) -> str:
+    """A page of Markdown alone, in the report's look (the advice is one): escaped as the report is."""
+    return TEMPLATES.get_template("page.html.j2").render(title=title, body=markdown_to_html(markdown, Path(base)))

@@ -36,7 +36,8 @@ KINDS = {
 }
 
 
-def _kind(origin: dict | None) -> str:
+def kind_text(origin: dict | None) -> str:
+    """What kind of questions a run asked, in words (its corpus's questions_origin)."""
     if not origin:
         return "questions of unrecorded origin"
     name = origin.get("questions", "")
@@ -67,7 +68,7 @@ def measured_on(summary: dict) -> str:
     train = ""
     if origin and origin.get("train") and origin["train"] != origin.get("questions"):
         train = " (the fine-tune's train questions " + ("synthesized by `ragvsft synth`)" if origin["train"] == "synthesized" else f"{origin['train']})")
-    sentence = f"Measured on {_kind(origin)}{train}{_coverage(corpus.get('eval_facts'), finetune)}."
+    sentence = f"Measured on {kind_text(origin)}{train}{_coverage(corpus.get('eval_facts'), finetune)}."
     group = verdict_fact_group(summary)
     if group != "all":
         sentence += f" The verdict's accuracy row decides on the {FACT_GROUPS[group][1]}."

@@ -24,7 +24,7 @@ def _reader_row(row: dict) -> dict:
 GROUP_ROWS = {"documents": 0.0, "trained": 1.0}  # a row's `fact_trained` in each fact group
 
 
-def _changed_rows(rows: list[dict], group: str) -> list[dict]:
+def changed_rows(rows: list[dict], group: str) -> list[dict]:
     """The update rounds' changed-fact rows (of one fact group, unless `all`), gate aside."""
     changed = [_reader_row(r) for r in rows if r.get("stage") == "update" and r.get("probe") == "changed"]
     return [r for r in changed if r.get("fact_trained") == GROUP_ROWS[group]] if group in GROUP_ROWS else changed
@@ -34,7 +34,7 @@ def pooled_update_rates(rows: list[dict], samples: int, seed: int, group: str = 
     """Per update arm, `efficacy` and `stale_rate` over the changed-fact questions of every round it
     ran in (those of one fact group, unless `all`), gate aside (a retrieving arm's reader's own answers)."""
     pooled: dict[str, dict] = {}
-    changed = _changed_rows(rows, group)
+    changed = changed_rows(rows, group)
     for arm in dict.fromkeys(r["arm"] for r in changed):
         mine = [r for r in changed if r["arm"] == arm]
         pooled[arm] = {"rounds": len({r["round"] for r in mine}), **metrics.changed_fact_rates(mine, samples=samples, seed=seed)}
@@ -46,7 +46,7 @@ def _by_question(rows: list[dict], arm: str, score: str, round_key: bool) -> dic
     return {(f"{r['round']}/" if round_key else "") + r["question_id"]: float(r[score]) for r in rows if r["arm"] == arm}
 
 
-def _stage_difference(rows: list[dict], a: str, b: str, score: str, summary: dict, round_key: bool) -> Difference | None:
+def stage_difference(rows: list[dict], a: str, b: str, score: str, summary: dict, round_key: bool) -> Difference | None:
     """b - a on a stage's rows (paired when both answered the same questions of the same rounds); None
     when either has no row (a run directory written before the rows were kept)."""
     if not any(r["arm"] == a for r in rows) or not any(r["arm"] == b for r in rows):
@@ -57,7 +57,7 @@ def _stage_difference(rows: list[dict], a: str, b: str, score: str, summary: dic
     )
 
 
-def _absorb_per_round(summary: dict) -> dict[str, float]:
+def absorb_per_round(summary: dict) -> dict[str, float]:
     """Mean absorb seconds per round, per update arm that has them."""
     seconds: dict[str, list[float]] = {}
     for rnd in summary["updates"]["rounds"]:
@@ -67,15 +67,22 @@ def _absorb_per_round(summary: dict) -> dict[str, float]:
     return {arm: sum(v) / len(v) for arm, v in seconds.items()}
 
 
+def update_rates(summary: dict, rows: list[dict]) -> tuple[str, dict[str, dict]]:
+    """(fact group, pooled rates per update arm) as the verdict decides: over the group its accuracy row
+    decides on, or over every changed fact when that group has none on both sides."""
+    samples, seed = summary["run_info"]["config"]["eval"]["bootstrap_samples"], summary["run_info"]["seed"]
+    group = verdict_fact_group(summary)
+    pooled = pooled_update_rates(rows, samples, seed, group)
+    if not (side_arm(RAG, pooled) and any(side_of(a) == FINETUNE for a in pooled)):  # no changed fact of that group
+        group, pooled = "all", pooled_update_rates(rows, samples, seed)
+    return group, pooled
+
+
 def update_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
     adapt, cost = "Adapting to changed facts (efficacy; stale)", "Cost of absorbing an update (s per round)"
     if not summary.get("updates"):
         return [not_measured(adapt, "updates.rounds is off in this run"), not_measured(cost, "updates.rounds is off in this run")]
-    cfg = summary["run_info"]["config"]
-    group = verdict_fact_group(summary)
-    pooled = pooled_update_rates(rows, cfg["eval"]["bootstrap_samples"], summary["run_info"]["seed"], group)
-    if not (side_arm(RAG, pooled) and any(side_of(a) == FINETUNE for a in pooled)):  # no changed fact of that group
-        group, pooled = "all", pooled_update_rates(rows, cfg["eval"]["bootstrap_samples"], summary["run_info"]["seed"])
+    group, pooled = update_rates(summary, rows)
     rag, reader = side_arm(RAG, pooled), side_arm(HYBRID, pooled)
     strategies = {a: p for a, p in pooled.items() if side_of(a) == FINETUNE}
     if rag is None or not strategies:
@@ -89,16 +96,16 @@ def update_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
         return f"{rate_text(p, 'efficacy')}; stale {pct_text(p.get('stale_rate'))} ({rounds})"
 
     ft_cells = "; ".join(f"{a}: {cell(a)}" for a in strategies)
-    changed = _changed_rows(rows, group)
-    diff = _stage_difference(changed, rag, best, "correct", summary, round_key=True)  # both have rows: pooled is made of them
-    hybrid_diff = _stage_difference(changed, rag, reader, "correct", summary, round_key=True) if reader else None
+    changed = changed_rows(rows, group)
+    diff = stage_difference(changed, rag, best, "correct", summary, round_key=True)  # both have rows: pooled is made of them
+    hybrid_diff = stage_difference(changed, rag, reader, "correct", summary, round_key=True) if reader else None
     hybrid = f"{cell(reader)} (minus {rag}: {difference_cell(hybrid_diff)})" if reader else "–"
     adapt_row = VerdictRow(
         adapt, cell(rag), ft_cells, hybrid, by_difference(diff, "efficacy"),
         f"`efficacy` pooled over the rounds, gate aside, {how_compared(diff, (rag, best))} (the best strategy); "
         f"changed facts counted: {FACT_GROUPS[group][1]}", diff, hybrid_diff,
     )
-    absorb = _absorb_per_round(summary)
+    absorb = absorb_per_round(summary)
     trained = [a for a in absorb if a in strategies]
     cheapest = min(trained, key=absorb.get)
     cost_row = VerdictRow(
@@ -125,7 +132,7 @@ def deletion_row(summary: dict, rows: list[dict]) -> VerdictRow:
         return f"leak {rate_text(arm, 'leak_rate')}; {seconds_text(arm['absorb_seconds'])} {how}"
 
     deleted = [r for r in rows if r.get("stage") == "deletion" and r.get("probe") == "deleted"]
-    diff = _stage_difference(deleted, names[0], names[1], "correct", summary, round_key=False)
+    diff = stage_difference(deleted, names[0], names[1], "correct", summary, round_key=False)
     if diff is None:
         return not_measured(aspect, "the prediction rows hold no answers after the deletion to compare")
     favours = by_difference(diff, "leak_rate")
