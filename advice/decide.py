@@ -20,6 +20,7 @@ from typing import Callable
 
 from advice import costs, measures
 from advice.measures import Finding
+from advice.phrases import keyword_rule
 from advice.profile import Profile, ReadCapability
 from advice.runs import KIND_RANK, RunEvidence, call_label
 
@@ -129,7 +130,22 @@ def advise(capability: ReadCapability, runs: list[RunEvidence], profile: Profile
         "traits": [{"trait": t, "value": s.value, "source": s.source} for t, s in traits.items()],
         "notices": capability.notices, "reasons": reasons, "open": open_traits, "evidence_notes": _evidence_notes(profile, runs),
     }
-    return {**record, "points_to": None, **_call(kept_by, measured_sets, cost_finding_kept, open_traits, runs)}
+    call = _call(kept_by, measured_sets, cost_finding_kept, open_traits, runs)
+    return {**record, "points_to": None, **call, **_against_keywords(capability, call, reasons)}
+
+
+def _against_keywords(capability: ReadCapability, call: dict, reasons: list[dict]) -> dict:
+    """For a capability given as words: what the exercise's keyword rule calls, and whether the
+    measurement agrees; where it does not, the numbers of the traits that decided."""
+    if any(t.source == "given" for t in capability.traits.values()) or not capability.description:
+        return {}
+    rule = keyword_rule(capability.description)
+    side = "not decided" if call["approach"] is None else call["call"].split(":")[0]
+    if side == rule:
+        return {"keyword_rule": rule, "agrees": True, "why_not": ""}
+    decided = set(call.get("decided_by", "").split(", "))
+    why = [f"{r['trait']} in {f['run']}: " + "; ".join(f["versus"]) for r in reasons if r["trait"] in decided for f in r["findings"]]
+    return {"keyword_rule": rule, "agrees": False, "why_not": " | ".join(why) or call["decided_by"]}
 
 
 def _call(kept_by: dict[str, list[str]], measured_sets: list[set[str]], cost_kept: list[str] | None, open_traits: list, runs) -> dict:

@@ -99,3 +99,17 @@ def read_traits(description: str) -> tuple[dict[str, ReadTrait], list[str]]:
         if trait not in found and (match := pattern.search(description)):
             notices.append(f"\"{match.group(0)}\" points at `{trait}` but gives no number: state it under `traits` to have it weighed")
     return found, notices
+
+
+# The exercise's own classifier, kept as it is written so its calls can be checked against the
+# measurements: retrieval words against fine-tuning words, a draw is "both".
+EXERCISE_RETRIEVAL = ("up-to-date", "specific document", "citation needed")
+EXERCISE_FINETUNE = ("consistent format", "style", "tone", "protocol")
+
+
+def keyword_rule(description: str) -> str:
+    """`classify_capability(description)` of the exercise: RAG, fine-tune or both, by counting its indicator phrases."""
+    text = description.lower()
+    retrieval = sum(p in text for p in EXERCISE_RETRIEVAL)
+    finetune = sum(p in text for p in EXERCISE_FINETUNE)
+    return "RAG" if retrieval > finetune else "fine-tune" if finetune > retrieval else "both"

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from core.config_section import Section
-from core.errors import InputError, read_utf8, validation_message
+from core.errors import InputError, read_utf8, validated_mapping
 from advice.phrases import read_traits
 
 PROFILES = Path(__file__).parent / "profiles"  # the bundled examples, loadable by name
@@ -131,9 +131,4 @@ def load_profile(path: str | Path) -> Profile:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(f"{path}{f' line {mark.line + 1}' if mark else ''}: not valid YAML") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: the top level must be a mapping with `application` and `capabilities`")
-    try:
-        return Profile.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(f"{path}: {validation_message(exc, 'key')}") from None
+    return validated_mapping(Profile, data, str(path), expected="the top level must be a mapping with `application` and `capabilities`")

@@ -40,6 +40,19 @@ def validation_message(exc, noun: str = "field") -> str:
     return f"{noun} {where}: {err['msg']}"
 
 
+def validated_mapping(model, data, where: str, *, expected: str, noun: str = "key"):
+    """`data` (a file's parsed content) validated into the pydantic `model`; anything else is one
+    InputError naming `where`: `expected` when it is not a mapping, else the first problem."""
+    from pydantic import ValidationError  # here, so the error module stays importable without pydantic's cost
+
+    if not isinstance(data, dict):
+        raise InputError(f"{where}: {expected}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(f"{where}: {validation_message(exc, noun)}") from None
+
+
 def number_or_nesting(exc: BaseException) -> str:
     """What a parser's ValueError or RecursionError on well-formed text means, as a user can fix it:
     an integer longer than Python converts (4,300 digits), or nesting deeper than its stack."""

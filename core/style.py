@@ -19,9 +19,9 @@ import functools
 import re
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from core.errors import InputError, parse_json, read_utf8, validation_message
+from core.errors import parse_json, read_utf8, validated_mapping
 from core.text import contains_phrase, normalize
 
 STYLE_FILE = "house_style.json"
@@ -110,10 +110,4 @@ def load_house_style(directory: str | Path) -> HouseStyle:
     path = Path(directory) / STYLE_FILE
     if not path.is_file():
         return HouseStyle()
-    raw = parse_json(path, read_utf8(path))
-    if not isinstance(raw, dict):
-        raise InputError(f"{path}: expected a JSON object")
-    try:
-        return HouseStyle.model_validate(raw)
-    except ValidationError as exc:
-        raise InputError(f"{path}, {validation_message(exc)}") from None
+    return validated_mapping(HouseStyle, parse_json(path, read_utf8(path)), str(path), expected="expected a JSON object", noun="field")

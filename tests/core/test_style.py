@@ -67,5 +67,5 @@ def test_the_style_file_is_optional_and_validated(tmp_path):
         (json.dumps({"template": "{answer} {source}"}), "field template: .*only use {answer} and {title}"),
         (json.dumps({"colour": "red"}), "unknown field colour"),
     ]:
-        with pytest.raises(InputError, match=f"house_style.json, {message}" if "JSON" not in message else message):
+        with pytest.raises(InputError, match=f"house_style.json: {message}" if "JSON" not in message else message):
             load_house_style(_write(tmp_path, content))
