@@ -120,6 +120,7 @@ def advise(capability: ReadCapability, runs: list[RunEvidence], profile: Profile
         findings = [f for run in runs if (f := costs.cost(run, q, u))]
         if findings:
             cost_finding_kept, conflict = _combine("cost", findings)
+            measured_sets.append({a for f in findings for a in f.cells})
             reasons.append({"trait": "cost", "value": {t: traits[t].value for t in COST_TRAITS if t in traits},
                             "aspect": findings[0].aspect, "kept": cost_finding_kept, "conflict": conflict, "constraint": False,
                             "findings": [_finding_record(f) for f in findings]})
@@ -166,7 +167,7 @@ def _call(kept_by: dict[str, list[str]], measured_sets: list[set[str]], cost_kep
     score = {a: sum(a in k for k in quality.values()) for a in candidates}
     top = [a for a in candidates if score[a] == max(score.values())]
     decided_by = constrained + sorted(t for t, k in quality.items() if any(a not in k for a in candidates) and all(a in k for a in top))
-    if len(top) > 1 and cost_kept and 0 < len(cheap := [a for a in top if a in cost_kept]) < len(top):
+    if len(top) > 1 and cost_kept and len(cheap := [a for a in top if a in cost_kept]) not in (0, len(top)):
         top, decided_by = cheap, [*decided_by, "cost at the stated volume and cadence"]
     if len(top) > 1:
         # from one run that measured every one of them, so the seconds are comparable

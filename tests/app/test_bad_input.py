@@ -241,6 +241,23 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
     "compare: truncated predictions.jsonl": (lambda w: [_truncate(w / "run2" / "predictions.jsonl"), ["compare", str(w / "run"), str(w / "run2"), "--out", str(w / "cmp")]][1], ("predictions.jsonl", "line")),
     "compare: --out is a file": (lambda w: ["compare", str(w / "run"), str(w / "run2"), "--out", str(w / "a_file")], ("a_file", "not a directory")),
     "compare: --out under a file": (lambda w: ["compare", str(w / "run"), str(w / "run2"), "--out", str(w / "a_file" / "c")], ("a_file", "not a directory")),
+    "advise: unknown trait": (lambda w: _advise(w, _profile(w, "traits: {speed: fast}")), ("profile.yaml", "speed")),
+    "advise: a trait of the wrong type": (lambda w: _advise(w, _profile(w, "traits: {latency_p95_ms: fast}")), ("profile.yaml", "latency_p95_ms")),
+    "advise: a negative latency budget": (lambda w: _advise(w, _profile(w, "traits: {latency_p95_ms: -5}")), ("profile.yaml", "latency_p95_ms")),
+    "advise: a knowledge source it does not know": (lambda w: _advise(w, _profile(w, "traits: {knowledge: emails}")), ("profile.yaml", "knowledge")),
+    "advise: an empty capability list": (lambda w: _advise(w, _write(w / "profile.yaml", "application: A\ncapabilities: []\n")), ("profile.yaml", "capabilities")),
+    "advise: a capability with neither words nor traits": (lambda w: _advise(w, _profile(w, "description: ''")), ("profile.yaml", "description")),
+    "advise: two capabilities of one name": (lambda w: _advise(w, _write(w / "profile.yaml", "application: A\ncapabilities:\n  - {name: c, description: x}\n  - {name: c, description: y}\n")), ("profile.yaml", "repeats")),
+    "advise: a profile that is a list": (lambda w: _advise(w, _write(w / "profile.yaml", "- application: A\n")), ("profile.yaml", "mapping")),
+    "advise: a profile that is not YAML": (lambda w: _advise(w, _write(w / "profile.yaml", "application: [A\n")), ("profile.yaml", "YAML")),
+    "advise: --profile missing": (lambda w: _advise(w, w / "nope.yaml"), ("nope.yaml",)),
+    "advise: no --run": (lambda w: ["advise", "--profile", str(_profile(w, "traits: {style: true}")), "--out", str(w / "adv")], ("--run",)),
+    "advise: --run not a run": (lambda w: _advise(w, _profile(w, "traits: {style: true}"), w / "folder"), ("folder", "summary.json")),
+    "advise: the same run twice": (lambda w: _advise(w, _profile(w, "traits: {style: true}"), w / "run", w / "run"), ("run", "twice")),
+    "advise: a run whose deletion rows are gone": (lambda w: [_drop_rows(w / "run", "deletion"), _advise(w, _profile(w, "traits: {removal: true}"))][1], ("run", "deletion rows")),
+    "advise: onto an existing advice": (lambda w: [_write(_dir(w / "adv") / "advice.json", "{}"), _advise(w, _profile(w, "traits: {style: true}"))][1], ("adv", "--force")),
+    "advise: --render with --profile": (lambda w: ["advise", "--render", str(w / "adv"), "--profile", str(_profile(w, "traits: {style: true}"))], ("--render",)),
+    "advise: --render without advice.json": (lambda w: ["advise", "--render", str(w / "folder")], ("folder", "advice.json")),
     # -- ui and bench -----------------------------------------------------------------------------------------
     "ui: not a finished run": (lambda w: ["ui", "--run", str(w / "corpus")], ("summary.json",)),
     "ui: --port 70000": (lambda w: ["ui", "--run", str(w / "run"), "--port", "70000"], ("--port", "70000")),
@@ -262,6 +279,23 @@ if not ROOT:
         "report: run directory read-only": (lambda w: [_read_only(w / "run"), ["report", "--run", str(w / "run")]][1], ("run", "writ")),
         "compare: --out read-only": (lambda w: ["compare", str(w / "run"), str(w / "run2"), "--out", str(_read_only(w / "ro") / "c")], ("ro", "writ")),
     })
+
+
+def _profile(w: Path, capability: str) -> Path:
+    """A profile with one capability: `capability` is its flow-style YAML after the name."""
+    return _write(w / "profile.yaml", f"application: A\ncapabilities:\n  - name: c\n    {capability}\n")
+
+
+def _advise(w: Path, profile: Path, *runs: Path) -> list[str]:
+    argv = ["advise", "--profile", str(profile), "--out", str(w / "adv")]
+    for run in runs or (w / "run",):
+        argv += ["--run", str(run)]
+    return argv
+
+
+def _drop_rows(run: Path, stage: str) -> None:
+    rows = [line for line in (run / "predictions.jsonl").read_text().splitlines() if json.loads(line).get("stage") != stage]
+    (run / "predictions.jsonl").write_text("\n".join(rows) + "\n")
 
 
 def _bytes(path: Path, data: bytes) -> Path:
