@@ -39,7 +39,7 @@ QUALITY = {
     "knowledge": Measure(measures.knowledge, f"{SQUAD} (human questions on facts met only in documents), or on your own documents: "
                          "ragvsft import DOCS --out corpora/mine && ragvsft synth --corpus corpora/mine && "
                          f"{DEFAULT} --set corpus.dir=corpora/mine"),
-    "changes": Measure(measures.changes, f"{DEFAULT} (update rounds on; `ragvsft synth` writes rounds for your own corpus)"),
+    "changes": Measure(measures.changes, f"{DEFAULT} (update rounds on; ragvsft synth writes rounds for your own corpus)"),
     "removal": Measure(measures.removal, f"{DEFAULT} (updates.deletions on)"),
     "citations": Measure(measures.citations, DEFAULT),
     "style": Measure(measures.style, f"{DEFAULT} (a corpus with a house style: corpus.style)"),
@@ -141,7 +141,9 @@ def _against_keywords(capability: ReadCapability, call: dict, reasons: list[dict
     if any(t.source == "given" for t in capability.traits.values()) or not capability.description:
         return {}
     rule = keyword_rule(capability.description)
-    side = "not decided" if call["approach"] is None else call["call"].split(":")[0]
+    if call["approach"] is None:  # nothing to agree or disagree with
+        return {"keyword_rule": rule, "agrees": None, "why_not": call["decided_by"]}
+    side = call["call"].split(":")[0]
     if side == rule:
         return {"keyword_rule": rule, "agrees": True, "why_not": ""}
     decided = set(call.get("decided_by", "").split(", "))

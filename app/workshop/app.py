@@ -25,6 +25,7 @@ from transformers import TrainerCallback  # noqa: E402
 from core.corpus import GENERAL  # noqa: E402
 from core.errors import InputError  # noqa: E402
 from finetune.strategies import STRATEGIES  # noqa: E402
+from app.workshop.advice_tab import build_tab as build_advice_tab  # noqa: E402
 from app.workshop.edits import facts_of  # noqa: E402
 from app.workshop.loaded_run import LoadedRun  # noqa: E402
 from app.workshop.report_tab import plots, verdict_section  # noqa: E402
@@ -171,6 +172,8 @@ def build_app(run: LoadedRun, workroot: Path, save_root: Path | None = None) -> 
             with gr.Row():
                 save = gr.Button("Save the edits as an update round", scale=1, elem_id="save-round")
                 download = gr.File(label="The saved round (a corpus directory, zipped)", visible=False, interactive=False, scale=3, elem_id="saved-round")
+        with gr.Tab("Which to pick"):
+            build_advice_tab(gr, run.run_dir)
         with gr.Tab("Report"):
             gr.Markdown(verdict_section(run.run_dir))
             for path, caption in plots(run.run_dir):  # one per row, at its own aspect ratio (a gallery crops them square)

@@ -84,6 +84,29 @@ def test_ask_edit_apply_in_a_browser(ui_url, page, tmp_path):
     assert page.evaluate("window.pwned") is None
 
 
+def test_which_to_pick_gives_the_call_with_its_reasoning_and_refuses_in_a_sentence(ui_url, page, tmp_path):
+    page.goto(ui_url)
+    page.get_by_role("tab", name="Which to pick").click()
+    page.fill("#advice-description textarea", "<script>window.pwned = 2</script> answers from a specific document, citation needed")
+    page.click("#advice-ask")
+    _wait_text(page, "#advice-answer", "Call:")
+    answer = page.inner_text("#advice-answer")
+    assert 'read from "specific document"' in answer and 'read from "citation needed"' in answer  # which words set which trait
+    assert "keyword rule calls it RAG" in answer and "arms.rag.attribution" in answer  # the field each number is
+    assert "<script>window.pwned = 2</script>" in answer and page.evaluate("window.pwned") is None  # shown as text
+    page.screenshot(path=str(tmp_path / "workshop-which-to-pick.png"), full_page=True)
+
+    page.click("#advice-removal input")  # a trait this run did not measure: not decided, with the command
+    page.click("#advice-ask")
+    _wait_text(page, "#advice-answer", "not decided by this evidence")
+    assert "updates.deletions on" in page.inner_text("#advice-answer")
+
+    page.fill("#advice-description textarea", "x" * 2001)
+    page.click("#advice-ask")
+    _wait_text(page, "#advice-message", "at most 2000 characters")
+    assert "Traceback" not in page.inner_text("body")
+
+
 def test_a_room_cannot_make_the_server_write_and_every_refusal_is_a_sentence(ui_url, browser, loaded_run, tmp_path, monkeypatch):
     """Save a round (the file is offered for download; nothing appears where a browser names a path,
     through the page or the API), ask an over-long question, delete every document and ask again,
