@@ -121,8 +121,8 @@ def changes(run: RunEvidence, value, knowledge: str | None = None) -> Finding | 
     if len(chosen) < 2:
         return None
     cells = {
-        ap: Cell(pooled[a]["efficacy"], f"{rate_text(pooled[a], 'efficacy')} (stale {rate_text(pooled[a], 'stale_rate')})",
-                 f"updates.rounds[*].arms.{a}.efficacy, pooled over {pooled[a]['rounds']} round(s)", "" if a == ap else f"as {a}")
+        ap: Cell(pooled[a]["efficacy"], f"{rate_text(pooled[a], 'efficacy')} (stale {rate_text(pooled[a], 'stale_rate')}; "
+                 f"pooled over {pooled[a]['rounds']} round(s))", f"updates.rounds[*].arms.{a}.efficacy", "" if a == ap else f"as {a}")
         for ap, a in chosen.items()
     }
     rows = changed_rows(run.rows, group)
