@@ -64,3 +64,11 @@ def test_the_bundled_profiles_load_by_name_and_advise(path, runs, tmp_path):
     profile = load_profile(path.stem)
     assert len(profile.capabilities) >= 5
     assert main(["advise", "--profile", path.stem, "--run", str(runs[0]), "--out", str(tmp_path / "a")]) == 0
+
+
+def test_every_trait_is_documented():
+    from advice.profile import TRAIT_NAMES
+    from tests.conftest import REPO
+
+    page = (REPO / "docs" / "advise.md").read_text(encoding="utf-8")
+    assert [t for t in TRAIT_NAMES if f"| `{t}" not in page] == []
