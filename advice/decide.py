@@ -183,7 +183,9 @@ def _call(kept_by: dict[str, list[str]], measured_sets: list[set[str]], cost_kep
     if open_traits:
         return {"call": NOT_DECIDED, "approach": None, "gives_up": gives_up, "points_to": label,
                 "decided_by": "not every stated trait was measured: " + ", ".join(o["trait"] for o in open_traits)}
-    return {"call": label, "approach": chosen, "decided_by": ", ".join(decided_by) or "every approach kept equally", "gives_up": gives_up}
+    if not decided_by:
+        decided_by = ["the only approach measured on every stated trait" if len(candidates) == 1 else "every approach kept equally"]
+    return {"call": label, "approach": chosen, "decided_by": ", ".join(decided_by), "gives_up": gives_up}
 
 
 def advise_profile(profile: Profile, capabilities: list[ReadCapability], runs: list[RunEvidence], profile_path: str) -> dict:

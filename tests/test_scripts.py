@@ -19,7 +19,7 @@ from tests.conftest import REPO, SMALL_DOCS, SMALL_QUESTIONS, run_entry_point as
 def test_ragvsft_help_lists_every_subcommand_and_each_shows_an_example():
     listed = subprocess.run([sys.executable, "-m", "app.cli", "--help"], capture_output=True, text=True, cwd=REPO)
     assert listed.returncode == 0
-    assert set(COMMANDS) == {"run", "index", "train", "evaluate", "update", "sweep", "report", "compare", "import", "synth", "ui", "bench", "kb", "scale", "smoke"}
+    assert set(COMMANDS) == {"run", "index", "train", "evaluate", "update", "sweep", "report", "compare", "advise", "import", "synth", "ui", "bench", "kb", "scale", "smoke"}
     for name in COMMANDS:
         assert f"    {name} " in listed.stdout
         sub = subprocess.run([sys.executable, "-m", "app.cli", name, "--help"], capture_output=True, text=True, cwd=REPO)

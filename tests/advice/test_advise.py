@@ -121,3 +121,10 @@ def test_equal_approaches_are_separated_by_the_measured_set_up_cost(tmp_path, tr
     assert advice["call"] == "RAG" and advice["decided_by"].startswith("set-up cost")  # an index of 1 s against 100 s of training
     costly_index = replace(equal, index_seconds=1000)
     assert call(tmp_path, traits, costly_index)["call"] == "fine-tune"
+
+
+def test_every_trait_a_profile_takes_is_weighed_by_a_measurement():
+    from advice.decide import CONSTRAINT, COST_TRAITS, QUALITY
+    from advice.profile import TRAIT_NAMES
+
+    assert set(TRAIT_NAMES) == set(QUALITY) | set(CONSTRAINT) | set(COST_TRAITS)
