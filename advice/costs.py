@@ -44,7 +44,7 @@ def cost(run: RunEvidence, queries_per_day: float | None, updates_per_month: flo
             update = updates_per_month / DAYS_PER_MONTH * seconds
             daily += update
             parts.append(f"{updates_per_month:g} update(s) a month x {seconds_text(seconds)} to absorb one"
-                         + (f" ({stage_arm})" if stage_arm != a else "") + f" = {seconds_text(update)} a day")
+                         + (f" ({stage_arm})" if stage_arm != a else "") + f" = {seconds_text(updates_per_month * seconds)} a month")
         fields = f"arms.{a}.latency_ms.mean, arms.{a}.prompt_tokens" if queries_per_day is not None else ""
         if updates_per_month is not None:
             fields += (", " if fields else "") + f"updates.rounds[*].arms.{absorb[a][1]}.absorb_seconds"

@@ -42,10 +42,21 @@ def advice_markdown(record: dict) -> str:
     return TEMPLATES.get_template("advice.md.j2").render(**record)
 
 
-def console_table(record: dict) -> str:
+def console_text(record: dict) -> str:
+    """The calls as a table, then per capability the numbers each trait rests on, with their fields."""
     rows = [[c["name"], c["call"] + (f" (points to {c['points_to']})" if c.get("points_to") else ""), c["decided_by"]]
             for c in record["capabilities"]]
-    return markdown_table(["capability", "call", "decided by"], rows)
+    lines = [markdown_table(["capability", "call", "decided by"], rows)]
+    for c in record["capabilities"]:
+        lines += ["", f"{c['name']}: {c['call']}" + (f" (gives up {', '.join(c['gives_up'])})" if c["gives_up"] else "")]
+        for r in c["reasons"]:
+            for f in r["findings"]:
+                cells = "; ".join(f"{x['approach']} {x['text']} [{x['field']}]" for x in f["cells"])
+                lines.append(f"  {r['trait']} in {f['run']} ({f['questions']}): {cells} -> keeps {', '.join(f['kept']) or 'none'}")
+            if r["conflict"]:
+                lines.append(f"  {r['trait']}: {r['conflict']}")
+        lines += [f"  {o['trait']}: not decided by this evidence; measure with: {o['command']}" for o in c["open"]]
+    return "\n".join(lines)
 
 
 def write_advice(out: Path, record: dict) -> dict[str, Path]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from advice.decide import advise_profile
 from advice.profile import load_profile, resolve
-from advice.render import ADVICE_JSON, console_table, render_advice, write_advice
+from advice.render import ADVICE_JSON, console_text, render_advice, write_advice
 from advice.runs import load_runs
 from core.config import ExperimentConfig
 from core.errors import InputError
@@ -205,7 +205,7 @@ def advise(*, profile: Path | None, run: list[Path], out: Path | None, force: bo
     capabilities = [resolve(c) for c in app_profile.capabilities]
     record = advise_profile(app_profile, capabilities, runs, str(profile))
     paths = write_advice(out, record)
-    print(console_table(record))
+    print(console_text(record))
     print(f"\nadvice: {paths['html'].resolve()}\n        {paths['markdown'].resolve()}\n        {paths['json'].resolve()}")
 
 
