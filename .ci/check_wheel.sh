@@ -23,4 +23,6 @@ ragvsft import folder --out imported
 ragvsft synth --corpus imported
 test -s imported/questions.jsonl
 ragvsft smoke --device cpu --dtype fp32 --workdir smoke
+ragvsft advise --profile quillfeather --run smoke/run --out advice   # a bundled profile and the templates are package data
+test -s advice/advice.html
 echo "== the installed wheel works from outside the checkout"
