@@ -39,6 +39,25 @@ def bundled_corpus(name: str) -> Path:
     return corpora_dir() / name
 
 
+READING_SET_FILE = "reading_set.json"  # a bundled reading set: data/<name>/reading_set.json (SQuAD format)
+
+
+def bundled_reading_sets() -> list[str]:
+    return sorted(p.name for p in corpora_dir().iterdir() if (p / READING_SET_FILE).is_file())
+
+
+def reading_set_path(value: str | Path) -> Path:
+    """A config's raft.reading_set as a file: `bundled:<name>` is the installed copy (InputError naming
+    the bundled ones when there is no such), anything else the path as given."""
+    text = str(value)
+    if not text.startswith(BUNDLED_PREFIX):
+        return Path(text)
+    name = text.removeprefix(BUNDLED_PREFIX)
+    if name not in bundled_reading_sets():
+        raise InputError(f"raft.reading_set: no bundled reading set {name!r} (bundled: {', '.join(bundled_reading_sets())})")
+    return corpora_dir() / name / READING_SET_FILE
+
+
 def corpus_path(value: str | Path) -> Path:
     """A config's corpus.dir as an absolute path: `bundled:<name>` is the installed copy; a relative
     path means what it means from the working directory, except that `data/<name>`, when no such

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
+from core.bundled import BUNDLED_PREFIX
 from core.config_section import Section
 
 
@@ -52,8 +53,9 @@ class RaftConfig(Section):
     reading_set: str | None = Field(
         None,
         description="A SQuAD-format JSON file (v1.1 or 2.0) of human-written questions on passages outside the corpus, "
+        "or `bundled:squad_practice` (694 paragraphs of 10 SQuAD 2.0 train articles, disjoint from the public corpus), "
         "mixed into the RAFT set (finetune/reading.py): synthesized train questions copy their sentences, so a reader "
-        "trained on them alone abstains on questions people write. Nothing is bundled or downloaded.",
+        "trained on them alone abstains on questions people write. Nothing is downloaded.",
     )
     reading_examples: int = Field(
         600, ge=1, le=100_000, description="Questions taken from `reading_set`, one per paragraph, sampled with run.seed."
@@ -68,5 +70,8 @@ class RaftConfig(Section):
     @field_validator("reading_set")
     @classmethod
     def _absolute(cls, value: str | None) -> str | None:
-        """Recorded absolute, so a run's config.yaml names the file from any working directory."""
-        return str(Path(value).expanduser().absolute()) if value else None
+        """Recorded absolute, so a run's config.yaml names the file from any working directory (a bundled
+        one by its name, which resolves in any install)."""
+        if not value or value.startswith(BUNDLED_PREFIX):
+            return value
+        return str(Path(value).expanduser().absolute())

@@ -24,6 +24,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.bundled import reading_set_path
 from core.corpus import UNANSWERABLE, Question
 from core.errors import InputError
 from core.prompt import Passage
@@ -64,7 +65,8 @@ def load_reading_set(
     """At most `limit` questions of the SQuAD-format file at `path`, one per paragraph, chosen with `seed`,
     a share `unanswerable_share` of them unanswerable (when the file has such); raises InputError naming
     the file when it is not SQuAD."""
-    articles, sha256 = _squad_articles(Path(path))
+    path = reading_set_path(path)
+    articles, sha256 = _squad_articles(path)
     candidates = []
     for a_index, article in enumerate(articles):
         title = str(article.get("title", f"article {a_index + 1}")).replace("_", " ")
@@ -87,7 +89,7 @@ def load_reading_set(
 
 def check_reading_set(path: str | Path) -> None:
     """The file parses as SQuAD (checked before any model loads)."""
-    _squad_articles(Path(path))
+    _squad_articles(reading_set_path(path))
 
 
 def _squad_articles(path: Path) -> tuple[list[dict], str]:

@@ -98,3 +98,26 @@ def test_reading_examples_join_the_raft_set_among_passages_of_other_articles(tmp
         q = item.question
         answer = corpus.style.render(q.answers[0], item.article) if q.answerable else "I don't know"
         assert _trained_ids(example) == _ids(tiny_lm.tokenizer, answer)  # the loss on the answer, citing the article
+
+
+def test_the_bundled_practice_loads_by_name_and_shares_no_article_with_the_public_corpus():
+    import json
+
+    from core.bundled import corpora_dir, reading_set_path
+
+    check_reading_set("bundled:squad_practice")
+    path = reading_set_path("bundled:squad_practice")
+    articles = {a["title"] for a in json.loads(path.read_text(encoding="utf-8"))["data"]}
+    corpus = {json.loads(line)["title"].split(" (paragraph")[0].replace(" ", "_")
+              for line in (corpora_dir() / "squad_dev" / "documents.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()}
+    assert len(articles) == 10 and not articles & corpus
+    cut = json.loads((path.parent / "cut.json").read_text())
+    assert cut["source_sha256"].startswith("53e67dd9") and (path.parent / "LICENSE.txt").is_file()
+    items = load_reading_set("bundled:squad_practice", limit=600, unanswerable_share=0.0, words=120, abstention="I don't know.",
+                             exclude=Exclusions(set(), []), seed=0).items
+    assert len(items) == 600 and len({i.passage.text for i in items}) > 590  # one per paragraph
+
+
+def test_an_unknown_bundled_reading_set_is_named():
+    with pytest.raises(InputError, match="no bundled reading set 'nope' .*squad_practice"):
+        check_reading_set("bundled:nope")
