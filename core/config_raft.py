@@ -11,6 +11,8 @@ from pydantic import Field, field_validator
 from core.bundled import BUNDLED_PREFIX
 from core.config_section import Section
 
+AUTO = "auto"  # raft.reading_set: the bundled practice where the train questions were synthesized
+
 
 class RaftConfig(Section):
     """The RAFT training set (Zhang et al., 2024): train questions with retrieved passages in the prompt.
@@ -54,6 +56,7 @@ class RaftConfig(Section):
         None,
         description="A SQuAD-format JSON file (v1.1 or 2.0) of human-written questions on passages outside the corpus, "
         "or `bundled:squad_practice` (694 paragraphs of 10 SQuAD 2.0 train articles, disjoint from the public corpus), "
+        "or `auto`: the bundled practice when the corpus's train questions were synthesized (questions_origin), none otherwise; "
         "mixed into the RAFT set (finetune/reading.py): synthesized train questions copy their sentences, so a reader "
         "trained on them alone abstains on questions people write. Nothing is downloaded.",
     )
@@ -72,6 +75,6 @@ class RaftConfig(Section):
     def _absolute(cls, value: str | None) -> str | None:
         """Recorded absolute, so a run's config.yaml names the file from any working directory (a bundled
         one by its name, which resolves in any install)."""
-        if not value or value.startswith(BUNDLED_PREFIX):
+        if not value or value == AUTO or value.startswith(BUNDLED_PREFIX):
             return value
         return str(Path(value).expanduser().absolute())

@@ -20,7 +20,7 @@ from core.rundir import read_json
 from core.text import normalize
 from finetune.dataset import TrainingSet, build_training_set
 from finetune.raft import PassageLookup, build_raft_set
-from finetune.reading import Exclusions, ReadingSet, load_reading_set
+from finetune.reading import Exclusions, ReadingSet, chosen_reading_set, load_reading_set
 from finetune.train import ADAPTER_DIR, TRAINING_FILE, cached_training, train_lora
 
 log = logging.getLogger(__name__)
@@ -110,14 +110,15 @@ def raft_passages(cfg: ExperimentConfig) -> int:
 
 def reading_set(cfg: ExperimentConfig, corpus: Corpus) -> ReadingSet | None:
     """The raft.reading_set questions, none whose answer is an eval question's or whose passage is the corpus's text."""
-    if not cfg.raft.reading_set:
+    source = chosen_reading_set(cfg.raft.reading_set, corpus.origin)
+    if not source:
         return None
     exclude = Exclusions(
         answers={normalize(a) for q in corpus.split("eval") if q.answerable for a in q.answers},
         documents=[normalize(d.text) for d in corpus.documents],
     )
     return load_reading_set(
-        cfg.raft.reading_set, limit=cfg.raft.reading_examples, unanswerable_share=cfg.raft.reading_unanswerable,
+        source, limit=cfg.raft.reading_examples, unanswerable_share=cfg.raft.reading_unanswerable,
         words=cfg.rag.chunk_size, abstention=corpus.style.abstention, exclude=exclude, seed=cfg.run.seed,
     )
 

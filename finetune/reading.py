@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.bundled import reading_set_path
+from core.config_raft import AUTO
 from core.corpus import UNANSWERABLE, Question
+from core.origin import train_questions_synthesized
 from core.errors import InputError
 from core.prompt import Passage
 from core.text import contains_phrase, normalize, split_sentences
@@ -87,9 +89,21 @@ def load_reading_set(
     return ReadingSet(items, Path(path).name, sha256)
 
 
+BUNDLED_PRACTICE = "bundled:squad_practice"
+
+
+def chosen_reading_set(setting: str | None, origin: dict) -> str | None:
+    """What `raft.reading_set` reads for a corpus of this questions origin: `auto` is the bundled
+    practice when its train questions were synthesized (they copy sentences: the reader needs
+    questions people wrote) and none for hand-written ones; anything else as set."""
+    if setting == AUTO:
+        return BUNDLED_PRACTICE if train_questions_synthesized(origin) else None
+    return setting
+
+
 def check_reading_set(path: str | Path) -> None:
-    """The file parses as SQuAD (checked before any model loads)."""
-    _squad_articles(reading_set_path(path))
+    """The file parses as SQuAD (checked before any model loads); `auto` checks the bundled practice."""
+    _squad_articles(reading_set_path(BUNDLED_PRACTICE if path == AUTO else path))
 
 
 def _squad_articles(path: Path) -> tuple[list[dict], str]:

@@ -121,3 +121,16 @@ def test_the_bundled_practice_loads_by_name_and_shares_no_article_with_the_publi
 def test_an_unknown_bundled_reading_set_is_named():
     with pytest.raises(InputError, match="no bundled reading set 'nope' .*squad_practice"):
         check_reading_set("bundled:nope")
+
+
+@pytest.mark.parametrize("origin, chosen", [
+    ({"questions": "synthesized", "generator": "rules"}, "bundled:squad_practice"),
+    ({"questions": "human-written", "train": "synthesized"}, "bundled:squad_practice"),
+    ({"questions": "hand-written"}, None),
+])
+def test_auto_reads_the_bundled_practice_only_where_the_train_questions_were_synthesized(origin, chosen):
+    from finetune.reading import chosen_reading_set
+
+    assert chosen_reading_set("auto", origin) == chosen
+    assert chosen_reading_set("/my/file.json", origin) == "/my/file.json" and chosen_reading_set(None, origin) is None
+    check_reading_set("auto")
