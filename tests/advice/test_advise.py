@@ -128,3 +128,14 @@ def test_every_trait_a_profile_takes_is_weighed_by_a_measurement():
     from advice.profile import TRAIT_NAMES
 
     assert set(TRAIT_NAMES) == set(QUALITY) | set(CONSTRAINT) | set(COST_TRAITS)
+
+
+def test_evidence_from_another_model_hardware_or_question_kind_is_said(tmp_path):
+    runs = load_runs([write_fake_run(tmp_path / "run", Spec())])
+    capability = Capability(name="c", traits={"style": True})
+    elsewhere = Profile(application="a", model="my-7b", hardware="cuda", questions="human-written", capabilities=[capability])
+    notes = advise(resolve(capability), runs, elsewhere)["evidence_notes"]
+    assert len(notes) == 1 and "fake-lm, not the application's my-7b" in notes[0]
+    assert "not the application's cuda" in notes[0] and "not the application's human-written" in notes[0]
+    same = Profile(application="a", model="fake-lm", hardware="cpu", questions="hand-written", capabilities=[capability])
+    assert advise(resolve(capability), runs, same)["evidence_notes"] == []
