@@ -13,7 +13,7 @@ from __future__ import annotations
 from eval.catalogue import FINETUNE, RAG, side_arm
 from eval.report.format import seconds_text
 from eval.report.verdict_rules import COST_FACTOR
-from advice.measures import Cell, Finding, absorb_seconds
+from advice.measures import Cell, Finding, absorb_seconds, within_cost_factor
 from advice.runs import RunEvidence
 
 DAYS_PER_MONTH = 30
@@ -51,8 +51,7 @@ def cost(run: RunEvidence, queries_per_day: float | None, updates_per_month: flo
         cells[a] = Cell(daily, f"{seconds_text(daily)} of compute a day: " + "; ".join(parts), fields)
     if len(cells) < 2:
         return None
-    cheapest = min(c.value for c in cells.values())
-    kept = [a for a, c in cells.items() if c.value <= COST_FACTOR * cheapest or c.value == cheapest]
+    kept = within_cost_factor({a: c.value for a, c in cells.items()})
     basis = f"wall seconds a day on {run.hardware}, within {COST_FACTOR}x of the cheapest"
     if crossover := crossover_text(run, absorb, updates_per_month):
         basis += f"; {crossover}"

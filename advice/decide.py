@@ -23,6 +23,7 @@ from advice.measures import Finding
 from advice.phrases import keyword_rule
 from advice.profile import Profile, ReadCapability
 from advice.runs import KIND_RANK, RunEvidence, call_label
+from eval.catalogue import ARMS
 
 NOT_DECIDED = "not decided by this evidence"
 SQUAD = "ragvsft run --config squad"  # human questions about facts met only in documents
@@ -100,11 +101,11 @@ def advise(capability: ReadCapability, runs: list[RunEvidence], profile: Profile
     traits = capability.traits
     reasons, open_traits, kept_by = [], [], {}
     measured_sets: list[set[str]] = []
+    knowledge = traits["knowledge"].value if "knowledge" in traits else None
     for trait, stated in traits.items():
         measure = QUALITY.get(trait) or CONSTRAINT.get(trait)
         if measure is None or not _weighed(trait, stated.value):
             continue
-        knowledge = traits["knowledge"].value if "knowledge" in traits else None
         findings = [f for run in runs if (f := measure.read(run, stated.value, knowledge=knowledge))]
         if not findings:
             open_traits.append({"trait": trait, "command": measure.command})
@@ -131,11 +132,11 @@ def advise(capability: ReadCapability, runs: list[RunEvidence], profile: Profile
         "traits": [{"trait": t, "value": s.value, "source": s.source} for t, s in traits.items()],
         "notices": capability.notices, "reasons": reasons, "open": open_traits, "evidence_notes": _evidence_notes(profile, runs),
     }
-    call = _call(kept_by, measured_sets, cost_finding_kept, open_traits, runs)
-    return {**record, "points_to": None, **call, **_against_keywords(capability, call, reasons)}
+    call, decided = _call(kept_by, measured_sets, cost_finding_kept, open_traits, runs)
+    return {**record, "points_to": None, **call, **_against_keywords(capability, call, decided, reasons)}
 
 
-def _against_keywords(capability: ReadCapability, call: dict, reasons: list[dict]) -> dict:
+def _against_keywords(capability: ReadCapability, call: dict, decided: list[str], reasons: list[dict]) -> dict:
     """For a capability given as words: what the exercise's keyword rule calls, and whether the
     measurement agrees; where it does not, the numbers of the traits that decided."""
     if any(t.source == "given" for t in capability.traits.values()) or not capability.description:
@@ -146,46 +147,54 @@ def _against_keywords(capability: ReadCapability, call: dict, reasons: list[dict
     side = call["call"].split(":")[0]
     if side == rule:
         return {"keyword_rule": rule, "agrees": True, "why_not": ""}
-    decided = set(call.get("decided_by", "").split(", "))
     why = [f"{r['trait']} in {f['run']}: " + "; ".join(f["versus"]) for r in reasons if r["trait"] in decided for f in r["findings"]]
     return {"keyword_rule": rule, "agrees": False, "why_not": " | ".join(why) or call["decided_by"]}
 
 
-def _call(kept_by: dict[str, list[str]], measured_sets: list[set[str]], cost_kept: list[str] | None, open_traits: list, runs) -> dict:
-    """The call from the traits' kept sets (steps 3 to 5 of the module's rule)."""
+def _call(kept_by: dict[str, list[str]], measured_sets: list[set[str]], cost_kept: list[str] | None, open_traits: list,
+          runs: list[RunEvidence]) -> tuple[dict, list[str]]:
+    """The call from the traits' kept sets (steps 3 to 6 of the module's rule), and the traits that decided it."""
     if not measured_sets:
         why = "no stated trait was measured by these runs" if open_traits else "the capability states no trait that decides between approaches"
-        return {"call": NOT_DECIDED, "approach": None, "decided_by": why, "gives_up": []}
-    candidates = [a for a in measured_sets[0] if all(a in s for s in measured_sets)]
-    candidates = sorted(candidates, key=lambda a: list(runs[0].arms).index(a) if a in runs[0].arms else 99)
+        return _not_decided(why), []
+    candidates = [a for a in ARMS if all(a in s for s in measured_sets)]  # catalogue order
     constrained = []
     for trait in CONSTRAINT:
         if trait in kept_by and any(a not in kept_by[trait] for a in candidates):
             candidates, constrained = [a for a in candidates if a in kept_by[trait]], [*constrained, trait]
     if not candidates:
-        return {"call": NOT_DECIDED, "approach": None, "gives_up": [],
-                "decided_by": "no approach measured on every stated trait meets the latency budget on the runs' hardware"}
+        return _not_decided("no approach measured on every stated trait meets the latency budget on the runs' hardware"), constrained
     quality = {t: k for t, k in kept_by.items() if t in QUALITY}
     score = {a: sum(a in k for k in quality.values()) for a in candidates}
     top = [a for a in candidates if score[a] == max(score.values())]
-    decided_by = constrained + sorted(t for t, k in quality.items() if any(a not in k for a in candidates) and all(a in k for a in top))
+    decided = constrained + sorted(t for t, k in quality.items() if any(a not in k for a in candidates) and all(a in k for a in top))
+    reasons = list(decided)
     if len(top) > 1 and cost_kept and len(cheap := [a for a in top if a in cost_kept]) not in (0, len(top)):
-        top, decided_by = cheap, [*decided_by, "cost at the stated volume and cadence"]
-    if len(top) > 1:
-        # from one run that measured every one of them, so the seconds are comparable
-        setup = next((s for r in runs if None not in (s := {a: measures.setup_seconds(r, a) for a in top if a in r.arms}).values()
-                      and len(s) == len(top)), None)
-        if setup:
-            top, decided_by = [min(setup, key=setup.get)], [*decided_by, "set-up cost (the measured traits do not separate them)"]
+        top, reasons = cheap, [*reasons, "cost at the stated volume and cadence"]
+    if len(top) > 1 and (setup := _setup_seconds(runs, top)):
+        top, reasons = [min(setup, key=setup.get)], [*reasons, "set-up cost (the measured traits do not separate them)"]
     chosen = top[0] if len(top) == 1 else None
     gives_up = sorted(t for t, k in quality.items() if chosen and chosen not in k)
     label = call_label(chosen) if chosen else " or ".join(call_label(a) for a in top) + " (equal on this evidence)"
     if open_traits:
-        return {"call": NOT_DECIDED, "approach": None, "gives_up": gives_up, "points_to": label,
-                "decided_by": "not every stated trait was measured: " + ", ".join(o["trait"] for o in open_traits)}
-    if not decided_by:
-        decided_by = ["the only approach measured on every stated trait" if len(candidates) == 1 else "every approach kept equally"]
-    return {"call": label, "approach": chosen, "decided_by": ", ".join(decided_by), "gives_up": gives_up}
+        return {**_not_decided("not every stated trait was measured: " + ", ".join(o["trait"] for o in open_traits)),
+                "gives_up": gives_up, "points_to": label}, decided
+    if not reasons:
+        reasons = ["the only approach measured on every stated trait" if len(candidates) == 1 else "every approach kept equally"]
+    return {"call": label, "approach": chosen, "decided_by": ", ".join(reasons), "gives_up": gives_up}, decided
+
+
+def _not_decided(why: str) -> dict:
+    return {"call": NOT_DECIDED, "approach": None, "decided_by": why, "gives_up": []}
+
+
+def _setup_seconds(runs: list[RunEvidence], approaches: list[str]) -> dict[str, float] | None:
+    """Each approach's set-up seconds from the first run that measured them all (so they compare)."""
+    for run in runs:
+        setup = {a: measures.setup_seconds(run, a) for a in approaches if a in run.arms}
+        if len(setup) == len(approaches) and None not in setup.values():
+            return setup
+    return None
 
 
 def advise_profile(profile: Profile, capabilities: list[ReadCapability], runs: list[RunEvidence], profile_path: str) -> dict:

@@ -16,7 +16,7 @@ from eval.report.evidence import better
 from eval.report.format import seconds_text
 from eval.report.questions import FACT_GROUPS
 from eval.report.verdict_rules import COST_FACTOR, difference_cell, rate_text
-from eval.report.verdict_updates import absorb_per_round, changed_rows, pooled_update_rates, stage_difference, update_rates
+from eval.report.verdict_updates import absorb_per_round, changed_rows, stage_difference, update_rates
 from eval.scoring.paired import Difference
 from advice.runs import RunEvidence, approach_of
 
@@ -38,6 +38,13 @@ class Finding:
     kept: list[str]  # the approaches this measurement keeps
     basis: str  # how the measurement decided
     versus: dict[str, str] = field(default_factory=dict)  # approach -> its difference from the best, in words
+
+
+def within_cost_factor(seconds: dict[str, float]) -> list[str]:
+    """The keys within COST_FACTOR of the cheapest: a time measured once is called only that far apart
+    (the verdict's rule); under a millisecond counts as a millisecond, timer noise."""
+    cheapest = max(min(seconds.values()), 1e-3)
+    return [k for k, v in seconds.items() if v <= COST_FACTOR * cheapest]
 
 
 def _kept_by_difference(cells: dict[str, Cell], key: str, diff_of: Callable[[str, str], Difference | None]) -> tuple[list[str], dict[str, str]]:
@@ -111,12 +118,7 @@ def changes(run: RunEvidence, value, knowledge: str | None = None) -> Finding | 
     facts met only in documents, or trained as questions; the verdict's group when it does not say."""
     if not run.summary.get("updates"):
         return None
-    if knowledge in KNOWLEDGE_GROUPS:
-        config = run.summary["run_info"]["config"]["eval"]
-        group = KNOWLEDGE_GROUPS[knowledge]
-        pooled = pooled_update_rates(run.rows, config["bootstrap_samples"], run.summary["run_info"]["seed"], group)
-    else:
-        group, pooled = update_rates(run.summary, run.rows)
+    group, pooled = update_rates(run.summary, run.rows, KNOWLEDGE_GROUPS.get(knowledge))
     chosen = _by_approach(run, pooled, lambda a: pooled[a]["efficacy"])
     if len(chosen) < 2:
         return None
@@ -145,9 +147,8 @@ def removal(run: RunEvidence, value, knowledge: str | None = None) -> Finding | 
     deleted = [r for r in run.rows if r.get("stage") == "deletion" and r.get("probe") == "deleted"]
     kept, versus = _kept_by_difference(
         cells, "leak_rate", lambda x, y: stage_difference(deleted, chosen[x], chosen[y], "correct", run.summary, round_key=False))
-    fastest = min(deletions[chosen[a]]["absorb_seconds"] for a in kept)
-    slow = [a for a in kept if deletions[chosen[a]]["absorb_seconds"] > COST_FACTOR * max(fastest, 1e-3)]
-    kept = [a for a in kept if a not in slow]
+    quick = within_cost_factor({a: deletions[chosen[a]]["absorb_seconds"] for a in kept})
+    slow, kept = [a for a in kept if a not in quick], quick
     basis = (f"`leak_rate` after deleting {len(run.summary['deletions']['documents'])} document(s), paired difference from the least "
              f"leaky; then the time to forget (`absorb_seconds`) within {COST_FACTOR}x of the fastest")
     if slow:

@@ -92,10 +92,10 @@ def load_runs(paths: list[Path]) -> list[RunEvidence]:
         raise InputError("--run: give at least one finished run directory (e.g. --run runs/default)")
     runs, seen = [], set()
     for path in paths:
-        summary, rows = load_run(Path(path))
-        if str(Path(path).resolve()) in seen:
+        if Path(path).resolve() in seen:  # said before reading it twice
             raise InputError(f"--run {path}: given twice")
-        seen.add(str(Path(path).resolve()))
+        seen.add(Path(path).resolve())
+        summary, rows = load_run(Path(path))
         if not any(a in summary.get("arms", {}) for a in ARMS if is_approach(a)):
             raise InputError(f"--run {path}: summary.json measured no approach (arms {', '.join(summary.get('arms', {})) or 'none'})")
         _check_rows(path, summary, rows)

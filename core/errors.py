@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 from typing import Iterator
 
+from pydantic import ValidationError
+
 
 class InputError(Exception):
     """Bad input from the user: a readable message, exit code 2, nothing half-written."""
@@ -43,8 +45,6 @@ def validation_message(exc, noun: str = "field") -> str:
 def validated_mapping(model, data, where: str, *, expected: str, noun: str = "key"):
     """`data` (a file's parsed content) validated into the pydantic `model`; anything else is one
     InputError naming `where`: `expected` when it is not a mapping, else the first problem."""
-    from pydantic import ValidationError  # here, so the error module stays importable without pydantic's cost
-
     if not isinstance(data, dict):
         raise InputError(f"{where}: {expected}")
     try:

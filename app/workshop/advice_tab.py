@@ -8,7 +8,7 @@ import functools
 import logging
 from pathlib import Path
 
-from advice.decide import advise
+from advice.decide import advise_profile
 from advice.profile import Capability, Profile, resolve
 from advice.render import advice_markdown
 from advice.runs import RunEvidence, load_runs
@@ -50,10 +50,8 @@ def form_capability(description: str, knowledge: str, flags: list[bool], numbers
 
 def advice_html(run_dir: Path, description: str, knowledge: str, flags: list[bool], numbers: list[float | None]) -> str:
     capability = form_capability(description, knowledge, flags, numbers)
-    evidence = served_evidence(Path(run_dir))
     profile = Profile(application="the workshop's capability", capabilities=[capability])
-    record = {"application": profile.application, "profile": "the form on this page", "runs": [evidence.describe()],
-              "capabilities": [advise(resolve(capability), [evidence], profile)]}
+    record = advise_profile(profile, [resolve(capability)], [served_evidence(Path(run_dir))], "the form on this page")
     return markdown_to_html(advice_markdown(record), Path(run_dir))
 
 

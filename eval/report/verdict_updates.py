@@ -67,10 +67,13 @@ def absorb_per_round(summary: dict) -> dict[str, float]:
     return {arm: sum(v) / len(v) for arm, v in seconds.items()}
 
 
-def update_rates(summary: dict, rows: list[dict]) -> tuple[str, dict[str, dict]]:
-    """(fact group, pooled rates per update arm) as the verdict decides: over the group its accuracy row
-    decides on, or over every changed fact when that group has none on both sides."""
+def update_rates(summary: dict, rows: list[dict], group: str | None = None) -> tuple[str, dict[str, dict]]:
+    """(fact group, pooled rates per update arm) over `group` when one is asked for; else as the verdict
+    decides: over the group its accuracy row decides on, or over every changed fact when that group has
+    none on both sides."""
     samples, seed = summary["run_info"]["config"]["eval"]["bootstrap_samples"], summary["run_info"]["seed"]
+    if group is not None:
+        return group, pooled_update_rates(rows, samples, seed, group)
     group = verdict_fact_group(summary)
     pooled = pooled_update_rates(rows, samples, seed, group)
     if not (side_arm(RAG, pooled) and any(side_of(a) == FINETUNE for a in pooled)):  # no changed fact of that group
