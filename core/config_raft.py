@@ -19,7 +19,9 @@ class RaftConfig(Section):
 
     The defaults are the measured choice on the bundled corpus (docs/finetuning.md, "The reader trained
     to read"): one pass continuing the closed-book adapter, 90% of the questions shown their gold
-    passage, the other 10% also shown without it and taught to abstain."""
+    passage, the other 10% also shown without it and taught to abstain. Where the corpus's train
+    questions were synthesized (they copy their sentences) it also reads the bundled practice: human
+    questions on SQuAD train articles (`reading_set: auto`, measured on the public corpus)."""
 
     p_gold: float = Field(
         0.9, ge=0, le=1,
@@ -53,10 +55,11 @@ class RaftConfig(Section):
         "instead of the base model: the RAFT passes then only teach reading, and cost only their own training.",
     )
     reading_set: str | None = Field(
-        None,
+        AUTO,
         description="A SQuAD-format JSON file (v1.1 or 2.0) of human-written questions on passages outside the corpus, "
         "or `bundled:squad_practice` (694 paragraphs of 10 SQuAD 2.0 train articles, disjoint from the public corpus), "
-        "or `auto`: the bundled practice when the corpus's train questions were synthesized (questions_origin), none otherwise; "
+        "or `auto` (the default): the bundled practice when the corpus's train questions were synthesized (questions_origin), "
+        "none for hand-written ones, where the measured default reads without it (null: never); "
         "mixed into the RAFT set (finetune/reading.py): synthesized train questions copy their sentences, so a reader "
         "trained on them alone abstains on questions people write. Nothing is downloaded.",
     )

@@ -134,3 +134,21 @@ def test_auto_reads_the_bundled_practice_only_where_the_train_questions_were_syn
     assert chosen_reading_set("auto", origin) == chosen
     assert chosen_reading_set("/my/file.json", origin) == "/my/file.json" and chosen_reading_set(None, origin) is None
     check_reading_set("auto")
+
+
+@pytest.mark.parametrize("synthesized", [True, False])
+def test_by_default_a_corpus_with_synthesized_train_questions_reads_the_bundled_practice(small_corpus_dir, synthesized):
+    """`raft.reading_set` defaults to auto: `ragvsft import` + `synth` + `run` gets reading practice with no
+    setting, a hand-written corpus (quillfeather) trains exactly as before."""
+    from core.config import ExperimentConfig
+    from core.corpus import load_corpus
+    from core.origin import ORIGIN_FILE
+    from finetune.pipeline import reading_set
+
+    if synthesized:
+        (small_corpus_dir / ORIGIN_FILE).write_text(json.dumps({"questions": "hand-written", "train": "synthesized"}))
+    practice = reading_set(ExperimentConfig(corpus={"dir": str(small_corpus_dir)}), load_corpus(small_corpus_dir))
+    if synthesized:
+        assert practice.file == "reading_set.json" and len(practice.items) == 600
+    else:
+        assert practice is None
