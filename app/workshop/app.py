@@ -8,7 +8,6 @@ sentence (an InputError), anything else as a one-line internal error, never a st
 from __future__ import annotations
 
 import atexit
-import contextlib
 import functools
 import logging
 import os
@@ -203,48 +202,23 @@ def serve(run: LoadedRun, *, host: str, port: int | None, share: bool, block: bo
     workroot = Path(tempfile.mkdtemp(prefix="ragvsft-ui-"))
     os.environ["GRADIO_TEMP_DIR"] = str(workroot / "gradio")  # Gradio's cache of served files, removed with the rest
     atexit.register(shutil.rmtree, workroot, ignore_errors=True)
-    app = build_app(run, workroot, save_root)
-    with stop_signals_held() if block else contextlib.nullcontext([]) as held:
-        app.queue(max_size=run.cfg.workshop.queue_size, default_concurrency_limit=1).launch(
-            server_name=host, server_port=port, share=share, css=CSS, prevent_thread_lock=True, quiet=not block,
-            allowed_paths=[str(run.run_dir / "plots")],
-            max_file_size="1kb",  # the page takes no files; Gradio's upload route stays open, so keep what it accepts tiny
-        )
     if block:
-        serve_until_stopped(app, held)
+        stop_on_signals()
+    app = build_app(run, workroot, save_root)
+    app.queue(max_size=run.cfg.workshop.queue_size, default_concurrency_limit=1).launch(
+        server_name=host, server_port=port, share=share, css=CSS, prevent_thread_lock=not block, quiet=not block,
+        allowed_paths=[str(run.run_dir / "plots")],
+        max_file_size="1kb",  # the page takes no files; Gradio's upload route stays open, so keep what it accepts tiny
+    )
     return app
 
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-@contextlib.contextmanager
-def stop_signals_held():
-    """A stop signal that arrives while Gradio starts up is held until it has started: an interrupt
-    raised inside its start-up (seen in its HTTP check of its own address) left the server to a path
-    nobody tested, and the Ctrl-C test waited past 60 s for the process in 2 of 3 full test runs.
-    Yields the list the held signals are appended to."""
-    held: list[int] = []
-    previous = {sig: signal.signal(sig, lambda signum, frame: held.append(signum)) for sig in STOP_SIGNALS}
-    try:
-        yield held
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def serve_until_stopped(app: gr.Blocks, held: list[int]) -> None:
-    """Serve until Ctrl-C, TERM or HUP (or one held during start-up), then close the server; the exit
-    handlers then remove the session folders (Python's default for TERM and HUP would skip them)."""
+def stop_on_signals() -> None:
+    """TERM and HUP end the process as Ctrl-C does, so the exit handlers remove the session folders
+    (Python's default for those signals ends it without running them)."""
 
     def stop(signum, frame):
         raise KeyboardInterrupt
 
-    for sig in STOP_SIGNALS:
+    for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, stop)
-    try:
-        while not held:
-            time.sleep(0.1)
-    except KeyboardInterrupt:
-        pass
-    app.close(verbose=False)
