@@ -5,8 +5,9 @@ were synthesized from its sentences.
 A reader trained only on synthesized questions (each copies a sentence of its gold passage) learns
 to match the question's words to the passage and to abstain when they do not match; human questions
 paraphrase, so it abstained on them (docs/finetuning.md, "The reader trained to read"). A public set
-of questions people wrote about other passages (SQuAD, v1.1 or 2.0 format) is the usual cure: the
-file is the user's (nothing is bundled or downloaded), sampled one question per paragraph.
+of questions people wrote about other passages (SQuAD, v1.1 or 2.0 format) is the usual cure: a file
+of the user's, or the bundled practice (`bundled:squad_practice`, which `auto` reads for a synthesized
+train split), sampled one question per paragraph; nothing is downloaded.
 
 Each question becomes one RAFT example: the passage is the run of whole sentences around the answer
 up to the index's chunk size (what the reader is shown at inference), among distractor passages of
@@ -24,7 +25,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.bundled import reading_set_path
+from core.bundled import BUNDLED_PREFIX, reading_set_path
 from core.config_raft import AUTO
 from core.corpus import UNANSWERABLE, Question
 from core.origin import train_questions_synthesized
@@ -89,7 +90,7 @@ def load_reading_set(
     return ReadingSet(items, Path(path).name, sha256)
 
 
-BUNDLED_PRACTICE = "bundled:squad_practice"
+BUNDLED_PRACTICE = f"{BUNDLED_PREFIX}squad_practice"
 
 
 def chosen_reading_set(setting: str | None, origin: dict) -> str | None:
