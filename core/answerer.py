@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Protocol
 
 from core.corpus import GENERAL, Corpus, Question
-from core.generate import generate
+from core.generate import Opening, cache_opening, generate
 from core.prompt import Passage, build_prompt
 from core.style import cited_doc_ids
 
@@ -32,6 +32,7 @@ class Answer:
     # and what the reader itself wrote; None without a gate.
     gated: bool | None = None
     reader_text: str | None = None
+    cached_tokens: int = 0  # of prompt_tokens, read from a cached opening (prompt caching)
 
 
 class Answerer(Protocol):
@@ -57,7 +58,7 @@ class PromptAnswerer:
 
     def __init__(
         self, lm, passage_source: PassageSource | None, corpus: Corpus, *, batch_size: int, max_new_tokens: int,
-        abstain_below: float | Callable[[str], float | None] | None = None,
+        abstain_below: float | Callable[[str], float | None] | None = None, cache_opening: bool = False,
     ):
         if abstain_below is not None and passage_source is None:
             raise ValueError("a retrieval-confidence gate needs a passage source")
@@ -68,6 +69,10 @@ class PromptAnswerer:
         self.doc_ids_by_title = corpus.titles()
         self.batch_size = batch_size
         self.max_new_tokens = max_new_tokens
+        # Prompt caching: the opening every prompt shares (a whole corpus) is computed before the
+        # questions, once, so its one-time cost is measured apart from theirs (`opening`).
+        self.cache_opening = cache_opening
+        self.opening: Opening | None = None
 
     def prompts(self, questions: list[Question]) -> list[list[dict[str, str]]]:
         """The chat messages this answerer sends for these questions (retrieval included)."""
@@ -84,7 +89,12 @@ class PromptAnswerer:
         passages = self._passages(questions)
         # Retrieval runs as one batch; its wall time is shared equally by the questions in it.
         retrieve_ms = (time.perf_counter() - start) * 1000 / max(len(questions), 1) if self.passage_source else 0.0
-        outputs = generate(self.lm, self._prompts(questions, passages), batch_size=self.batch_size, max_new_tokens=self.max_new_tokens)
+        prompts = self._prompts(questions, passages)
+        if self.cache_opening:
+            self.opening = cache_opening(self.lm, prompts) or self.opening
+        outputs = generate(
+            self.lm, prompts, batch_size=self.batch_size, max_new_tokens=self.max_new_tokens, keep_opening=self.cache_opening
+        )
         return [self._answer(q, p, out, retrieve_ms) for q, p, out in zip(questions, passages, outputs)]
 
     def _threshold(self, question: Question) -> float | None:
@@ -94,7 +104,10 @@ class PromptAnswerer:
 
     def _answer(self, question: Question, passages: list[Passage], out, retrieve_ms: float) -> Answer:
         cited = cited_doc_ids(out.text, [x.doc_id for x in passages], [x.title for x in passages], self.doc_ids_by_title)
-        answer = Answer(question.id, out.text, passages, retrieve_ms, out.generate_ms, out.prompt_tokens, out.output_tokens, cited)
+        answer = Answer(
+            question.id, out.text, passages, retrieve_ms, out.generate_ms, out.prompt_tokens, out.output_tokens, cited,
+            cached_tokens=out.cached_tokens,
+        )
         threshold = self._threshold(question)
         return answer if threshold is None else apply_gate(answer, threshold, self.corpus.style.abstention)
 

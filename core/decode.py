@@ -42,14 +42,18 @@ def greedy_decode(model, inputs: dict, *, max_new_tokens: int, eos_ids: list[int
     first positions (core/prefill.py), in which case only the positions after them are run."""
     ids, mask = inputs["input_ids"], inputs["attention_mask"]
     cache = inputs.get("cache") or plain_cache(model)
+    # a batch reading one shared opening (core/shared_prefix.py): its cache and mask hold the rows'
+    # own tokens, whose positions continue from the opening's last
+    offset = inputs.get("position_offset", 0)
+    attention = {"shared_opening": inputs["shared_opening"]} if "shared_opening" in inputs else {}
     step_ids = ids[:, cache.get_seq_length() :]
     rows = torch.arange(ids.shape[0], device=ids.device)  # batch row -> input row
     eos = torch.tensor(eos_ids, device=ids.device)
     new: list[list[int]] = [[] for _ in range(ids.shape[0])]
     for step in range(max_new_tokens):
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)[:, -step_ids.shape[1] :]  # padding is masked
+        positions = offset + (mask.cumsum(-1) - 1).clamp(min=0)[:, -step_ids.shape[1] :]  # padding is masked
         logits = model(input_ids=step_ids, attention_mask=mask, position_ids=positions, cache=cache,
-                       use_cache=True, logits_to_keep=1).logits[:, -1]
+                       use_cache=True, logits_to_keep=1, **attention).logits[:, -1]
         chosen = logits.argmax(-1)
         for row, token in zip(rows.tolist(), chosen.tolist()):
             new[row].append(token)

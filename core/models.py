@@ -44,6 +44,9 @@ class LoadedLM:
     # Greedy answers already generated with these weights: (prompt ids, max_new_tokens) -> Generation
     # (core/generate.py). Not copied by dataclasses.replace, so a model with other weights starts empty.
     generations: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    # The key/value cache of a long prompt opening (a whole corpus) kept between batches and calls
+    # (core/prefill.PrefixStore); like `generations`, a model with other weights starts without it.
+    prefixes: object = field(default=None, init=False, repr=False, compare=False)
 
 
 def cache_dir() -> Path:

@@ -16,7 +16,7 @@ changes.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.answerer import PromptAnswerer
@@ -63,6 +63,10 @@ class Assembly:
     # the general-knowledge controls the reference arm answers, once it has: only those measure what an
     # arm kept, so the other arms are asked only those (None: not known yet, ask every one)
     general_kept: set[str] | None = None
+    # configured arms that were not run, with why (a whole corpus that does not fit the window)
+    not_run: dict[str, dict] = field(default_factory=dict)
+    # the opening an arm's prompts share, computed once (core/generate.Opening), by arm
+    openings: dict[str, object] = field(default_factory=dict)
 
     @property
     def retriever(self) -> Retriever | None:
@@ -110,6 +114,7 @@ class Assembly:
         return PromptAnswerer(
             model, arm.passages.source(corpus, retriever), corpus,
             batch_size=self.cfg.model.batch_size, max_new_tokens=self.cfg.model.max_new_tokens, abstain_below=gate,
+            cache_opening=arm.caches_corpus,
         )
 
     def answerers(self) -> dict[str, PromptAnswerer]:

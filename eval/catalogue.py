@@ -25,6 +25,8 @@ from eval.scoring.scores import answered, gate_aside_correct, reading_miss, reca
 from finetune.strategies import STRATEGIES
 
 RAG, FINETUNE, HYBRID = "RAG", "fine-tune", "hybrid"
+# The third option, neither side: every document in the prompt, its keys and values computed once.
+WHOLE_CORPUS_SIDE = "whole corpus"
 
 
 def _gold_documents(corpus: Corpus, retriever: PassageSource | None) -> PassageSource:
@@ -33,6 +35,17 @@ def _gold_documents(corpus: Corpus, retriever: PassageSource | None) -> PassageS
 
     def source(questions: list[Question]) -> list[list[Passage]]:
         return [[Passage(d, d, docs[d].title, docs[d].text) for d in q.doc_ids] for q in questions]
+
+    return source
+
+
+def _whole_corpus(corpus: Corpus, retriever: PassageSource | None) -> PassageSource:
+    """Every document of the corpus, whole, in the corpus's own order (documents.jsonl, recorded with
+    the run's corpus hash): the same passages before every question, so the prompts share them."""
+    passages = [Passage(d.id, d.id, d.title, d.text) for d in corpus.documents]
+
+    def source(questions: list[Question]) -> list[list[Passage]]:
+        return [passages for _ in questions]
 
     return source
 
@@ -49,6 +62,7 @@ class Passages:
 NO_PASSAGES = Passages("none", lambda corpus, retriever: None)
 RETRIEVED = Passages("retrieved", lambda corpus, retriever: retriever)
 GOLD = Passages("gold", _gold_documents)
+WHOLE_CORPUS = Passages("whole corpus", _whole_corpus)
 
 
 # Which adapter a tuned arm answers with: the closed-book one (finetune/pipeline.ensure_adapter:
@@ -62,9 +76,9 @@ class Arm:
     name: str
     description: str  # completes "`name` ..." in the report
     colour: str
-    passages: Passages  # NO_PASSAGES | RETRIEVED | GOLD
+    passages: Passages  # NO_PASSAGES | RETRIEVED | GOLD | WHOLE_CORPUS
     adapter: str | None = None  # None (base weights) | CLOSED_BOOK | READER
-    side: str | None = None  # RAG | fine-tune | hybrid | None (a reference)
+    side: str | None = None  # RAG | fine-tune | hybrid | whole corpus | None (a reference)
     gated: bool = False  # behind the retrieval-confidence gate (rag.abstain_below); a reader trained to abstain is not
 
     @property
@@ -74,6 +88,12 @@ class Arm:
     @property
     def retrieves(self) -> bool:
         return self.passages is RETRIEVED
+
+    @property
+    def caches_corpus(self) -> bool:
+        """Every prompt opens with the whole corpus: computed once and kept (prompt caching), and run
+        only when it fits the model's window."""
+        return self.passages is WHOLE_CORPUS
 
     @property
     def answerable_only(self) -> bool:
@@ -101,6 +121,10 @@ ARMS: dict[str, Arm] = {
             "#2ca02c", GOLD,
         ),
         Arm("raft_oracle", "is the RAFT reader given the gold document: the tuned reader's ceiling", "#98df8a", GOLD, READER),
+        Arm(
+            "context", "reads the whole corpus in its prompt, every document in a fixed order, its keys and values computed "
+            "once and reused for every question (prompt caching)", "#bcbd22", WHOLE_CORPUS, side=WHOLE_CORPUS_SIDE,
+        ),
     )
 }
 
@@ -159,6 +183,7 @@ class Metric:
     group: str  # "answer" (the arms table) | "behaviour" (beyond recall) | "cost" | "limits" (what limits the result)
     score: Callable[[dict], float | None] | None  # one prediction row -> its score (None: not applicable); None for update rates
     retrieval: bool = False  # only for arms that retrieve
+    cached: bool = False  # only for arms whose prompts open with the cached corpus
 
     @property
     def interval(self) -> bool:
@@ -195,6 +220,8 @@ METRICS: dict[str, Metric] = {
         Metric("latency_ms", "latency p50 / p95", "ms", ANSWERABLE, "percentiles", False, "cost", answered("latency_ms")),
         Metric("prompt_tokens", "prompt tokens", "", ANSWERABLE, "mean", False, "cost", answered("prompt_tokens")),
         Metric("output_tokens", "output tokens", "", ANSWERABLE, "mean", False, "cost", answered("output_tokens")),
+        # of the prompt tokens, those read from the cached corpus: a provider with prompt caching bills them at its cached rate
+        Metric("cached_prompt_tokens", "of which cached", "", ANSWERABLE, "mean", False, "cost", answered("cached_tokens"), cached=True),
     )
 }
 
@@ -204,7 +231,8 @@ def metrics_in(group: str) -> list[Metric]:
 
 
 def applies(metric: Metric, arm_name: str) -> bool:
-    return not metric.retrieval or bool(arm(arm_name) and arm(arm_name).retrieves)
+    entry = arm(arm_name)
+    return (not metric.retrieval or bool(entry and entry.retrieves)) and (not metric.cached or bool(entry and entry.caches_corpus))
 
 # The update stage's rates (eval/scoring/update_rates.py), over its probe and locality rows.
 UPDATE_METRICS: dict[str, Metric] = {

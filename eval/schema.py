@@ -44,6 +44,7 @@ class PredictionRow:
     reader_correct: float | None = None  # the reader's own answer is right (with a gate, answerable questions)
     reader_answer: str | None = None  # what the reader wrote when the gate answered instead
     fact_trained: float | None = None  # 1.0: the fact has train questions (phrasing transfer); 0.0: it has none; None: no fact
+    cached_tokens: int | None = None  # of prompt_tokens, read from a cached opening (prompt caching); None in older rows
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -81,14 +81,17 @@ def test_run_end_to_end_on_tiny_models(tmp_path, config_file, tiny_model_dirs, c
     commands.run(config=cfg, out=out)
     assert {p.name for p in out.iterdir()} >= {"config.yaml", "index", "adapter", "predictions.jsonl", "summary.json", "report.md", "report.html", "plots"}
     summary = read_json(out / "summary.json")
-    assert list(summary["arms"]) == ["base", "rag", "lora", "raft", "hybrid", "oracle", "raft_oracle"]
+    assert list(summary["arms"]) == ["base", "rag", "lora", "raft", "hybrid", "oracle", "raft_oracle", "context"]
+    prefix = summary["arms"]["context"]["prefix"]  # the whole corpus, computed once: its one-time cost apart
+    assert prefix["tokens"] == summary["arms"]["context"]["cached_prompt_tokens"] and prefix["build_seconds"] > 0 and prefix["megabytes"] > 0
     train = summary["arms"]["lora"]["train"]
     assert train["steps"] == 2 and not train["reused"] and train["loss_curve"]
     assert {"unmerged_ms", "merged_ms"} <= set(summary["arms"]["lora"]["merge_latency"])
     assert summary["meta_info"]["model"]["name"] == str(lm_dir) and summary["meta_info"]["embedder"] == str(st_dir)
     assert summary["arms"]["rag"]["prompt_tokens"] > summary["arms"]["base"]["prompt_tokens"]
     rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
-    assert len(rows) == 7 * 3 and all(len(r["retrieved"]) == 2 for r in rows if r["arm"] in ("rag", "raft", "hybrid"))
+    assert len(rows) == 8 * 3 and all(len(r["retrieved"]) == 2 for r in rows if r["arm"] in ("rag", "raft", "hybrid"))
+    assert all(len(r["retrieved"]) == 3 for r in rows if r["arm"] == "context")  # every document, in every prompt
     assert summary["arms"]["raft"]["train"]["raft"]["passages"] == 2 and (out / "raft" / "adapter" / "adapter_config.json").is_file()
     assert load_config(out / "config.yaml") == cfg  # the resolved config, name included
     printed = capsys.readouterr().out

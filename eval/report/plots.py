@@ -19,6 +19,7 @@ from core.rundir import write_bytes  # noqa: E402
 from eval.catalogue import METRICS, colour, conflict_probe, metrics_in  # noqa: E402
 from eval.report.format import seconds_text  # noqa: E402
 from eval.report.tables import shown_behaviours  # noqa: E402
+from eval.report.whole_corpus import corpus_arm_names, position_bins, untuned_ceiling  # noqa: E402
 from eval.scoring.harness import metric_scores  # noqa: E402
 
 STYLE = {"font.size": 13, "axes.titlesize": 15, "axes.labelsize": 13, "figure.dpi": 100}
@@ -179,6 +180,30 @@ def sweep_plot_name(record: dict) -> str:
     return f"sweep-{record['arm']}-{record['key']}"
 
 
+def position_plot(summary: dict, main_rows: list[dict]) -> Figure | None:
+    """Accuracy by where the gold document sat in a whole-corpus prompt (lost in the middle?)."""
+    curves = {n: b for n in corpus_arm_names(summary) if (b := position_bins(summary, main_rows, n))}
+    if not curves:
+        return None
+    fig, ax = plt.subplots(figsize=(9, 5))
+    for name, bins in curves.items():
+        x = list(range(len(bins)))
+        values = [100 * b["accuracy"] for b in bins]
+        lo = [v - 100 * b["accuracy_ci"][0] for v, b in zip(values, bins)]
+        hi = [100 * b["accuracy_ci"][1] - v for v, b in zip(values, bins)]
+        ax.errorbar(x, values, yerr=[lo, hi], marker="o", capsize=6, color=colour(name), label=name)
+        ax.set_xticks(x, [f"{b['label']}\n(n={b['n']})" for b in bins])
+    reference = untuned_ceiling(summary["arms"])
+    if reference:
+        ax.axhline(100 * summary["arms"][reference]["accuracy"], color=colour(reference), linestyle="--", label=f"{reference} (gold document alone)")
+    ax.set_ylim(0, 105)
+    ax.set_xlabel("where the gold document sat in the prompt (share of the corpus before it)")
+    ax.set_ylabel("accuracy % (95% CI)")
+    ax.set_title("The whole corpus in the prompt: accuracy by the gold document's position")
+    ax.legend()
+    return fig
+
+
 def write_plots(plots_dir: Path, summary: dict, main_rows: list[dict], sweeps: list[dict]) -> dict[str, str]:
     """Save every figure the run has data for; returns {name: file name inside plots_dir}."""
     with plt.rc_context(STYLE):
@@ -186,6 +211,7 @@ def write_plots(plots_dir: Path, summary: dict, main_rows: list[dict], sweeps: l
             "accuracy": accuracy_plot(summary),
             "behaviours": behaviours_plot(summary),
             "latency": latency_plot(main_rows),
+            "gold_position": position_plot(summary, main_rows),
             "updates": updates_plot(summary),
             "deletions": deletions_plot(summary),
             "training_loss": loss_plot(summary),

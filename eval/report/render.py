@@ -14,7 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from core.rundir import write_text
 from eval.catalogue import ARMS
-from eval.report import tables
+from eval.report import tables, whole_corpus
 from eval.report.format import markdown_table
 from eval.report.html import render_html
 from eval.report.gate_trade import gate_trade_table
@@ -92,6 +92,8 @@ def compose_markdown(summary: dict, rows: list[dict], plots: dict[str, str], swe
         "arms_explained": arms_explained(arms),
         "verdict": verdict_table(summary, rows),
         "arms_table": tables.arms_table(summary),
+        "whole_corpus": whole_corpus.cost_sentences(summary) + whole_corpus.not_run_sentences(summary),
+        "gold_position": whole_corpus.position_table(summary, main_rows(rows)),
         "retrieval": tables.retrieval_table(summary),
         "retriever": (retrieval or {}).get("retriever"),
         "retrieval_depth": (retrieval or {}).get("depth"),

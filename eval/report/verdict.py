@@ -12,15 +12,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from eval.catalogue import FINETUNE, HYBRID, METRICS, RAG
+from eval.catalogue import FINETUNE, HYBRID, METRICS, RAG, WHOLE_CORPUS_SIDE, side_of
 from eval.report.format import seconds_text
 from eval.report.limits import limits
 from eval.report.questions import FACT_GROUPS, measured_on, verdict_fact_group
 from eval.report.evidence import RunScores
 from eval.report.verdict_rules import (
-    COST_FACTOR, TIE, VerdictRow, by_cost, by_difference, difference_cell, how_compared, not_measured, pct_text, rate_text,
-    side_names, sides,
+    COST_FACTOR, TIE, VerdictRow, by_cost, by_difference, context_name, how_compared, not_measured, pct_text, rate_text,
+    side_names, sides, versus_cell,
 )
+from eval.report.whole_corpus import not_fit_text, prefix_text
 from eval.scoring.paired import Difference
 from eval.report.verdict_updates import deletion_row, update_rows
 
@@ -44,6 +45,8 @@ def _rate_row(
     diff, hybrid_diff = versus(names[1]), versus(names[2])
     if diff is None:
         return not_measured(aspect, f"the prediction rows hold no `{key}` scores for {names[0]} and {names[1]}")
+    whole = context_name(arms)
+    whole_diff = versus(whole) if whole and key in arms[whole] else None
 
     def cell(arm: dict | None, name: str | None) -> str:
         if not arm:
@@ -52,11 +55,13 @@ def _rate_row(
         text = rate_text(record, key)
         return f"{text}; {METRICS[extra].label} {pct_text(arm[extra])}" if extra and extra in arm else text
 
-    hybrid_cell = cell(hybrid, names[2])
-    if hybrid_diff:
-        hybrid_cell += f" (minus {names[0]}: {difference_cell(hybrid_diff)})"
+    hybrid_cell = versus_cell(cell(hybrid, names[2]), hybrid_diff, names[0])
+    whole_cell = versus_cell(cell(arms.get(whole), whole), whole_diff, names[0]) if whole else "–"
     basis = f"`{key}`, {how_compared(diff, names[:2])}{note}"
-    return VerdictRow(aspect, cell(rag, names[0]), cell(lora, names[1]), hybrid_cell, by_difference(diff, key), basis, diff, hybrid_diff)
+    return VerdictRow(
+        aspect, cell(rag, names[0]), cell(lora, names[1]), hybrid_cell, by_difference(diff, key), basis, diff, hybrid_diff,
+        whole_cell, whole_diff,
+    )
 
 
 def _per_query_cost_row(arms: dict, aspect: str, value, text, basis: str) -> VerdictRow:
@@ -65,8 +70,11 @@ def _per_query_cost_row(arms: dict, aspect: str, value, text, basis: str) -> Ver
     if not rag or not lora:
         return not_measured(aspect, "needs the rag and lora arms")
     cells = [text(a) if a else "–" for a in (rag, lora, hybrid)]
-    names = side_names(arms)
-    return VerdictRow(aspect, *cells, by_cost(value(rag), value(lora)), f"{basis}, {names[0]} vs {names[1]}, at least {COST_FACTOR}x apart")
+    names, whole = side_names(arms), arms.get(context_name(arms))
+    return VerdictRow(
+        aspect, *cells, by_cost(value(rag), value(lora)), f"{basis}, {names[0]} vs {names[1]}, at least {COST_FACTOR}x apart",
+        context=text(whole) if whole else "–",
+    )
 
 
 def _setup_row(summary: dict) -> VerdictRow:
@@ -83,7 +91,11 @@ def _setup_row(summary: dict) -> VerdictRow:
     after = " after the fine-tune's (it continues that adapter)" if summary["run_info"]["config"].get("raft", {}).get("from_closed_book") else ""
     hybrid = f"the index plus {seconds_text(reader['seconds'])} training on {reader['tokens']:,} tokens (passages in every prompt){after}" if reader else "–"
     favours = by_cost(index["build_seconds"], train["seconds"])
-    return VerdictRow(aspect, rag, finetune, hybrid, favours, f"wall seconds, index build vs LoRA training, at least {COST_FACTOR}x apart")
+    prefix = (summary["arms"].get(context_name(summary["arms"])) or {}).get("prefix")
+    return VerdictRow(
+        aspect, rag, finetune, hybrid, favours, f"wall seconds, index build vs LoRA training, at least {COST_FACTOR}x apart",
+        context=f"no index, no training: the corpus prompt's {prefix_text(prefix)}" if prefix else "–",
+    )
 
 
 def _accuracy_row(summary: dict, scores: RunScores) -> VerdictRow:
@@ -106,7 +118,13 @@ def _accuracy_row(summary: dict, scores: RunScores) -> VerdictRow:
 
 def _latency_cell(arm: dict) -> str:
     refused = f"; {arm['refused']} refused by the gate" if arm.get("refused") else ""
-    return f"{arm['latency_ms']['p50']:.0f} / {arm['latency_ms']['p95']:.0f} ms{refused}"
+    once = f"; plus {seconds_text(arm['prefix']['build_seconds'])} once, to compute the corpus" if arm.get("prefix") else ""
+    return f"{arm['latency_ms']['p50']:.0f} / {arm['latency_ms']['p95']:.0f} ms{refused}{once}"
+
+
+def _prompt_tokens_cell(arm: dict) -> str:
+    cached = f" ({arm['cached_prompt_tokens']:.0f} of them read from the cache)" if arm.get("cached_prompt_tokens") else ""
+    return f"{arm['prompt_tokens']:.0f}{cached}"
 
 
 def verdict_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
@@ -120,8 +138,9 @@ def verdict_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
             "`latency_ms` p50 over the answerable questions each arm answered (a refusal costs nothing and is counted apart)",
         ),
         _per_query_cost_row(
-            arms, "Prompt tokens per query", lambda a: a["prompt_tokens"], lambda a: f"{a['prompt_tokens']:.0f}",
-            "`prompt_tokens` mean over the answerable questions each arm answered",
+            arms, "Prompt tokens per query", lambda a: a["prompt_tokens"], _prompt_tokens_cell,
+            "`prompt_tokens` mean over the answerable questions each arm answered (what a provider bills without prompt "
+            "caching; one with it bills the cached tokens at its cached rate)",
         ),
         _setup_row(summary),
         _rate_row(
@@ -137,6 +156,20 @@ def verdict_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
         _abstention_row(summary, scores),
         _rate_row(arms, scores, "Retained general knowledge", "general_knowledge", note=_general_note(summary)),
     ]
+
+
+def third_option_note(summary: dict) -> str:
+    """What the whole-corpus column is: neither side, shown beside them; or why it is empty."""
+    unfit = next(((n, r) for n, r in (summary.get("not_run") or {}).items() if side_of(n) == WHOLE_CORPUS_SIDE), None)
+    if unfit:
+        return f"The whole corpus in the prompt: {not_fit_text(*unfit)}; not decided by this evidence."
+    whole = context_name(summary["arms"])
+    if not whole:
+        return "The whole corpus in the prompt: not measured in this run (add `context` to eval.arms)."
+    return (
+        f"The whole corpus in the prompt (`{whole}`) is the third option, neither side: its cells show its numbers and, on a "
+        "rate, its difference from RAG's paired on the same questions with the 95% interval; `favours` stays RAG against fine-tuning."
+    )
 
 
 def gate_trade_text(gate: dict) -> str:
@@ -202,11 +235,13 @@ def verdict_table(summary: dict, rows: list[dict]) -> str:
     """The tally, the table, and under it one line on what limits the run (eval/report/limits.py)."""
     verdict = verdict_rows(summary, rows)
     names = [n or "–" for n in side_names(summary["arms"])]
+    whole = context_name(summary["arms"]) or next((n for n in (summary.get("not_run") or {}) if side_of(n) == WHOLE_CORPUS_SIDE), "–")
     header = (
-        f"| aspect | RAG ({names[0]}) | fine-tune ({names[1]}) | {HYBRID} ({names[2]}) | fine-tune minus RAG, points "
-        "| favours | how decided |"
+        f"| aspect | RAG ({names[0]}) | fine-tune ({names[1]}) | {HYBRID} ({names[2]}) | {WHOLE_CORPUS_SIDE} ({whole}) "
+        "| fine-tune minus RAG, points | favours | how decided |"
     )
-    lines = [verdict_tally(verdict), "", header, "|---|---|---|---|---|---|---|"]
+    lines = [verdict_tally(verdict), "", header, "|---|---|---|---|---|---|---|---|"]
     for v in verdict:
-        lines.append(f"| {v.aspect} | {v.rag} | {v.finetune} | {v.hybrid} | {v.difference_cell()} | **{v.favours}** | {v.basis} |")
-    return "\n".join([*lines, "", f"*{measured_on(summary)}*", "", f"*{limits(summary, rows).footnote}*"])
+        lines.append(f"| {v.aspect} | {v.rag} | {v.finetune} | {v.hybrid} | {v.context} | {v.difference_cell()} | **{v.favours}** | {v.basis} |")
+    notes = [measured_on(summary), third_option_note(summary), limits(summary, rows).footnote]
+    return "\n".join(lines) + "\n\n" + "\n\n".join(f"*{n}*" for n in notes)

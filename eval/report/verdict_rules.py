@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eval.catalogue import FINETUNE, HYBRID, RAG, side_arm
+from eval.catalogue import FINETUNE, HYBRID, RAG, WHOLE_CORPUS_SIDE, side_arm
 from eval.report.evidence import better
 from eval.report.format import pct, rate_cell
 from eval.scoring.paired import Difference
@@ -31,6 +31,8 @@ class VerdictRow:
     basis: str  # how the call was made, or why nothing was measured
     difference: Difference | None = None  # fine-tune minus RAG, for a rate row
     hybrid_difference: Difference | None = None  # hybrid minus RAG
+    context: str = "–"  # the third option, the whole corpus in the prompt: shown, neither side
+    context_difference: Difference | None = None  # whole corpus minus RAG
 
     def difference_cell(self) -> str:
         return difference_cell(self.difference) if self.difference else "–"
@@ -97,6 +99,16 @@ def not_measured(aspect: str, why: str) -> VerdictRow:
 def side_names(records: dict) -> tuple[str | None, str | None, str | None]:
     """The names of the arms standing for RAG, fine-tune and hybrid among `records`."""
     return tuple(side_arm(side, records) for side in (RAG, FINETUNE, HYBRID))
+
+
+def context_name(records: dict) -> str | None:
+    """The arm standing for the whole corpus in the prompt among `records` (by arm name)."""
+    return side_arm(WHOLE_CORPUS_SIDE, records)
+
+
+def versus_cell(text: str, diff: Difference | None, rag: str) -> str:
+    """A cell beside the two sides: its value, and its difference from RAG's with the interval."""
+    return f"{text} (minus {rag}: {difference_cell(diff)})" if diff else text
 
 
 def sides(records: dict) -> tuple[dict | None, dict | None, dict | None]:

@@ -8,8 +8,8 @@ from eval.catalogue import FINETUNE, HYBRID, RAG, side_arm, side_of
 from eval.report.format import seconds_text
 from eval.report.questions import FACT_GROUPS, verdict_fact_group
 from eval.report.verdict_rules import (
-    COST_FACTOR, TIE, VerdictRow, by_cost, by_difference, difference_cell, how_compared, not_measured, pct_text, rate_text, side_names,
-    sides,
+    COST_FACTOR, TIE, VerdictRow, by_cost, by_difference, context_name, difference_cell, how_compared, not_measured, pct_text, rate_text,
+    side_names, sides, versus_cell,
 )
 from eval.scoring.paired import Difference, difference
 from eval.scoring import metrics
@@ -103,10 +103,13 @@ def update_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
     diff = stage_difference(changed, rag, best, "correct", summary, round_key=True)  # both have rows: pooled is made of them
     hybrid_diff = stage_difference(changed, rag, reader, "correct", summary, round_key=True) if reader else None
     hybrid = f"{cell(reader)} (minus {rag}: {difference_cell(hybrid_diff)})" if reader else "–"
+    whole = context_name(pooled)
+    whole_diff = stage_difference(changed, rag, whole, "correct", summary, round_key=True) if whole else None
     adapt_row = VerdictRow(
         adapt, cell(rag), ft_cells, hybrid, by_difference(diff, "efficacy"),
         f"`efficacy` pooled over the rounds, gate aside, {how_compared(diff, (rag, best))} (the best strategy); "
         f"changed facts counted: {FACT_GROUPS[group][1]}", diff, hybrid_diff,
+        versus_cell(cell(whole), whole_diff, rag) if whole else "–", whole_diff,
     )
     absorb = absorb_per_round(summary)
     trained = [a for a in absorb if a in strategies]
@@ -117,6 +120,8 @@ def update_rows(summary: dict, rows: list[dict]) -> list[VerdictRow]:
         f"{seconds_text(absorb[reader])} (rag's re-index; the adapter is not retrained)" if reader in absorb else "–",
         by_cost(absorb[rag], absorb[cheapest]),
         f"`absorb_seconds`, {rag} vs the cheapest strategy ({cheapest}), at least {COST_FACTOR}x apart",
+        context=f"{seconds_text(absorb[whole])} (the corpus's keys and values computed again from the first changed document on)"
+        if whole in absorb else "–",
     )
     return [adapt_row, cost_row]
 
@@ -144,4 +149,9 @@ def deletion_row(summary: dict, rows: list[dict]) -> VerdictRow:
         favours = by_cost(rag["absorb_seconds"], full["absorb_seconds"])
         basis += f"; the leak tied, so `absorb_seconds` decides, at least {COST_FACTOR}x apart"
     hybrid = cell(reader, "to drop the chunks (adapter unchanged: a leak is a memorised value)") if reader else "–"
-    return VerdictRow(aspect, cell(rag, "to drop the chunks"), cell(full, "to retrain without the documents"), hybrid, favours, basis, diff)
+    whole = deletions["arms"].get(context_name(deletions["arms"]))
+    whole_cell = cell(whole, "to compute the corpus without them") if whole and "absorb_seconds" in whole else "–"
+    return VerdictRow(
+        aspect, cell(rag, "to drop the chunks"), cell(full, "to retrain without the documents"), hybrid, favours, basis, diff,
+        context=whole_cell,
+    )

@@ -39,7 +39,7 @@ def run_arm(arm: str, answerer: Answerer, questions: list[Question], corpus: Cor
             style_ok=float(style.adheres(a.text, titles)) if style.defined and q.answerable else None,
             citation_correct=metrics.citation_correct(a.cited_doc_ids, q.doc_ids) if q.answerable else None,
             retrieve_ms=a.retrieve_ms, generate_ms=a.generate_ms, latency_ms=a.retrieve_ms + a.generate_ms,
-            prompt_tokens=a.prompt_tokens, output_tokens=a.output_tokens,
+            prompt_tokens=a.prompt_tokens, output_tokens=a.output_tokens, cached_tokens=a.cached_tokens,
             attributed=metrics.attributed(correct[i], [p.doc_id for p in a.passages], a.cited_doc_ids, q.doc_ids) if q.answerable else None,
             gated=None if a.gated is None else float(a.gated),
             reader_abstained=None if a.reader_text is None else float(style.abstains(a.reader_text)),

@@ -48,12 +48,12 @@ def round_metrics(cfg: ExperimentConfig, rows: list[dict], seconds: float | None
     }
 
 
-def deletion_metrics(cfg: ExperimentConfig, rows: list[dict], seconds: float) -> dict:
+def deletion_metrics(cfg: ExperimentConfig, rows: list[dict], seconds: float | None) -> dict:
     probe = [r for r in rows if r["probe"] == "deleted"]
     # a deleted fact "leaks" when the answer still contains the value the deleted document gave
     leaks = [r["correct"] for r in probe]
     return {
-        "absorb_seconds": seconds,
+        **({"absorb_seconds": seconds} if seconds is not None else {}),
         **_rate(cfg, leaks, "leak_rate"),
         **_rate(cfg, [r["correct"] for r in rows if r["probe"] == "locality"], "locality"),
     }

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from core.config import ExperimentConfig
 from core.corpus import GENERAL, UNANSWERABLE, Question
+from core.generate import window
 from eval.assembly import Assembly, reader_arms
 from eval.catalogue import ARMS, CLOSED_BOOK, FINETUNE, RAG, reference_arm, side_arm
 from eval.schema import Summary
@@ -16,6 +17,7 @@ from eval.scoring.harness import general_knowledge_kept, run_arm, summarize_arm
 from eval.scoring.retrieval import retrieval_quality
 from eval.stages.gate import Gate, ReplayedBehindGate, calibrate_gate
 from eval.stages.run_info import meta_info, run_info
+from eval.stages.window import does_not_fit
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +48,15 @@ def tuned_lm_for_eval(parts: Assembly) -> tuple[object, dict]:
 
 
 def _asked(arm: str, questions: list[Question], general_kept: set[str] | None = None) -> list[Question]:
-    """The questions `arm` answers: a ceiling arm only the answerable ones; with the reference arm's
-    right answers known (`general_kept`), only those general-knowledge controls (the rest cannot show
-    forgetting: a fact the model never knew cannot be forgotten)."""
+    """The questions `arm` answers: a ceiling arm only the answerable ones; a whole-corpus arm no
+    general-knowledge controls; with the reference arm's right answers known (`general_kept`), only
+    those controls (the rest cannot show forgetting: a fact the model never knew cannot be forgotten)."""
     if ARMS[arm].answerable_only:
         return [q for q in questions if q.answerable]
+    if ARMS[arm].caches_corpus:
+        # its weights are the base model's, which the reference arm's controls already measure; each of
+        # the hundreds of controls would cost it a whole-corpus prompt (0.4 s on 2 cores for quillfeather)
+        return [q for q in questions if q.kind != GENERAL]
     if general_kept is None or arm == reference_arm():
         return questions
     return [q for q in questions if q.kind != GENERAL or q.id in general_kept]
@@ -82,8 +88,16 @@ def evaluate_arms(parts: Assembly) -> list[dict]:
     rows = []
     for arm in sorted(answerers, key=lambda a: a != reference_arm()):  # stable: the rest keep report order
         asked = _asked(arm, questions, parts.general_kept)
+        unfit = does_not_fit(answerers[arm], asked) if ARMS[arm].caches_corpus else None
+        if unfit:
+            log.warning("arm %s not run: its prompts are %d tokens, and with %d for the answer that passes the model's window of %d",
+                        arm, unfit["prompt_tokens"], unfit["answer_tokens"], unfit["window"])
+            parts.not_run[arm] = {"reason": "does not fit", **unfit}
+            continue
         log.info("arm %s: answering %d questions", arm, len(asked))
         rows.extend(run_arm(arm, replayed.get(arm, answerers[arm]), asked, parts.corpus))
+        if answerers[arm].opening is not None:
+            parts.openings[arm] = answerers[arm].opening
         if arm == reference_arm():
             parts.general_kept = general_knowledge_kept(rows)
     return rows
@@ -101,6 +115,7 @@ def summarize(cfg: ExperimentConfig, rows: list[dict], *, started: str, meta: di
             general_ids=general_ids,
         )
         for arm in cfg.eval.arms
+        if any(r["arm"] == arm for r in rows)  # an arm not run (eval/stages/window.py) has none
     }
     for arm, extra in (arm_extras or {}).items():
         if arm in arms:
@@ -125,6 +140,15 @@ def training_record(outcome) -> dict:
     return {**outcome.record["metrics"], "reused": outcome.reused, "loss_curve": outcome.record["loss_curve"]}
 
 
+def opening_record(opening, limit: int | None) -> dict:
+    """A cached opening as the summary keeps it: its tokens against the window, what computing it
+    once cost, and the memory its keys and values hold."""
+    return {
+        "tokens": opening.tokens, "window": limit, "build_seconds": opening.build_ms / 1000,
+        "megabytes": opening.nbytes / 2**20, "reused": opening.reused,
+    }
+
+
 def evaluate_experiment(parts: Assembly, *, started: str) -> tuple[list[dict], dict]:
     """Run every configured arm on the assembled parts: (prediction rows, summary). With an adapter,
     the tuned model is loaded here (and its merged and unmerged latency measured)."""
@@ -142,8 +166,12 @@ def evaluate_experiment(parts: Assembly, *, started: str) -> tuple[list[dict], d
         if holder:  # the RAFT training cost, with the arm that reads retrieved passages with it
             extras[holder] = {"train": training_record(parts.reader_adapter)}
     rows = evaluate_arms(parts)
+    for arm, opening in parts.openings.items():
+        extras.setdefault(arm, {})["prefix"] = opening_record(opening, window(parts.lm))
     embedder_name = parts.embedder.name if parts.embedder is not None else None
     summary = summarize(cfg, rows, started=started, meta=meta_info(parts.lm, embedder_name, parts.corpus), arm_extras=extras)
+    if parts.not_run:
+        summary["not_run"] = parts.not_run
     if parts.index is not None:
         summary["retrieval"] = retrieval_quality(parts.index, parts.corpus.split(cfg.eval.split))
         summary["gate"] = parts.gate.record()

@@ -13,8 +13,11 @@ eval/scoring/update_rates.py. The arms:
   updated index: `efficacy` is how often the retrieved new value wins, `stale_rate` how often the
   old value learned into the weights wins.
 
+- `context`: the whole corpus in the prompt; absorbing a change is computing the changed corpus's
+  keys and values anew (its `absorb_seconds`), no index, no training.
+
 Deletions: `rag` and `raft` read the index without the documents' chunks (a `raft` leak is a value
-its adapter memorised while training); a fine-tune cannot have facts edited out of its weights
+its adapter memorised while training), `context` reads the corpus without them; a fine-tune cannot have facts edited out of its weights
 cheaply, so the from-scratch strategy (`lora_full`) retrains without the documents.
 """
 
@@ -35,6 +38,7 @@ from eval.catalogue import ARMS, FINETUNE, RAG, UPDATE_ARMS, conflict_probe, sid
 from eval.rundir import INDEX_DIR
 from eval.schema import tagged
 from eval.scoring.update_rates import answer_probe, deletion_metrics, round_metrics
+from eval.stages.window import does_not_fit
 from finetune.pipeline import AdapterOutcome, ensure_adapter
 from finetune.strategies import STRATEGIES, Strategy
 from finetune.updating import train_strategy, tuned_model
@@ -166,6 +170,27 @@ def reading_arms(parts: Assembly) -> list[str]:
     return names
 
 
+def corpus_arms(parts: Assembly) -> list[str]:
+    """The configured arms that read the whole corpus and were run (it fit the window)."""
+    return [a for a in parts.cfg.eval.arms if ARMS[a].caches_corpus and a not in parts.not_run]
+
+
+def _reprompt(
+    parts: Assembly, corpus: Corpus, probe: list[Question], locality: list[Question], kind: str = "changed"
+) -> dict[str, tuple[list[dict], float | None]]:
+    """Each whole-corpus arm's probe rows on `corpus`, and the seconds its new opening took to compute
+    (what absorbing the change cost it). An arm whose changed corpus no longer fits is left out."""
+    out = {}
+    for name in corpus_arms(parts):
+        answerer = parts.answerer(ARMS[name], corpus=corpus)
+        if does_not_fit(answerer, probe + locality):
+            log.warning("arm %s: the changed corpus no longer fits the model's window; not measured", name)
+            continue
+        arm_rows = answer_probe(name, answerer, probe, locality, kind)
+        out[name] = (arm_rows, answerer.opening.build_ms / 1000 if answerer.opening else None)
+    return out
+
+
 def _reread(
     parts: Assembly, names: list[str], corpus: Corpus, probe: list[Question], locality: list[Question], kind: str = "changed"
 ) -> dict[str, list[dict]]:
@@ -208,6 +233,9 @@ def _run_rounds(
         rows += tagged(arm_rows, stage="update", round=rnd.name)
         for name, arm_rows in _reread(parts, reading_arms(parts), corpus, changed, locality).items():
             arms[name] = round_metrics(cfg, arm_rows, seconds, inputs.main_rows, name)  # the same re-index absorbs it
+            rows += tagged(arm_rows, stage="update", round=rnd.name)
+        for name, (arm_rows, rebuilt) in _reprompt(parts, corpus, changed, locality).items():
+            arms[name] = round_metrics(cfg, arm_rows, rebuilt, inputs.main_rows, name)
             rows += tagged(arm_rows, stage="update", round=rnd.name)
 
         probe_rows = answer_probe(PROBE_ARM, parts.answerer(ARMS[PROBE_ARM], corpus=corpus, tuned=original), changed, [])
@@ -252,6 +280,9 @@ def _run_deletions(
     rows += tagged(arm_rows, stage="deletion", round=None)
     for name, arm_rows in _reread(parts, reading_arms(parts), kept, probe, locality, "deleted").items():
         arms[name] = {**deletion_metrics(cfg, arm_rows, seconds), "adapter_unchanged": True}
+        rows += tagged(arm_rows, stage="deletion", round=None)
+    for name, (arm_rows, rebuilt) in _reprompt(parts, kept, probe, locality, "deleted").items():
+        arms[name] = deletion_metrics(cfg, arm_rows, rebuilt)
         rows += tagged(arm_rows, stage="deletion", round=None)
 
     arm = strategy_arm(RETRAIN)

@@ -4,10 +4,12 @@ import pytest
 
 from core.config import ExperimentConfig
 from core.config_files import load_config
+from core.corpus import load_corpus
 from core.registry import registry_names
 from core.errors import InputError
 from eval.catalogue import (
-    ARMS, CLOSED_BOOK, FINETUNE, GOLD, HYBRID, METRICS, NO_PASSAGES, RAG, READER, RETRIEVED, UPDATE_ARMS, UPDATE_METRICS, side_arm,
+    ARMS, CLOSED_BOOK, FINETUNE, GOLD, HYBRID, METRICS, NO_PASSAGES, RAG, READER, RETRIEVED, UPDATE_ARMS, UPDATE_METRICS, WHOLE_CORPUS,
+    WHOLE_CORPUS_SIDE, applies, side_arm,
 )
 from finetune.strategies import STRATEGIES
 
@@ -22,15 +24,29 @@ def test_every_metric_holds_its_per_row_score_function():
 
 
 def test_every_arm_has_a_passage_source_and_the_config_offers_exactly_the_catalogue():
-    assert {a.passages for a in ARMS.values()} == {NO_PASSAGES, RETRIEVED, GOLD}
+    assert {a.passages for a in ARMS.values()} == {NO_PASSAGES, RETRIEVED, GOLD, WHOLE_CORPUS}
     assert GOLD.source(_Corpus(), None)  # the gold source needs no retriever; the others pass it through or give none
     assert RETRIEVED.source(_Corpus(), "the retriever") == "the retriever" and NO_PASSAGES.source(_Corpus(), "r") is None
     assert ExperimentConfig().eval.arms == list(ARMS) == registry_names("eval.catalogue:ARMS")
 
 
 class _Corpus:
+    documents = []
+
     def by_doc_id(self):
         return {}
+
+
+def test_the_whole_corpus_arm_is_the_third_option_every_prompt_opening_with_every_document(small_corpus_dir):
+    small_corpus = load_corpus(small_corpus_dir)
+    (name,) = [a.name for a in ARMS.values() if a.caches_corpus]
+    entry = ARMS[name]
+    assert entry.side == WHOLE_CORPUS_SIDE and not entry.tuned and not entry.retrieves and not entry.gated
+    source = entry.passages.source(small_corpus, None)
+    passages = source(small_corpus.split("eval")[:2])
+    assert [p.doc_id for p in passages[0]] == [d.id for d in small_corpus.documents] and passages[0] == passages[1]
+    assert applies(METRICS["cached_prompt_tokens"], name) and not applies(METRICS["cached_prompt_tokens"], "rag")
+    assert not applies(METRICS["recall_at_k"], name)
 
 
 def test_each_update_strategy_is_an_arm_of_the_fine_tune_side():
@@ -52,7 +68,7 @@ def test_sides_are_found_by_data_not_by_name():
 
 
 @pytest.mark.parametrize("key, value, expected", [
-    ("eval.arms", "[base, magic]", "eval.arms.1: Value error, 'magic' is not one of base, rag, lora, raft, hybrid, oracle, raft_oracle"),
+    ("eval.arms", "[base, magic]", "eval.arms.1: Value error, 'magic' is not one of base, rag, lora, raft, hybrid, oracle, raft_oracle, context"),
     ("updates.strategies", "[full, rewrite]", "updates.strategies.1: Value error, 'rewrite' is not one of full, delta, delta_replay"),
 ])
 def test_names_outside_a_registry_are_rejected_with_the_choices(tmp_path, key, value, expected):

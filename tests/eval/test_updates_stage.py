@@ -81,8 +81,10 @@ def test_every_round_reports_each_arm_with_its_metrics(stage):
     parts = stage[3]
     (rnd,) = parts["updates"]["rounds"]
     assert rnd["name"] == "r1" and rnd["changed_facts"] == 2 and rnd["changed_questions"] == 2
-    assert set(rnd["arms"]) == {"rag", "raft", "hybrid", "lora_full", "lora_delta", "lora_delta_replay"}
+    assert set(rnd["arms"]) == {"rag", "raft", "hybrid", "lora_full", "lora_delta", "lora_delta_replay", "context"}
     assert rnd["arms"]["raft"]["absorb_seconds"] == rnd["arms"]["rag"]["absorb_seconds"]  # the re-index absorbs it: no training
+    # the whole corpus in the prompt: absorbing is computing the changed corpus's keys and values, its own cost
+    assert rnd["arms"]["context"]["absorb_seconds"] != rnd["arms"]["rag"]["absorb_seconds"]
     for arm, m in rnd["arms"].items():
         assert 0 <= m["efficacy"] <= 1 and len(m["efficacy_ci"]) == 2, arm
         assert 0 <= m["stale_rate"] <= 1, arm  # f1 has an old value
@@ -96,6 +98,8 @@ def test_rag_reads_the_updated_index_and_deleted_documents_are_gone(stage):
     for arm in ("rag", "raft"):  # the RAFT reader reads the same updated index with its adapter unchanged
         arm_round = {r["question_id"]: r for r in rows if r["arm"] == arm and r["stage"] == "update"}
         assert arm_round["c2"]["retrieved"][0]["doc_id"] == "canteen"  # a document that did not exist before the round
+    whole = {r["question_id"]: r for r in rows if r["arm"] == "context" and r["stage"] == "update"}
+    assert "canteen" in [p["doc_id"] for p in whole["c2"]["retrieved"]]  # the added document is in every prompt
     deleted = [r for r in rows if r["stage"] == "deletion" and r["probe"] == "deleted"]
     assert deleted and {r["question_id"] for r in deleted} == {"q4"}
     assert all(p["doc_id"] != "vpn" for r in deleted for p in r["retrieved"])
@@ -108,7 +112,7 @@ def test_delta_strategies_train_on_the_round_only_and_full_on_everything(stage):
     assert examples["lora_delta"] < examples["lora_delta_replay"] <= examples["lora_full"]
     deletion = parts["deletions"]
     assert deletion["documents"] == ["vpn"] and deletion["questions"] == 1
-    assert set(deletion["arms"]) == {"rag", "raft", "lora_full"}
+    assert set(deletion["arms"]) == {"rag", "raft", "lora_full", "context"}
     assert deletion["arms"]["raft"]["adapter_unchanged"] and not (out / "updates" / "r1" / "raft").exists()
     assert all(0 <= m["leak_rate"] <= 1 and m["absorb_seconds"] > 0 for m in deletion["arms"].values())
 
@@ -153,5 +157,5 @@ def test_one_round_by_name_runs_every_strategy_and_refuses_unknown_names(stage):
         run_one_round(fresh_inputs(no_full), stage[1], [], "r9")
     rows, updates = run_one_round(fresh_inputs(no_full), stage[1], [], "r1")
     (rnd,) = updates["rounds"]
-    assert rnd["name"] == "r1" and set(rnd["arms"]) == {"rag", "raft", "hybrid", "lora_full", "lora_delta", "lora_delta_replay"}
+    assert rnd["name"] == "r1" and set(rnd["arms"]) == {"rag", "raft", "hybrid", "lora_full", "lora_delta", "lora_delta_replay", "context"}
     assert updates["full_rounds"] == ["r1"] and {r["round"] for r in rows} == {"r1"}
