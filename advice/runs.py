@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import InputError
-from eval.catalogue import ARMS, arm, conflict_probe, reference_arm, side_arm, side_of
+from eval.catalogue import ARMS, FINETUNE, HYBRID, RAG, WHOLE_CORPUS_SIDE, arm, conflict_probe, reference_arm, side_arm, side_of
 from eval.report.evidence import RunScores
 from eval.report.questions import kind_text
 from eval.rundir import load_run
@@ -60,9 +60,13 @@ class RunEvidence:
         """The deployable arms this run measured, in catalogue order."""
         return [a for a in ARMS if a in self.arms and is_approach(a)]
 
+    def not_run(self) -> dict[str, dict]:
+        """Configured approaches this run did not run, with why (a corpus that does not fit the window)."""
+        return {a: r for a, r in (self.summary.get("not_run") or {}).items() if is_approach(a)}
+
     def describe(self) -> dict:
         return {"name": self.name, "model": self.model, "hardware": self.hardware, "questions": self.kind,
-                "questions_text": self.kind_text, "git": self.git, "approaches": self.approaches()}
+                "questions_text": self.kind_text, "git": self.git, "approaches": self.approaches(), "not_run": list(self.not_run())}
 
 
 def is_approach(name: str) -> bool:
@@ -81,7 +85,10 @@ def call_label(name: str) -> str:
     """The call an approach makes, in the words the question is asked in."""
     entry = ARMS[name]
     if entry.side:
-        return {"RAG": "RAG", "fine-tune": "fine-tune", "hybrid": f"both: the reader trained to read ({name})"}[entry.side]
+        return {
+            RAG: "RAG", FINETUNE: "fine-tune", HYBRID: f"both: the reader trained to read ({name})",
+            WHOLE_CORPUS_SIDE: f"the whole corpus in the prompt, cached ({name})",
+        }[entry.side]
     if name == conflict_probe():
         return f"both: fine-tune for style, retrieval for facts ({name})"
     return f"{name}: {entry.description}"

@@ -1,6 +1,6 @@
-"""End to end on configs/quick.yaml with the real bundled models: all seven arms (with the control
+"""End to end on configs/quick.yaml with the real bundled models: all eight arms (with the control
 questions for abstention and general knowledge), including both LoRA trainings (closed-book and
-RAFT), then one update round and the deletions (about 8 minutes on 2 CPU cores). The first run
+RAFT), then one update round (one strategy) and the deletions (about 7 minutes on 2 CPU cores). The first run
 also converts the bundled GGUF model into the cache (about 30 s, once)."""
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("quick")
     result = subprocess.run(
         # the installed command, from a directory without the repository: the config by its bundled name
-        [str(Path(sys.executable).parent / "ragvsft"), "run", "--config", "quick", "--out", str(out)],
+        # one fine-tune strategy in the round (the unit tests run all three on tiny models): 55 s less
+        [str(Path(sys.executable).parent / "ragvsft"), "run", "--config", "quick", "--out", str(out), "--set", "updates.strategies=[delta]"],
         cwd=out,
         capture_output=True,
         text=True,
@@ -33,7 +34,7 @@ def quick_run(tmp_path_factory):
 def test_quick_run_writes_report_and_summary(quick_run):
     out, stdout = quick_run
     summary = read_json(out / "summary.json")
-    assert list(summary["arms"]) == ["base", "rag", "lora", "raft", "hybrid", "oracle", "raft_oracle"]
+    assert list(summary["arms"]) == ["base", "rag", "lora", "raft", "hybrid", "oracle", "raft_oracle", "context"]
     assert summary["meta_info"]["model"]["weights_sha256"]
     assert (out / "report.md").read_text().count("\n| ") >= 6
     assert "report:" in stdout and "| Accuracy on the corpus |" in stdout  # the verdict, printed
@@ -43,9 +44,9 @@ def test_quick_run_writes_report_and_summary(quick_run):
     answerable = summary["arms"]["rag"]["n"]
     assert len(questions) == answerable + 16  # + 8 + 8 controls
     # the two ceiling arms are asked the answerable ones only; base every general-knowledge control, the
-    # other four only those base gets right (the rest cannot show forgetting)
+    # other four only those base gets right (the rest cannot show forgetting); context no general control
     kept = summary["controls"]["general_kept"]
-    assert len(rows) == 5 * (answerable + 8) + 8 + 4 * kept + 2 * answerable
+    assert len(rows) == 6 * (answerable + 8) + 8 + 4 * kept + 2 * answerable
 
 
 def test_the_fine_tune_learns_the_house_style_the_prompt_alone_does_not_teach(quick_run):
@@ -78,7 +79,7 @@ def test_an_update_round_and_the_deletions_are_measured_for_both_approaches(quic
     out = quick_run[0]
     summary = read_json(out / "summary.json")
     (rnd,) = summary["updates"]["rounds"]
-    assert set(rnd["arms"]) == {"rag", "raft", "hybrid", "lora_delta", "lora_delta_replay"}  # quick skips lora_full in rounds
+    assert set(rnd["arms"]) == {"rag", "raft", "hybrid", "lora_delta", "context"}  # quick skips lora_full in rounds
     assert rnd["arms"]["raft"]["absorb_seconds"] == rnd["arms"]["rag"]["absorb_seconds"]  # the re-index, no training
     rag, delta = rnd["arms"]["rag"], rnd["arms"]["lora_delta"]
     assert rag["efficacy"] > 0 and rag["absorb_seconds"] < delta["absorb_seconds"]  # re-indexing is cheaper than training
@@ -87,6 +88,7 @@ def test_an_update_round_and_the_deletions_are_measured_for_both_approaches(quic
     assert deletions["arms"]["rag"]["leak_rate"] <= 0.1  # the deleted passages are gone from retrieval
     assert deletions["arms"]["lora_full"]["absorb_seconds"] > 0
     assert "leak_rate" in deletions["arms"]["raft"] and deletions["arms"]["raft"]["adapter_unchanged"]
+    assert deletions["arms"]["context"]["leak_rate"] <= 0.1  # the deleted documents left every prompt
     report = (out / "report.md").read_text()
     assert "## Knowledge updates" in report and "## Deletions" in report
     # what limits the run, under the verdict and in its own section; the gate and the new eval topics recorded
@@ -95,6 +97,18 @@ def test_an_update_round_and_the_deletions_are_measured_for_both_approaches(quic
     assert summary["meta_info"]["corpus"]["unanswerable_topics"]["seen_in_training"] == 0
     assert "how" in summary["gate"] and "attribution_ci" in summary["arms"]["rag"]
     assert summary["arms"]["lora"]["exact_match"] > 0  # its answers carry the house style; right ones still match exactly
+
+
+def test_the_whole_corpus_is_computed_once_and_its_costs_are_reported_apart(quick_run):
+    out = quick_run[0]
+    summary = read_json(out / "summary.json")
+    context = summary["arms"]["context"]
+    prefix = context["prefix"]
+    assert prefix["tokens"] + context["output_tokens"] < prefix["window"] == 8192 and prefix["build_seconds"] > 0
+    assert context["cached_prompt_tokens"] == prefix["tokens"] and context["prompt_tokens"] > summary["arms"]["rag"]["prompt_tokens"]
+    assert context["accuracy"] > summary["arms"]["base"]["accuracy"]
+    report = (out / "report.md").read_text()
+    assert "## The whole corpus in the prompt" in report and "computed once in" in report and "whole corpus (context)" in report
 
 
 def test_the_reader_trained_to_read_reads_better_than_the_untrained_one(quick_run):

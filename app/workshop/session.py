@@ -224,8 +224,10 @@ class Session:
 
     def _cached_answers(self, arm: str, questions: list[Question]) -> list[Answer]:
         spec = ARMS[arm]
-        # a retrain replaces the closed-book adapter only; the RAFT reader keeps its weights and re-reads the index
-        state = (arm, self._versions["index"] if spec.retrieves else None, self._versions["adapter"] if spec.adapter == CLOSED_BOOK else None)
+        # a retrain replaces the closed-book adapter only; the RAFT reader keeps its weights and re-reads the index;
+        # the whole corpus in the prompt changes with every change to the documents, as the index does
+        reads_documents = spec.retrieves or spec.caches_corpus
+        state = (arm, self._versions["index"] if reads_documents else None, self._versions["adapter"] if spec.adapter == CLOSED_BOOK else None)
         todo = [q for q in questions if (*state, q.question) not in self._probe_cache]
         if todo:
             for q, answer in zip(todo, self._answers(arm, todo)):

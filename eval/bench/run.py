@@ -1,6 +1,6 @@
 """`ragvsft bench`: every part in one process, one record per part, written as `bench.json`.
 
-Parts: generation on RAG prompts, LoRA training on QA pairs and on documents, embedding, cached
+Parts: generation on RAG prompts, the whole corpus in the prompt cached against recomputed, LoRA training on QA pairs and on documents, embedding, cached
 model loading, and retrieval at each synthetic size for each FAISS index kind. Each part records
 its own peak RSS (eval/bench/memory.py). Sizes come from `BenchSizes` (the command's flags);
 `BenchSizes.quick()` is the variant the tests run.
@@ -22,6 +22,7 @@ from eval.bench.generation import bench_generation, matmul_gflops, rag_prompts
 from eval.bench.memory import peak_rss
 from eval.bench.retrieval import bench_index_kind, exact_top_k, synthetic_chunks, synthetic_vectors
 from eval.bench.training import SOURCES, bench_training
+from eval.bench.whole_corpus import bench_whole_corpus, corpus_prompts
 from rag.chunking import chunk
 from rag.indexing import index_corpus
 
@@ -40,10 +41,14 @@ class BenchSizes:
     queries: int = 1000  # batched queries per size (recall is measured on these)
     single_queries: int = 100  # of those, searched one at a time
     deletions: int = 5  # documents deleted one by one; the median is reported
+    corpus_recomputed: int = 3  # whole-corpus prompts also answered with the corpus computed anew each time
 
     @classmethod
     def quick(cls) -> BenchSizes:
-        return cls(questions=4, naive_questions=2, train_steps=1, embed_chunks=16, vectors=[2000], queries=50, single_queries=10, deletions=2)
+        return cls(
+            questions=4, naive_questions=2, train_steps=1, embed_chunks=16, vectors=[2000], queries=50, single_queries=10, deletions=2,
+            corpus_recomputed=1,
+        )
 
 
 def run_bench(cfg: ExperimentConfig, sizes: BenchSizes) -> dict:
@@ -68,6 +73,11 @@ def run_bench(cfg: ExperimentConfig, sizes: BenchSizes) -> dict:
     result["generation"] = bench_generation(
         lm, prompts, batch_size=cfg.model.batch_size, max_new_tokens=cfg.model.max_new_tokens, naive_questions=sizes.naive_questions,
         gflops=result["machine"]["matmul_gflops"],
+    )
+    log.info("bench: the whole corpus in the prompt, cached and recomputed")
+    result["whole_corpus"] = bench_whole_corpus(
+        lm, corpus_prompts(parts, sizes.questions), batch_size=cfg.model.batch_size, max_new_tokens=cfg.model.max_new_tokens,
+        recomputed=sizes.corpus_recomputed, gflops=result["machine"]["matmul_gflops"],
     )
     tokenizer, parameters = lm.tokenizer, result["generation"]["parameters"]
     del lm, parts  # the trainers load their own fp32 copies; this one would only add to their memory

@@ -7,6 +7,28 @@ def _f(x, digits: int = 2) -> str:
     return "n/a" if x is None else f"{x:,.{digits}f}"
 
 
+def _whole_corpus_lines(w: dict | None, g: dict) -> list[str]:
+    if not w:
+        return []
+    lines = ["## The whole corpus in the prompt", ""]
+    if not w["fits"]:
+        return lines + [f"Not measured: the prompts are {w['prompt_tokens']:,} tokens, past the model's window of {w['window']:,} "
+                        "(`--set corpus.max_documents=N` measures a part of the corpus that fits)."]
+    return lines + [
+        f"{w['questions']} questions; the corpus is {w['opening_tokens']:,} tokens of every prompt ({w['prompt_tokens']:,} at most, "
+        f"window {w['window']:,}), computed once in {_f(w['opening_s'], 1)} s and held in {_f(w['opening_mb'], 0)} MB; each question "
+        f"then runs {_f(w['own_tokens'], 0)} tokens of its own; batch {w['batch_size']}.",
+        "",
+        "| | s/question | vs recomputed | share of the compute floor |",
+        "|---|---:|---:|---:|",
+        f"| cached (computed once, held once per batch) | {_f(w['cached_s_per_question'], 3)} | {_f(w['cached_vs_recomputed'], 1)}x | "
+        f"{_f(100 * w['cached_vs_floor'], 0)}% |",
+        f"| recomputed for every question ({w['recomputed_questions']} questions) | {_f(w['recomputed_s_per_question'], 3)} | 1.0x | |",
+        f"| RAG prompts (the project generator, above) | {_f(g['project_s_per_question'], 3)} | | |",
+        f"| compute floor of the cached way | {_f(w['floor_s_per_question'], 3)} | | 100% |",
+    ]
+
+
 def bench_markdown(bench: dict) -> str:
     m, g = bench["machine"], bench["generation"]
     lines = [
@@ -26,6 +48,8 @@ def bench_markdown(bench: dict) -> str:
         f"| naive loop ({g['naive_questions']} questions) | {_f(g['naive_s_per_question'], 3)} | 1.0x | "
         f"{_f(100 * g['floor_s_per_question'] / g['naive_s_per_question'], 0)}% |",
         f"| compute floor | {_f(g['floor_s_per_question'], 3)} | | 100% |",
+        "",
+        *_whole_corpus_lines(bench.get("whole_corpus"), g),
         "",
         "## LoRA training",
         "",

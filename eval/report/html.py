@@ -17,6 +17,8 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader
 from markdown_it import MarkdownIt
 
+from eval.catalogue import arm as catalogue_arm
+
 TEMPLATES = Environment(loader=PackageLoader("eval.report", "templates"), autoescape=True)
 PAGE = TEMPLATES.get_template("report.html.j2")
 SIDE = re.compile(r"\*\*(RAG|fine-tune|tie)\*\*")  # a verdict cell naming the favoured side
@@ -39,12 +41,17 @@ def markdown_to_html(markdown: str, base: Path) -> str:
 def explorer_rows(rows: list[dict]) -> list[dict]:
     """Every eval question with each arm's answer, right or wrong, and what it retrieved and cited."""
     arms = list(dict.fromkeys(r["arm"] for r in rows))
+
+    def whole(row: dict) -> bool:  # every document was in its prompt: listing them all would show nothing
+        return bool(catalogue_arm(row["arm"]) and catalogue_arm(row["arm"]).caches_corpus)
+
     return [
         {
             **r,
             "outcome": "right" if r["correct"] else "wrong",
-            "chunks": [p["chunk_id"] for p in r["retrieved"]],
+            "chunks": [] if whole(r) else [p["chunk_id"] for p in r["retrieved"]],
             "doc_ids": [p["doc_id"] for p in r["retrieved"]],
+            "whole_corpus": len(r["retrieved"]) if whole(r) else 0,
             "cited": r.get("cited_doc_ids") or [],
         }
         for r in sorted(rows, key=lambda r: (r["question_id"], arms.index(r["arm"])))

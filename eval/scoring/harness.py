@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from core.answerer import Answerer
 from core.corpus import CONTROL_KINDS, GENERAL, UNANSWERABLE, Corpus, Question, trained_facts
-from eval.catalogue import ALL, ANSWERABLE, DOCUMENT_FACTS, GENERAL_SET, METRICS, TRAINED_FACTS, UNANSWERABLE_SET, Metric, applies, reference_arm
+from eval.catalogue import (
+    ALL, ANSWERABLE, DOCUMENT_FACTS, GENERAL_SET, METRICS, TRAINED_FACTS, UNANSWERABLE_SET, Metric, applies, reference_arm,
+)
+from eval.catalogue import arm as catalogue_arm
 from eval.schema import PredictionRow
 from eval.scoring import metrics
 
@@ -28,6 +31,12 @@ def run_arm(arm: str, answerer: Answerer, questions: list[Question], corpus: Cor
     exact = metrics.exact_match(answer_parts, gold).per_example
     f1 = metrics.f1(answer_parts, gold).per_example
     trained = trained_facts(corpus)
+    entry = catalogue_arm(arm)
+    # the sources a system shows with its answer: the passages it read, unless it read every document
+    # (then showing them all shows nothing): a whole-corpus arm shows what its answer cites, as lora does
+    def shown(answer) -> list[str]:
+        return [] if entry and entry.caches_corpus else [p.doc_id for p in answer.passages]
+
     return [
         PredictionRow(
             arm=arm, question_id=q.id, fact_id=q.fact_id, kind=q.kind, question=q.question, answer=a.text,
@@ -40,7 +49,7 @@ def run_arm(arm: str, answerer: Answerer, questions: list[Question], corpus: Cor
             citation_correct=metrics.citation_correct(a.cited_doc_ids, q.doc_ids) if q.answerable else None,
             retrieve_ms=a.retrieve_ms, generate_ms=a.generate_ms, latency_ms=a.retrieve_ms + a.generate_ms,
             prompt_tokens=a.prompt_tokens, output_tokens=a.output_tokens, cached_tokens=a.cached_tokens,
-            attributed=metrics.attributed(correct[i], [p.doc_id for p in a.passages], a.cited_doc_ids, q.doc_ids) if q.answerable else None,
+            attributed=metrics.attributed(correct[i], shown(a), a.cited_doc_ids, q.doc_ids) if q.answerable else None,
             gated=None if a.gated is None else float(a.gated),
             reader_abstained=None if a.reader_text is None else float(style.abstains(a.reader_text)),
             reader_correct=metrics.accuracy([a.reader_text], [q.answers]).value if a.reader_text is not None and q.answerable else None,

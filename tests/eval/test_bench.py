@@ -24,6 +24,9 @@ def test_quick_bench_measures_every_part_and_writes_json_and_table(tmp_path, tin
     g = bench["generation"]
     assert g["project_s_per_question"] > 0 and g["naive_s_per_question"] > 0 and g["floor_s_per_question"] > 0
     assert g["project_vs_floor"] == pytest.approx(g["floor_s_per_question"] / g["project_s_per_question"])
+    w = bench["whole_corpus"]  # the tiny corpus fits the tiny model's window
+    assert w["fits"] and w["cached_s_per_question"] > 0 and w["recomputed_s_per_question"] > 0 and w["opening_tokens"] > 0
+    assert w["cached_vs_recomputed"] == pytest.approx(w["recomputed_s_per_question"] / w["cached_s_per_question"])
     assert [t["source"] for t in bench["training"]] == ["qa", "documents"]
     assert all(t["project_tokens_per_s"] > 0 and t["trainer_defaults_tokens_per_s"] > 0 and t["project_peak_rss_mb"] > 0 for t in bench["training"])
     rows = {(r["vectors"], r["kind"]): r for r in bench["retrieval"]}
@@ -32,6 +35,7 @@ def test_quick_bench_measures_every_part_and_writes_json_and_table(tmp_path, tin
     assert all(0 <= r["recall_at_10"] <= 1 and r["load_s"] > 0 and r["delete_doc_ms"] >= 0 for r in rows.values())
     table = (out / "bench.md").read_text()
     assert "| project generator |" in table and "| qa |" in table and "| 600 | ivf |" in table
+    assert "| cached (computed once, held once per batch) |" in table
     assert table in capsys.readouterr().out
 
 
