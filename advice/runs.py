@@ -103,7 +103,8 @@ def load_runs(paths: list[Path]) -> list[RunEvidence]:
             raise InputError(f"--run {path}: given twice")
         seen.add(Path(path).resolve())
         summary, rows = load_run(Path(path))
-        if not any(a in summary.get("arms", {}) for a in ARMS if is_approach(a)):
+        # a run that measured no approach is refused, unless it records one that did not fit (evidence too)
+        if not any(a in summary.get("arms", {}) or a in (summary.get("not_run") or {}) for a in ARMS if is_approach(a)):
             raise InputError(f"--run {path}: summary.json measured no approach (arms {', '.join(summary.get('arms', {})) or 'none'})")
         _check_rows(path, summary, rows)
         runs.append(RunEvidence(str(path), summary, rows, RunScores(summary, rows)))

@@ -155,6 +155,7 @@ COMMANDS: dict[str, tuple[Callable, str | None, str, Arguments]] = {
     "bench": (commands.bench, OPTIONAL, """\
   make bench                                                    # ragvsft bench --config configs/default.yaml
   ragvsft bench --config configs/default.yaml --vectors 10000,100000
+  ragvsft bench --config squad --set corpus.max_documents=40 --vectors 10000   # the public corpus's part that fits the window
   ragvsft bench --quick --out /tmp/bench""", _bench),
     "compare": (commands.compare, NO_CONFIG, """\
   ragvsft compare runs/default runs/default-gpu

@@ -210,8 +210,9 @@ def advise(*, profile: Path | None, run: list[Path], out: Path | None, force: bo
 
 
 def bench(*, config: ExperimentConfig, out: Path, quick: bool, vectors: str | None) -> None:
-    """Measure speed and memory against the naive way and the machine's limit: generation, LoRA training,
-    embedding, model loading and retrieval at up to a million chunks; writes bench.json and bench.md."""
+    """Measure speed and memory against the naive way and the machine's limit: generation, the whole corpus
+    in the prompt cached against recomputed, LoRA training, embedding, model loading and retrieval at up to a
+    million chunks; writes bench.json and bench.md."""
     from eval.bench.run import BenchSizes, run_bench
     from eval.report.bench import bench_markdown
 

@@ -25,7 +25,7 @@ from eval.catalogue import FINETUNE, GOLD, NO_PASSAGES, RAG, READER, arm, metric
 from eval.report.evidence import RunScores
 from eval.report.format import markdown_table, pct, rate_cell
 from eval.report.tables import metric_header
-from eval.report.whole_corpus import not_run_sentences, reading_limit_sentence
+from eval.report.whole_corpus import reading_limit_sentence
 
 RETRIEVAL, READING, BOTH = "retrieval", "reading", "retrieval and reading alike"
 
@@ -194,7 +194,7 @@ def limits(summary: dict, rows: list[dict]) -> Limits:
         sentences.append(_finetune_sentence(finetune, arms[finetune], arms.get(reference_arm())))
     if not retrieving:
         sentences.append("No arm here retrieves, so no error could be split into retrieval and reading misses.")
-    sentences += reading_limit_sentence(summary, rows) + not_run_sentences(summary)
+    sentences += reading_limit_sentence(summary, rows)
     rag = side_arm(RAG, retrieving)
     return Limits(_table(arms, retrieving, ceiling), sentences, _footnote(arms, rag, ceiling, high, limiting(scores, rag) if rag else None))
 

@@ -52,6 +52,7 @@ class Spec:
     index_seconds: float = 1.0
     train_seconds: float = 100.0  # the closed-book adapter
     reader_seconds: float = 200.0  # the RAFT adapter
+    not_run: dict = field(default_factory=dict)  # arms configured but not run, as summary.json records them
 
 
 def _row(arm: str, qid: str, kind: str, right: bool, *, a: Arm | None = None, trained: float | None = None, **extra) -> dict:
@@ -131,6 +132,8 @@ def write_fake_run(directory: Path, spec: Spec | None = None) -> Path:
         summary["arms"]["lora"]["train"] = {"seconds": spec.train_seconds, "tokens": 1000, "adapter_mb": 1.0, "peak_rss_mb": 100.0}
     if "raft" in summary["arms"]:
         summary["arms"]["raft"]["train"] = {"seconds": spec.reader_seconds, "tokens": 1000, "adapter_mb": 1.0, "peak_rss_mb": 100.0}
+    if spec.not_run:
+        summary["not_run"] = spec.not_run
     if spec.updates:
         update_rows, summary["updates"] = _update(spec)
         rows += update_rows

@@ -139,3 +139,22 @@ def test_evidence_from_another_model_hardware_or_question_kind_is_said(tmp_path)
     assert "not the application's cuda" in notes[0] and "not the application's human-written" in notes[0]
     same = Profile(application="a", model="fake-lm", hardware="cpu", questions="hand-written", capabilities=[capability])
     assert advise(resolve(capability), runs, same)["evidence_notes"] == []
+
+
+def test_the_whole_corpus_in_the_prompt_is_offered_where_its_evidence_favours_it(tmp_path):
+    pasted = spec(context=Arm(documents=0.9, efficacy=None, leak=None), rag=Arm(documents=0.1), lora=Arm(documents=0.1),
+                  raft=Arm(documents=0.1), hybrid=Arm(documents=0.1))
+    found = call(tmp_path, {"knowledge": "documents"}, pasted)
+    assert found["call"] == "the whole corpus in the prompt, cached (context)" and found["decided_by"] == "knowledge"
+    assert call(tmp_path, {"knowledge": "documents"}, spec(rag=Arm(documents=0.9), context=Arm(documents=0.1)))["call"] == "RAG"
+
+
+def test_a_run_whose_corpus_did_not_fit_is_read_and_says_so(tmp_path):
+    unfit = {"context": {"reason": "does not fit", "prompt_tokens": 14504, "answer_tokens": 32, "window": 8192, "corpus_documents": 80}}
+    only_base = Spec(arms={}, updates=False, deletions=False, not_run=unfit)
+    found = call(tmp_path, {"knowledge": "documents"}, spec(rag=Arm(documents=0.9)), only_base)
+    assert found["call"] == "RAG"
+    (note,) = [n for n in found["evidence_notes"] if "not run" in n]
+    assert "prompts of up to 14,504 tokens" in note and "window of 8,192 tokens" in note and note.endswith("no call on that run's corpus for it")
+    with pytest.raises(Exception, match="measured no approach"):
+        load_runs([write_fake_run(tmp_path / "nothing", Spec(arms={}, updates=False, deletions=False))])
