@@ -13,6 +13,7 @@ from core.config import ExperimentConfig
 from core.config_files import load_config
 from core.corpus import Corpus
 from core.errors import InputError
+from core.rundir import read_json
 from eval.catalogue import ARMS, GOLD
 from eval.rundir import CONFIG_FILE, INDEX_DIR, SUMMARY_FILE
 from finetune.train import ADAPTER_DIR
@@ -49,6 +50,7 @@ def check_finished(run_dir: Path) -> None:
 class LoadedRun:
     run_dir: Path
     parts: Assembly  # the run's corpus, models, index as saved, gate, adapter and tuned model (eval/assembly.py)
+    not_run: frozenset[str] = frozenset()  # configured arms the run did not run (a corpus past the window)
 
     @property
     def cfg(self) -> ExperimentConfig:
@@ -60,7 +62,7 @@ class LoadedRun:
 
     @property
     def arms(self) -> list[str]:
-        return live_arms(self.cfg)
+        return [a for a in live_arms(self.cfg) if a not in self.not_run]
 
 
 def load_run(run_dir: Path) -> LoadedRun:
@@ -75,4 +77,4 @@ def load_run(run_dir: Path) -> LoadedRun:
     parts.load_tuned()
     if parts.reader_adapter is not None:
         parts.load_reader()
-    return LoadedRun(run_dir, parts)
+    return LoadedRun(run_dir, parts, frozenset(read_json(run_dir / SUMMARY_FILE).get("not_run") or {}))

@@ -24,6 +24,7 @@ from app.workshop.edits import FactChange, changed_facts, fact_questions, text_w
 from app.workshop.loaded_run import LoadedRun
 from app.workshop.rounds import pending_round, save_as_round, zip_directory
 from eval.catalogue import ARMS, CLOSED_BOOK
+from eval.stages.window import does_not_fit
 from eval.rundir import INDEX_DIR
 from eval.scoring.metrics import accuracy
 from finetune.strategies import STRATEGIES
@@ -98,7 +99,11 @@ class Session:
     def _answers(self, arm: str, questions: list[Question]) -> list[Answer]:
         if ARMS[arm].retrieves and not self.corpus.documents:  # the room deleted every document
             return [Answer(q.id, NOTHING_TO_RETRIEVE) for q in questions]
-        return self._answerer(arm).answer(questions)
+        answerer = self._answerer(arm)
+        if ARMS[arm].caches_corpus and (unfit := does_not_fit(answerer, questions)):  # the room's edits grew it past the window
+            said = f"(not answered: the whole corpus is now {unfit['prompt_tokens']:,} tokens, past the model's window of {unfit['window']:,})"
+            return [Answer(q.id, said) for q in questions]
+        return answerer.answer(questions)
 
     def find_question(self, text: str) -> Question:
         text = (text or "").strip()

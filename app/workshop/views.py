@@ -49,11 +49,15 @@ def _arm_card(reply: Reply, documents: dict) -> str:
     if a.gated:
         gated = f'<div class="meta">gate: best passage below the run\'s threshold, so it abstains; the reader alone said: {escape(a.reader_text or "")}</div>'
     cited = ", ".join(documents[d].title if d in documents else d for d in a.cited_doc_ids) or "none"
-    passages = "".join(
-        f'<div class="passage"><span class="title">{escape(p.title)}</span> <span class="meta">score {p.score:.3f}</span>'
-        f'<div class="text">{escape(p.text)}</div></div>'
-        for p in a.passages
-    )
+    if spec.caches_corpus:  # every document: listing them under each answer would bury the answers
+        passages = (f'<div class="meta">read the whole corpus: {len(a.passages)} documents, {a.prompt_tokens:,} prompt tokens '
+                    f'({a.cached_tokens:,} from the cache)</div>')
+    else:
+        passages = "".join(
+            f'<div class="passage"><span class="title">{escape(p.title)}</span> <span class="meta">score {p.score:.3f}</span>'
+            f'<div class="text">{escape(p.text)}</div></div>'
+            for p in a.passages
+        )
     return (
         f'<div class="arm arm-{escape(reply.arm)}" style="--arm-colour: {spec.colour}"><h3>{escape(reply.arm)}</h3>'
         f'<div class="meta">{escape(spec.description)}</div><div class="said">{escape(a.text)}</div>'

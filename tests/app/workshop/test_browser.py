@@ -60,7 +60,7 @@ def test_ask_edit_apply_in_a_browser(ui_url, page, tmp_path):
     page.fill("#question textarea", "How many leave days do staff get?")
     page.click("#ask")
     _wait_text(page, "#answers .arm-rag .passage", "Staff get 27 days of leave.")
-    assert page.locator("#answers .arm").count() == 5  # base, rag, lora, raft, hybrid side by side
+    assert page.locator("#answers .arm").count() == 6  # base, rag, lora, raft, hybrid, context side by side
 
     page.click("#apply-fact")  # no new value typed: a message in the page, not a stack trace
     _wait_text(page, "#message", "the new value is empty")

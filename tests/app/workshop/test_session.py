@@ -28,7 +28,7 @@ def session(loaded_run, tmp_path):
 
 def test_every_live_arm_answers_and_a_corpus_question_is_scored(session):
     question, replies = session.ask("how many leave days do staff get?")  # case and punctuation do not matter
-    assert question.id == "q2" and [r.arm for r in replies] == ["base", "rag", "lora", "raft", "hybrid"]
+    assert question.id == "q2" and [r.arm for r in replies] == ["base", "rag", "lora", "raft", "hybrid", "context"]
     assert all(r.correct in (True, False) for r in replies)
     rag = next(r for r in replies if r.arm == "rag")
     assert [p.doc_id for p in rag.answer.passages] == ["leave"] and rag.answer.generate_ms > 0
@@ -40,11 +40,13 @@ def test_an_edited_fact_reaches_rag_at_once_and_the_fine_tune_after_a_retrain(se
     before = _files(tiny_run_dir)
     change = session.edit_fact("f1", "30")
     assert change.index_ms > 0 and change.what == "f1: 27 -> 30" and change.retrain is None
-    assert change.probe.id == "q1" and set(change.status) == {"base", "rag", "lora", "raft", "hybrid"}
+    assert change.probe.id == "q1" and set(change.status) == {"base", "rag", "lora", "raft", "hybrid", "context"}
     question, replies = session.ask("How many leave days do staff get?")
     assert question.answers == ["30"]  # the corpus question now asks for the new value
     for arm in ("rag", "raft"):  # both read the re-indexed passage at once; raft's adapter is not retrained
         assert "Staff get 30 days of leave." in next(r for r in replies if r.arm == arm).answer.passages[0].text
+    whole = next(r for r in replies if r.arm == "context").answer  # the whole corpus in the prompt: the edited one
+    assert any("Staff get 30 days of leave." in p.text for p in whole.passages) and whole.cached_tokens > 0
     adapter_before = session.adapter.adapter_dir
     steps = []
 
@@ -148,3 +150,11 @@ def test_after_every_document_is_deleted_the_retrieving_arms_say_so_and_the_othe
 def test_a_directory_without_a_finished_run_names_the_command_that_makes_one(tmp_path):
     with pytest.raises(InputError, match=r"has no finished run .*make one with `ragvsft run --config configs/quick.yaml --out"):
         check_finished(tmp_path)
+
+
+def test_an_arm_the_run_could_not_fit_in_the_window_is_not_offered(loaded_run, tmp_path):
+    from dataclasses import replace
+
+    unfit = Session(replace(loaded_run, not_run=frozenset({"context"})), tmp_path / "unfit")
+    _, replies = unfit.ask("How many leave days do staff get?")
+    assert [r.arm for r in replies] == ["base", "rag", "lora", "raft", "hybrid"]
