@@ -38,7 +38,7 @@ from eval.catalogue import ARMS, FINETUNE, RAG, UPDATE_ARMS, conflict_probe, sid
 from eval.rundir import INDEX_DIR
 from eval.schema import tagged
 from eval.scoring.update_rates import answer_probe, deletion_metrics, round_metrics
-from eval.stages.window import does_not_fit
+from eval.stages.whole_corpus import reprompt
 from finetune.pipeline import AdapterOutcome, ensure_adapter
 from finetune.strategies import STRATEGIES, Strategy
 from finetune.updating import train_strategy, tuned_model
@@ -170,27 +170,6 @@ def reading_arms(parts: Assembly) -> list[str]:
     return names
 
 
-def corpus_arms(parts: Assembly) -> list[str]:
-    """The configured arms that read the whole corpus and were run (it fit the window)."""
-    return [a for a in parts.cfg.eval.arms if ARMS[a].caches_corpus and a not in parts.not_run]
-
-
-def _reprompt(
-    parts: Assembly, corpus: Corpus, probe: list[Question], locality: list[Question], kind: str = "changed"
-) -> dict[str, tuple[list[dict], float | None]]:
-    """Each whole-corpus arm's probe rows on `corpus`, and the seconds its new opening took to compute
-    (what absorbing the change cost it). An arm whose changed corpus no longer fits is left out."""
-    out = {}
-    for name in corpus_arms(parts):
-        answerer = parts.answerer(ARMS[name], corpus=corpus)
-        if does_not_fit(answerer, probe + locality):
-            log.warning("arm %s: the changed corpus no longer fits the model's window; not measured", name)
-            continue
-        arm_rows = answer_probe(name, answerer, probe, locality, kind)
-        out[name] = (arm_rows, answerer.opening.build_ms / 1000 if answerer.opening else None)
-    return out
-
-
 def _reread(
     parts: Assembly, names: list[str], corpus: Corpus, probe: list[Question], locality: list[Question], kind: str = "changed"
 ) -> dict[str, list[dict]]:
@@ -234,7 +213,7 @@ def _run_rounds(
         for name, arm_rows in _reread(parts, reading_arms(parts), corpus, changed, locality).items():
             arms[name] = round_metrics(cfg, arm_rows, seconds, inputs.main_rows, name)  # the same re-index absorbs it
             rows += tagged(arm_rows, stage="update", round=rnd.name)
-        for name, (arm_rows, rebuilt) in _reprompt(parts, corpus, changed, locality).items():
+        for name, (arm_rows, rebuilt) in reprompt(parts, corpus, changed, locality).items():
             arms[name] = round_metrics(cfg, arm_rows, rebuilt, inputs.main_rows, name)
             rows += tagged(arm_rows, stage="update", round=rnd.name)
 
@@ -281,7 +260,7 @@ def _run_deletions(
     for name, arm_rows in _reread(parts, reading_arms(parts), kept, probe, locality, "deleted").items():
         arms[name] = {**deletion_metrics(cfg, arm_rows, seconds), "adapter_unchanged": True}
         rows += tagged(arm_rows, stage="deletion", round=None)
-    for name, (arm_rows, rebuilt) in _reprompt(parts, kept, probe, locality, "deleted").items():
+    for name, (arm_rows, rebuilt) in reprompt(parts, kept, probe, locality, "deleted").items():
         arms[name] = deletion_metrics(cfg, arm_rows, rebuilt)
         rows += tagged(arm_rows, stage="deletion", round=None)
 
