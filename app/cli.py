@@ -53,6 +53,7 @@ def _two_runs(p: argparse.ArgumentParser) -> None:
     p.add_argument("run_a", type=Path, help="run directory A (the reference)")
     p.add_argument("run_b", type=Path, help="run directory B")
     p.add_argument("--out", type=Path, default=None, help="where to write comparison.md/json (default runs/compare/<A>-vs-<B>)")
+    p.add_argument("--force", action="store_true", help="replace an existing comparison in --out")
 
 
 def _synth(p: argparse.ArgumentParser) -> None:

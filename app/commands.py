@@ -173,16 +173,21 @@ def report(*, run: Path) -> None:
     print(f"report: {paths['html'].resolve()}\n        {paths['markdown'].resolve()}")
 
 
-def compare(*, run_a: Path, run_b: Path, out: Path | None) -> None:
+COMPARISON_JSON, COMPARISON_MD = "comparison.json", "comparison.md"
+
+
+def compare(*, run_a: Path, run_b: Path, out: Path | None, force: bool) -> None:
     """Per arm and rate, B - A with a 95% bootstrap interval (paired on the same questions); writes comparison.md/json."""
     out = out or Path("runs") / "compare" / f"{run_a.name}-vs-{run_b.name}"
     check_output_dir(out)
+    if (out / COMPARISON_JSON).exists() and not force:
+        raise InputError(f"--out {out}: already holds a comparison ({COMPARISON_JSON}); add --force to replace it")
     record = compare_runs(run_a, run_b)
     table = render_comparison(record)
-    write_json(out / "comparison.json", record)
-    write_text(out / "comparison.md", table)
+    write_json(out / COMPARISON_JSON, record)
+    write_text(out / COMPARISON_MD, table)
     print(table)
-    print(f"comparison: {(out / 'comparison.md').resolve()}")
+    print(f"comparison: {(out / COMPARISON_MD).resolve()}")
 
 
 def advise(*, profile: Path | None, run: list[Path], out: Path | None, force: bool, render: Path | None) -> None:

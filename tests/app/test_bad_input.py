@@ -241,6 +241,7 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
     "compare: truncated predictions.jsonl": (lambda w: [_truncate(w / "run2" / "predictions.jsonl"), ["compare", str(w / "run"), str(w / "run2"), "--out", str(w / "cmp")]][1], ("predictions.jsonl", "line")),
     "compare: --out is a file": (lambda w: ["compare", str(w / "run"), str(w / "run2"), "--out", str(w / "a_file")], ("a_file", "not a directory")),
     "compare: --out under a file": (lambda w: ["compare", str(w / "run"), str(w / "run2"), "--out", str(w / "a_file" / "c")], ("a_file", "not a directory")),
+    "compare: onto an existing comparison": (lambda w: [_write(_dir(w / "cmp") / "comparison.json", "{}"), ["compare", str(w / "run"), str(w / "run2"), "--out", str(w / "cmp")]][1], ("cmp", "--force")),
     "advise: unknown trait": (lambda w: _advise(w, _profile(w, "traits: {speed: fast}")), ("profile.yaml", "speed")),
     "advise: a trait of the wrong type": (lambda w: _advise(w, _profile(w, "traits: {latency_p95_ms: fast}")), ("profile.yaml", "latency_p95_ms")),
     "advise: a negative latency budget": (lambda w: _advise(w, _profile(w, "traits: {latency_p95_ms: -5}")), ("profile.yaml", "latency_p95_ms")),

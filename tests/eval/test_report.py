@@ -186,6 +186,10 @@ def test_compare_runs_gives_paired_deltas_with_intervals(tmp_path):
     assert deltas["lora", "accuracy"]["delta"] == 0.0 and deltas["lora", "accuracy"]["delta_ci"] == [0.0, 0.0]
     assert "| rag | accuracy | 50.0 | 100.0 | +50.0 [" in done.stdout
     assert (out / "comparison.md").is_file()
+    again = run_entry_point("compare_runs.py", str(b), str(a), "--out", str(out))  # onto it: refused, nothing written
+    assert again.returncode == 2 and "--force" in again.stderr and json.loads((out / "comparison.json").read_text()) == record
+    forced = run_entry_point("compare_runs.py", str(b), str(a), "--out", str(out), "--force")
+    assert forced.returncode == 0 and json.loads((out / "comparison.json").read_text())["deltas"] != record["deltas"]
 
 
 @pytest.mark.parametrize("rag_right, lora_right", [((), ("q2", "q3", "q4", "q5")), (("q2", "q3"), ("q2",)), (("q2", "q3", "q4", "q5"), ())])
