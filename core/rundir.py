@@ -3,6 +3,7 @@ then a rename, so a crash or a Ctrl-C never leaves a half-written file behind.""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -32,6 +33,31 @@ def check_output_dir(path: str | Path, what: str = "--out") -> None:
         raise InputError(f"{what} {path}: {existing} is not writable")
 
 
+FULL = (errno.ENOSPC, errno.EDQUOT)  # the disk (or the user's quota) is full
+
+
+def disk_full(path: Path, needed: int | None) -> InputError:
+    """The one line a full disk ends in: the path, the space it needed and the space left."""
+    existing = path.parent
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    free = shutil.disk_usage(existing).free
+    need = f"{needed:,} bytes" if needed else "more space than that"
+    return InputError(
+        f"cannot write {path}: the disk is full ({free:,} bytes free, {need} needed); nothing was half-written: "
+        "free some space and run the same command again"
+    )
+
+
+def _size(tmp: Path) -> int | None:
+    """Bytes a temp file or directory held when the disk filled: at least what the write needed."""
+    if tmp.is_file():
+        return tmp.stat().st_size
+    if tmp.is_dir():
+        return sum(f.stat().st_size for f in tmp.rglob("*") if f.is_file()) or None
+    return None
+
+
 def write_bytes(path: str | Path, data: bytes) -> None:
     path = Path(path)
     try:
@@ -46,8 +72,10 @@ def write_bytes(path: str | Path, data: bytes) -> None:
             fh.write(data)
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes the file private; give it a normal file's mode
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in FULL:
+            raise disk_full(path, len(data)) from None
         raise
 
 
@@ -59,8 +87,11 @@ def write_file(target: str | Path, write: Callable[[Path], None]) -> None:
     try:
         write(tmp)
         tmp.replace(target)
-    except BaseException:
+    except BaseException as exc:
+        needed = _size(tmp)
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in FULL:
+            raise disk_full(target, needed) from None
         raise
 
 
@@ -76,8 +107,11 @@ def write_dir(target: str | Path, write: Callable[[Path], None]) -> Path:
             raise InputError(f"{target}: is a file, not a directory (move it away to write the directory there)")
         shutil.rmtree(target, ignore_errors=True)
         tmp.rename(target)
-    except BaseException:
+    except BaseException as exc:
+        needed = _size(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError) and exc.errno in FULL:
+            raise disk_full(target, needed) from None
         raise
     return target
 
