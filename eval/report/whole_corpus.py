@@ -97,12 +97,12 @@ def position_bins(summary: dict, rows: list[dict], name: str) -> list[dict]:
 
 
 def position_table(summary: dict, rows: list[dict]) -> str | None:
-    names = [n for n in corpus_arm_names(summary) if position_bins(summary, rows, n)]
-    if not names:
+    table = [
+        [name, b["label"], b["n"], rate_cell(b, "accuracy")]
+        for name in corpus_arm_names(summary) for b in position_bins(summary, rows, name)  # bootstrapped once per arm
+    ]
+    if not table:
         return None
-    table = []
-    for name in names:
-        table += [[name, b["label"], b["n"], rate_cell(b, "accuracy")] for b in position_bins(summary, rows, name)]
     return markdown_table(["arm", "gold document at (share of the prompt)", "questions", "accuracy % [95% CI]"], table)
 
 
